@@ -1,0 +1,12 @@
+//! Actix actors: thin shells that own the pure state in [`crate::core`].
+//!
+//! One [`SymbolActor`] per symbol keeps the tick ring, the bars and the
+//! price filter. The [`Registry`] creates them on demand and routes ticks.
+
+pub mod messages;
+pub mod registry;
+pub mod symbol;
+
+pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch};
+pub use registry::{Ingest, Registry, SymbolConfig};
+pub use symbol::SymbolActor;

@@ -1,0 +1,206 @@
+//! Symbol actors by name, created on demand, and the batching router that
+//! sources use to feed them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use actix::prelude::*;
+use parking_lot::RwLock;
+use spreadwatch_proto::Symbol;
+use tokio::sync::broadcast;
+
+use super::messages::{EngineEvent, Flush, TickBatch};
+use super::symbol::SymbolActor;
+use crate::core::{SeriesLimits, Tick};
+use crate::status::StatusBoard;
+
+/// Settings every new symbol actor gets.
+#[derive(Debug, Clone, Copy)]
+pub struct SymbolConfig {
+    /// Ticks kept in the ring buffer.
+    pub ring_capacity: usize,
+    /// Closed bars kept per interval.
+    pub limits: SeriesLimits,
+    /// How far the bar watermark trails the newest trade time.
+    pub grace_ms: i64,
+    /// Smoothing of the per-symbol price filter.
+    pub kalman_delta: f64,
+}
+
+impl Default for SymbolConfig {
+    fn default() -> Self {
+        SymbolConfig {
+            ring_capacity: 1_000_000,
+            limits: SeriesLimits::default(),
+            grace_ms: 250,
+            kalman_delta: 1e-3,
+        }
+    }
+}
+
+/// Every symbol actor, by symbol.
+pub struct Registry {
+    actors: RwLock<HashMap<Symbol, Addr<SymbolActor>>>,
+    allowed: Option<HashSet<Symbol>>,
+    arbiter: ArbiterHandle,
+    config: SymbolConfig,
+    events: broadcast::Sender<EngineEvent>,
+    status: StatusBoard,
+}
+
+impl Registry {
+    /// Creates a registry whose actors run on `arbiter`. With `allowed`,
+    /// other symbols are refused (the `--symbols` filter).
+    pub fn new(
+        arbiter: ArbiterHandle,
+        config: SymbolConfig,
+        allowed: Option<HashSet<Symbol>>,
+        events: broadcast::Sender<EngineEvent>,
+        status: StatusBoard,
+    ) -> Arc<Self> {
+        Arc::new(Registry {
+            actors: RwLock::new(HashMap::new()),
+            allowed,
+            arbiter,
+            config,
+            events,
+            status,
+        })
+    }
+
+    /// The actor for `symbol`, started if needed; `None` if filtered out.
+    pub fn get_or_start(&self, symbol: &Symbol) -> Option<Addr<SymbolActor>> {
+        if let Some(a) = self.actors.read().get(symbol) {
+            return Some(a.clone());
+        }
+        if self.allowed.as_ref().is_some_and(|s| !s.contains(symbol)) {
+            return None;
+        }
+        let mut w = self.actors.write();
+        let addr = w.entry(symbol.clone()).or_insert_with(|| {
+            let actor = SymbolActor::new(
+                symbol.clone(),
+                &self.config,
+                self.events.clone(),
+                self.status.clone(),
+            );
+            SymbolActor::start_in_arbiter(&self.arbiter, move |_| actor)
+        });
+        Some(addr.clone())
+    }
+
+    /// The actor for `symbol`, if it exists.
+    pub fn get(&self, symbol: &Symbol) -> Option<Addr<SymbolActor>> {
+        self.actors.read().get(symbol).cloned()
+    }
+
+    /// Every tracked symbol, sorted.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        let mut v: Vec<_> = self.actors.read().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Closes every forming bar of every symbol, and waits until done.
+    pub async fn flush_all(&self) {
+        let addrs: Vec<_> = self.actors.read().values().cloned().collect();
+        for a in addrs {
+            let _ = a.send(Flush).await;
+        }
+    }
+
+    /// The event channel.
+    pub fn events(&self) -> &broadcast::Sender<EngineEvent> {
+        &self.events
+    }
+}
+
+/// A batching router owned by one source: groups ticks per symbol and
+/// sends them to the symbol actors, waiting when a mailbox is full.
+pub struct Ingest {
+    registry: Arc<Registry>,
+    // Keyed by the symbol text as it appears in frames, so the hot path
+    // allocates nothing for known symbols.
+    slots: HashMap<Box<str>, Option<usize>>,
+    pending: Vec<(Addr<SymbolActor>, Vec<Tick>)>,
+    batch: usize,
+    queued: usize,
+}
+
+impl Ingest {
+    /// Creates a router; ticks are sent once `batch` are queued or on flush.
+    pub fn new(registry: Arc<Registry>, batch: usize) -> Self {
+        Ingest {
+            registry,
+            slots: HashMap::new(),
+            pending: Vec::new(),
+            batch: batch.max(1),
+            queued: 0,
+        }
+    }
+
+    /// Queues a tick. Returns false when the symbol is invalid or filtered.
+    pub fn push(&mut self, symbol: &str, tick: Tick) -> bool {
+        let slot = match self.slots.get(symbol) {
+            Some(s) => *s,
+            None => {
+                let slot = Symbol::new(symbol).ok().and_then(|s| self.registry.get_or_start(&s)).map(|addr| {
+                    self.pending.push((addr, Vec::with_capacity(self.batch)));
+                    self.pending.len() - 1
+                });
+                self.slots.insert(symbol.into(), slot);
+                slot
+            }
+        };
+        match slot {
+            Some(i) => {
+                self.pending[i].1.push(tick);
+                self.queued += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True when enough ticks are queued that a flush is due.
+    pub fn should_flush(&self) -> bool {
+        self.queued >= self.batch
+    }
+
+    /// Sends every queued tick. It waits only when a symbol's mailbox is
+    /// full (back-pressure), so the parser and the actors work in parallel
+    /// and memory stays bounded.
+    pub async fn flush(&mut self) {
+        if self.queued == 0 {
+            return;
+        }
+        for (addr, ticks) in &mut self.pending {
+            if ticks.is_empty() {
+                continue;
+            }
+            let batch = std::mem::replace(ticks, Vec::with_capacity(self.batch));
+            match addr.try_send(TickBatch { ticks: batch }) {
+                Ok(()) | Err(SendError::Closed(_)) => {}
+                // Waiting for this batch's reply drains the mailbox; order is
+                // kept because nothing else is sent to this actor meanwhile.
+                Err(SendError::Full(msg)) => {
+                    let _ = addr.send(msg).await;
+                }
+            }
+        }
+        self.queued = 0;
+    }
+
+    /// Sends everything queued and waits until the actors processed it.
+    pub async fn drain(&mut self) {
+        self.flush().await;
+        for (addr, _) in &self.pending {
+            let _ = addr.send(TickBatch { ticks: Vec::new() }).await;
+        }
+    }
+
+    /// The registry behind this router.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+}

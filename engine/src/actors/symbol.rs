@@ -1,0 +1,196 @@
+//! One actor per symbol: the tick ring, the bars and the price filter.
+
+use actix::prelude::*;
+use spreadwatch_proto::{BarKind, Interval, Symbol};
+use tokio::sync::broadcast;
+
+use super::messages::{EngineEvent, Flush, GetBars, GetSnapshot, SymbolSnapshot, TickBatch};
+use super::registry::SymbolConfig;
+use crate::core::bar::Ohlcv;
+use crate::core::ring::RingInsert;
+use crate::core::{BarBook, BarUpdate, PriceKalman, TickRing};
+use crate::status::StatusBoard;
+
+/// Holds and updates everything the engine knows about one symbol.
+pub struct SymbolActor {
+    symbol: Symbol,
+    ring: TickRing,
+    bars: BarBook,
+    kalman: PriceKalman,
+    events: broadcast::Sender<EngineEvent>,
+    status: StatusBoard,
+    ticks: u64,
+    duplicates: u64,
+    too_late: u64,
+    revisions: u64,
+}
+
+impl SymbolActor {
+    /// Creates the actor's state.
+    pub fn new(
+        symbol: Symbol,
+        cfg: &SymbolConfig,
+        events: broadcast::Sender<EngineEvent>,
+        status: StatusBoard,
+    ) -> Self {
+        SymbolActor {
+            symbol,
+            ring: TickRing::new(cfg.ring_capacity),
+            bars: BarBook::new(cfg.limits, cfg.grace_ms),
+            kalman: PriceKalman::new(cfg.kalman_delta),
+            events,
+            status,
+            ticks: 0,
+            duplicates: 0,
+            too_late: 0,
+            revisions: 0,
+        }
+    }
+
+    fn publish(&self, iv: Interval, b: &Ohlcv, kind: BarKind) {
+        let _ = self.events.send(EngineEvent::Bar {
+            bar: b.to_bar(&self.symbol, iv),
+            kind,
+        });
+    }
+
+    fn report(&self) {
+        let (ticks, dup, late, rev) = (self.ticks, self.duplicates, self.too_late, self.revisions);
+        let ring_len = self.ring.len() as u64;
+        let wm = self.bars.newest_ms().map(|_| self.bars.watermark_ms());
+        let level = self.kalman.initialized().then(|| self.kalman.level());
+        let last = self.ring.last().map(|t| t.price.to_f64());
+        self.status.with_symbol(self.symbol.as_str(), |s| {
+            s.ticks = ticks;
+            s.ring_len = ring_len;
+            s.duplicates = dup;
+            s.too_late = late;
+            s.revisions = rev;
+            s.watermark_ms = wm;
+            s.kalman_level = level;
+            s.last_price = last;
+        });
+    }
+}
+
+impl Actor for SymbolActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // A generous mailbox lets sources run ahead by a few batches.
+        ctx.set_mailbox_capacity(64);
+    }
+}
+
+impl Handler<TickBatch> for SymbolActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: TickBatch, _: &mut Self::Context) {
+        // Only build wire bars when someone listens; replay at full speed
+        // with no subscribers then costs nothing here.
+        let listening = self.events.receiver_count() > 0;
+        // Closes and revisions go out in the order they happen; forming bars
+        // are conflated to one per interval per batch.
+        let mut ordered: Vec<(Interval, Ohlcv, BarKind)> = Vec::new();
+        let mut forming: [Option<i64>; 3] = [None; 3];
+        for tick in &msg.ticks {
+            match self.ring.insert(*tick) {
+                RingInsert::Duplicate => {
+                    self.duplicates += 1;
+                    continue;
+                }
+                RingInsert::Appended => {
+                    self.kalman.update(tick.price.to_f64());
+                }
+                RingInsert::Inserted => {}
+            }
+            self.ticks += 1;
+            let mut upd: [Option<BarUpdate>; 3] = [None; 3];
+            self.bars.update(
+                tick,
+                |iv, u| upd[iv.index()] = Some(u),
+                |iv, b| {
+                    if listening {
+                        ordered.push((iv, *b, BarKind::Closed));
+                    }
+                },
+            );
+            let mut late = false;
+            for iv in Interval::ALL {
+                match upd[iv.index()] {
+                    Some(BarUpdate::Forming(b)) => forming[iv.index()] = Some(b.start_ms),
+                    Some(BarUpdate::Revised(b)) => {
+                        self.revisions += 1;
+                        if listening {
+                            ordered.push((iv, b, BarKind::Revised));
+                        }
+                    }
+                    Some(BarUpdate::TooLate) => late = true,
+                    None => {}
+                }
+            }
+            if late {
+                self.too_late += 1;
+            }
+        }
+        if listening {
+            for (iv, b, kind) in &ordered {
+                self.publish(*iv, b, *kind);
+            }
+            for iv in Interval::ALL {
+                let Some(start) = forming[iv.index()] else { continue };
+                let current = self.bars.series(iv).forming().find(|b| b.start_ms == start).copied();
+                if let Some(b) = current {
+                    self.publish(iv, &b, BarKind::Forming);
+                }
+            }
+        }
+        self.report();
+    }
+}
+
+impl Handler<Flush> for SymbolActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Flush, _: &mut Self::Context) {
+        let mut out = vec![];
+        self.bars.flush(|iv, b| out.push((iv, *b)));
+        for (iv, b) in out {
+            self.publish(iv, &b, BarKind::Closed);
+        }
+        self.report();
+    }
+}
+
+impl Handler<GetBars> for SymbolActor {
+    type Result = MessageResult<GetBars>;
+
+    fn handle(&mut self, q: GetBars, _: &mut Self::Context) -> Self::Result {
+        let s = self.bars.series(q.interval);
+        let mut out: Vec<_> = s
+            .closed_range(q.from_ms, q.to_ms)
+            .map(|b| b.to_bar(&self.symbol, q.interval))
+            .collect();
+        if q.include_forming {
+            out.extend(
+                s.forming()
+                    .filter(|b| b.start_ms >= q.from_ms && b.start_ms < q.to_ms)
+                    .map(|b| b.to_bar(&self.symbol, q.interval)),
+            );
+        }
+        MessageResult(out)
+    }
+}
+
+impl Handler<GetSnapshot> for SymbolActor {
+    type Result = MessageResult<GetSnapshot>;
+
+    fn handle(&mut self, _: GetSnapshot, _: &mut Self::Context) -> Self::Result {
+        MessageResult(SymbolSnapshot {
+            ring_len: self.ring.len(),
+            ticks: self.ticks,
+            newest_ms: self.bars.newest_ms(),
+            kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
+        })
+    }
+}

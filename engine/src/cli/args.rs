@@ -1,0 +1,222 @@
+//! Flags, environment variables and the config file, merged.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use spreadwatch_engine::config::FileConfig;
+use spreadwatch_engine::core::SeriesLimits;
+use spreadwatch_engine::sources::frame::StreamKind;
+use spreadwatch_engine::sources::replay::Speed;
+use spreadwatch_engine::sources::SourceSpec;
+use spreadwatch_engine::EngineConfig;
+use spreadwatch_proto::{PairId, Symbol};
+
+/// Real-time pair-trading analytics for Binance USD-M futures.
+#[derive(Debug, Parser)]
+#[command(name = "spreadwatch", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the pipeline and the HTTP server.
+    Serve(ServeArgs),
+    /// Replay a recorded file through the pipeline and export bars as CSV.
+    Replay(ReplayArgs),
+    /// Record live Binance frames to a file (gzip if it ends in .gz).
+    Record(RecordArgs),
+}
+
+/// Settings shared by every command that runs the pipeline.
+#[derive(Debug, Args, Clone)]
+pub struct PipelineArgs {
+    /// Trade stream: aggTrade or trade.
+    #[arg(long, env = "SPREADWATCH_STREAM")]
+    pub stream: Option<StreamKind>,
+    /// Symbols, comma separated (e.g. BTCUSDT,ETHUSDT).
+    #[arg(long, env = "SPREADWATCH_SYMBOLS", value_delimiter = ',')]
+    pub symbols: Option<Vec<Symbol>>,
+    /// Base URL of Binance's market streams.
+    #[arg(long, env = "SPREADWATCH_BINANCE_URL")]
+    pub binance_url: Option<String>,
+    /// Flag a stream (and reconnect a connection) silent this long, e.g. 30s.
+    #[arg(long, env = "SPREADWATCH_SILENT_AFTER", value_parser = humantime::parse_duration)]
+    pub silent_after: Option<Duration>,
+    /// How far the bar watermark trails the newest trade time, in ms.
+    #[arg(long, env = "SPREADWATCH_GRACE_MS")]
+    pub grace_ms: Option<i64>,
+    /// Ticks kept per symbol in the ring buffer.
+    #[arg(long, env = "SPREADWATCH_RING_CAPACITY")]
+    pub ring_capacity: Option<usize>,
+    /// TOML config file (unknown keys are errors).
+    #[arg(long, env = "SPREADWATCH_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// binance, sim, none or replay:PATH.
+    #[arg(long, env = "SPREADWATCH_SOURCE")]
+    pub source: Option<SourceSpec>,
+    /// Replay pacing: a multiple of real time by E, or max.
+    #[arg(long, env = "SPREADWATCH_SPEED")]
+    pub speed: Option<Speed>,
+    /// Pairs to analyse, Y/X (repeatable); their legs are tracked.
+    #[arg(long = "pair", env = "SPREADWATCH_PAIRS", value_delimiter = ',')]
+    pub pairs: Option<Vec<PairId>>,
+    /// Listen address.
+    #[arg(long, env = "SPREADWATCH_BIND")]
+    pub bind: Option<String>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recorded file (plain or gzip).
+    pub path: PathBuf,
+    /// Pacing: a multiple of real time by E, or max.
+    #[arg(long, default_value = "max")]
+    pub speed: Speed,
+    /// Where to write bars_1s.csv, bars_1m.csv and bars_5m.csv.
+    #[arg(long)]
+    pub export_dir: PathBuf,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The output file; gzip when it ends in .gz.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Stop after this long (e.g. 10m); default: until Ctrl-C.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// The merged settings of a run.
+pub struct Resolved {
+    pub engine: EngineConfig,
+    pub bind: String,
+    pub pairs: Vec<PairId>,
+}
+
+fn load_file(p: &PipelineArgs) -> Result<FileConfig> {
+    match &p.config {
+        Some(path) => Ok(FileConfig::load(path)?),
+        None => Ok(FileConfig::default()),
+    }
+}
+
+fn parse_list<T: std::str::FromStr>(what: &str, v: Option<Vec<String>>) -> Result<Option<Vec<T>>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.map(|xs| {
+        xs.iter()
+            .map(|x| x.parse::<T>().map_err(|e| anyhow::anyhow!("config {what}: {e}")))
+            .collect()
+    })
+    .transpose()
+}
+
+/// Merges flags (and env, which clap folded in) over the file over defaults.
+pub fn resolve(
+    p: &PipelineArgs,
+    source: Option<SourceSpec>,
+    speed: Option<Speed>,
+    pairs: Option<Vec<PairId>>,
+    bind: Option<String>,
+) -> Result<Resolved> {
+    let file = load_file(p)?;
+    let mut e = EngineConfig::default();
+    e.source = match source {
+        Some(s) => s,
+        None => match &file.source {
+            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config source: {m}"))?,
+            None => SourceSpec::Binance,
+        },
+    };
+    e.speed = match speed {
+        Some(s) => s,
+        None => match &file.speed {
+            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config speed: {m}"))?,
+            None => Speed::Max,
+        },
+    };
+    e.stream = match p.stream {
+        Some(s) => s,
+        None => match &file.stream {
+            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config stream: {m}"))?,
+            None => StreamKind::AggTrade,
+        },
+    };
+    let pairs = match pairs {
+        Some(v) => v,
+        None => parse_list::<PairId>("pairs", file.pairs.clone())?.unwrap_or_default(),
+    };
+    let mut symbols = match &p.symbols {
+        Some(v) => v.clone(),
+        None => parse_list::<Symbol>("symbols", file.symbols.clone())?.unwrap_or_default(),
+    };
+    for pr in &pairs {
+        for s in [&pr.y, &pr.x] {
+            if !symbols.contains(s) {
+                symbols.push(s.clone());
+            }
+        }
+    }
+    e.symbols = symbols;
+    if let Some(u) = p.binance_url.clone().or(file.binance_url.clone()) {
+        if !(u.starts_with("ws://") || u.starts_with("wss://")) {
+            anyhow::bail!("--binance-url {u:?}: expected a ws:// or wss:// URL");
+        }
+        e.binance.base_url = u;
+    }
+    if let Some(d) = p.silent_after.or(file.silent_after) {
+        anyhow::ensure!(!d.is_zero(), "--silent-after must be above zero");
+        e.binance.silent_after = d;
+    }
+    if let Some(g) = p.grace_ms.or(file.grace_ms) {
+        anyhow::ensure!((0..=3_600_000).contains(&g), "--grace-ms {g}: expected 0 to 3600000");
+        e.symbol.grace_ms = g;
+    }
+    if let Some(c) = p.ring_capacity.or(file.ring_capacity) {
+        anyhow::ensure!(c > 0, "--ring-capacity must be above zero");
+        e.symbol.ring_capacity = c;
+    }
+    let d = SeriesLimits::default();
+    let hist = |v: Option<Duration>, iv: usize| match v {
+        Some(h) => (h.as_millis() as i64).max(1),
+        None => (d.max_closed[iv] as i64).saturating_mul([1_000, 60_000, 300_000][iv]),
+    };
+    e.symbol.limits = SeriesLimits::from_history_ms([
+        hist(file.history_1s, 0),
+        hist(file.history_1m, 1),
+        hist(file.history_5m, 2),
+    ]);
+    if let Some(r) = file.sim_rate {
+        anyhow::ensure!(r > 0.0 && r.is_finite(), "config sim_rate must be above zero");
+        e.sim_rate = r;
+    }
+    let bind = bind.or(file.bind.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    Ok(Resolved { engine: e, bind, pairs })
+}
+
+impl ReplayArgs {
+    pub fn resolve(&self) -> Result<Resolved> {
+        anyhow::ensure!(self.path.is_file(), "{}: no such file", self.path.display());
+        let mut r = resolve(&self.pipeline, Some(SourceSpec::Replay(self.path.clone())), Some(self.speed), Some(vec![]), None)
+            .context("replay settings")?;
+        // A finite replay exports its whole history.
+        r.engine.symbol.limits = SeriesLimits::unbounded();
+        Ok(r)
+    }
+}

@@ -1,0 +1,37 @@
+//! `spreadwatch serve`.
+
+use std::net::TcpListener;
+
+use anyhow::{Context, Result};
+use spreadwatch_engine::sources::SourceSpec;
+use spreadwatch_engine::Engine;
+
+use super::args::{resolve, ServeArgs};
+
+pub fn run(a: ServeArgs) -> Result<()> {
+    let r = resolve(&a.pipeline, a.source, a.speed, a.pairs, a.bind)?;
+    if let SourceSpec::Replay(p) = &r.engine.source {
+        anyhow::ensure!(p.is_file(), "{}: no such file", p.display());
+    }
+    if r.engine.source == SourceSpec::Binance && r.engine.symbols.is_empty() {
+        anyhow::bail!("the binance source needs --symbols or --pair");
+    }
+    let listener = TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
+    let addr = listener.local_addr()?;
+    actix_rt::System::new().block_on(async move {
+        let engine = Engine::start(r.engine.clone())?;
+        if r.engine.source == SourceSpec::Sim {
+            tracing::warn!("source is the SIMULATOR: prices are synthetic");
+        }
+        for p in &r.pairs {
+            tracing::info!(pair = %p, "tracking pair");
+        }
+        // The first line on stdout names the address, so scripts and tests
+        // that bind port 0 can find it.
+        println!("spreadwatch listening on http://{addr}");
+        tracing::info!(source = %r.engine.source, symbols = ?r.engine.symbols, "serving on http://{addr}");
+        spreadwatch_engine::server::run(listener, engine.handle(), super::shutdown_signal()).await?;
+        engine.shutdown().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,271 @@
+//! Wiring: sources, the registry of symbol actors, and the handle callers use.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use spreadwatch_proto::{Bar, FeedState, Interval, StatusReport, Symbol, Trade};
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::actors::{EngineEvent, GetBars, Ingest, Registry, SymbolConfig, TickBatch};
+use crate::core::Tick;
+use crate::error::{Error, Result};
+use crate::sources::feed::FeedWriter;
+use crate::sources::frame::StreamKind;
+use crate::sources::replay::{Replay, Speed};
+use crate::sources::sim::SimConfig;
+use crate::sources::SourceSpec;
+use crate::status::StatusBoard;
+
+/// A callback told how many bytes a replay has read so far.
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// How to build an [`Engine`].
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// The source of trades.
+    pub source: SourceSpec,
+    /// Symbols to subscribe (live, simulator); for a replay, a filter when
+    /// not empty.
+    pub symbols: Vec<Symbol>,
+    /// Binance trade stream kind.
+    pub stream: StreamKind,
+    /// Replay pacing.
+    pub speed: Speed,
+    /// Live-source settings (URL, watchdog, backoff).
+    #[cfg(feature = "binance")]
+    pub binance: crate::sources::binance::BinanceConfig,
+    /// Settings of each symbol actor.
+    pub symbol: SymbolConfig,
+    /// Simulator trades per second per symbol.
+    pub sim_rate: f64,
+    /// Ticks a replay groups per message to an actor.
+    pub batch: usize,
+    /// Progress of a replay, in bytes read.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("source", &self.source)
+            .field("symbols", &self.symbols)
+            .field("stream", &self.stream)
+            .field("speed", &self.speed)
+            .field("symbol", &self.symbol)
+            .field("sim_rate", &self.sim_rate)
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            source: SourceSpec::None,
+            symbols: Vec::new(),
+            stream: StreamKind::AggTrade,
+            speed: Speed::Max,
+            #[cfg(feature = "binance")]
+            binance: Default::default(),
+            symbol: SymbolConfig::default(),
+            sim_rate: 20.0,
+            batch: 1024,
+            progress: None,
+        }
+    }
+}
+
+/// A running engine: actors on their own thread, a source on another.
+pub struct Engine {
+    handle: EngineHandle,
+    actors: Arbiter,
+    source: Arbiter,
+    done: watch::Receiver<bool>,
+}
+
+/// A cheap, cloneable handle to a running engine.
+#[derive(Clone)]
+pub struct EngineHandle {
+    registry: Arc<Registry>,
+    status: StatusBoard,
+    stop: CancellationToken,
+    done: watch::Receiver<bool>,
+}
+
+impl Engine {
+    /// Starts the actors and the source. Call from inside an actix system.
+    pub fn start(cfg: EngineConfig) -> Result<Engine> {
+        if !matches!(System::try_current(), Some(_)) {
+            return Err(Error::Config("Engine::start must run inside an actix System".into()));
+        }
+        let status = StatusBoard::new();
+        let (events, _) = broadcast::channel(4096);
+        let actors = Arbiter::new();
+        let allowed: Option<HashSet<Symbol>> = match (&cfg.source, cfg.symbols.is_empty()) {
+            (_, true) => None,
+            _ => Some(cfg.symbols.iter().cloned().collect()),
+        };
+        let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
+        let stop = CancellationToken::new();
+        let (done_tx, done) = watch::channel(false);
+        let source = Arbiter::new();
+        let handle = EngineHandle {
+            registry: registry.clone(),
+            status: status.clone(),
+            stop: stop.clone(),
+            done: done.clone(),
+        };
+        // Start actors for the configured symbols now, so they exist (and
+        // show in the status) before the first trade.
+        for s in &cfg.symbols {
+            registry.get_or_start(s);
+        }
+        let fut = run_source(cfg, registry, status, stop);
+        source.spawn(async move {
+            if let Err(e) = fut.await {
+                tracing::error!("source failed: {e}");
+            }
+            let _ = done_tx.send(true);
+        });
+        Ok(Engine { handle, actors, source, done })
+    }
+
+    /// A handle to this engine.
+    pub fn handle(&self) -> EngineHandle {
+        self.handle.clone()
+    }
+
+    /// Stops the source, lets the actors finish their mailboxes, and stops
+    /// the threads.
+    pub async fn shutdown(self) {
+        self.handle.stop.cancel();
+        let mut done = self.done.clone();
+        let _ = done.wait_for(|d| *d).await;
+        self.source.stop();
+        // Process what is queued before stopping the actor thread.
+        for s in self.handle.registry.symbols() {
+            if let Some(a) = self.handle.registry.get(&s) {
+                let _ = a.send(TickBatch { ticks: Vec::new() }).await;
+            }
+        }
+        self.actors.stop();
+    }
+}
+
+async fn run_source(cfg: EngineConfig, registry: Arc<Registry>, status: StatusBoard, stop: CancellationToken) -> Result<()> {
+    let ingest = Ingest::new(registry.clone(), cfg.batch);
+    match cfg.source {
+        SourceSpec::None => {
+            stop.cancelled().await;
+            Ok(())
+        }
+        SourceSpec::Replay(path) => {
+            let board = status.source("replay", "replay", &path.display().to_string(), false);
+            let mut feed = FeedWriter::new(ingest, board.clone(), false);
+            let replay = Replay { path, speed: cfg.speed };
+            let progress = cfg.progress.clone();
+            let res = replay.run(&mut feed, |b| if let Some(p) = &progress { p(b) }, &stop).await;
+            if let Err(e) = &res {
+                board.update(|s| s.last_error = Some(e.to_string()));
+                board.set_state(FeedState::Stopped);
+            }
+            res.map(|_| ())
+        }
+        SourceSpec::Sim => {
+            let symbols = if cfg.symbols.is_empty() { SimConfig::default().symbols } else { cfg.symbols.clone() };
+            for s in &symbols {
+                registry.get_or_start(s);
+            }
+            let board = status.source("sim", "sim", "simulated market", true);
+            let mut feed = FeedWriter::new(Ingest::new(registry, 1), board.clone(), false);
+            tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
+            crate::sources::sim::run(SimConfig { symbols, rate: cfg.sim_rate, seed: 7 }, &mut feed, stop).await;
+            board.set_state(FeedState::Stopped);
+            Ok(())
+        }
+        #[cfg(feature = "binance")]
+        SourceSpec::Binance => {
+            use crate::sources::binance::{install_crypto, run_shard, shards, BinanceConfig};
+            install_crypto();
+            if cfg.symbols.is_empty() {
+                return Err(Error::Config("the binance source needs --symbols".into()));
+            }
+            let base = BinanceConfig { symbols: cfg.symbols.clone(), kind: cfg.stream, ..cfg.binance.clone() };
+            let board = status.source("binance", "binance", &base.base_url, false);
+            let mut tasks = Vec::new();
+            for shard in shards(&cfg.symbols, base.streams_per_connection) {
+                let mut feed = FeedWriter::new(Ingest::new(registry.clone(), 256), board.clone(), true);
+                feed.only_kind(cfg.stream);
+                feed.expect_symbols(shard.iter().map(Symbol::as_str));
+                let c = BinanceConfig { symbols: shard, ..base.clone() };
+                let (b, s) = (board.clone(), stop.clone());
+                tasks.push(tokio::spawn(async move { run_shard(c, &mut feed, b, s).await }));
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+            Ok(())
+        }
+        #[cfg(not(feature = "binance"))]
+        SourceSpec::Binance => Err(Error::Config("built without the binance feature".into())),
+    }
+}
+
+impl EngineHandle {
+    /// The current feed and symbol status.
+    pub fn status(&self) -> StatusReport {
+        self.status.report()
+    }
+
+    /// Symbols with an actor, sorted.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.registry.symbols()
+    }
+
+    /// Bars of `symbol` at `interval` with start in `[from_ms, to_ms)`,
+    /// closed ones first, then (optionally) the forming ones.
+    pub async fn bars(&self, symbol: &Symbol, interval: Interval, from_ms: i64, to_ms: i64, include_forming: bool) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else { return Ok(Vec::new()) };
+        a.send(GetBars { interval, from_ms, to_ms, include_forming }).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Every closed bar at `interval`, sorted by start then symbol.
+    pub async fn all_bars(&self, interval: Interval) -> Result<Vec<Bar>> {
+        let mut out = Vec::new();
+        for s in self.symbols() {
+            out.extend(self.bars(&s, interval, i64::MIN, i64::MAX, false).await?);
+        }
+        out.sort_by(|a, b| (a.start_ms, &a.symbol).cmp(&(b.start_ms, &b.symbol)));
+        Ok(out)
+    }
+
+    /// Feeds one trade of your own, as if a source had received it.
+    pub async fn ingest(&self, trade: &Trade) -> Result<()> {
+        let a = self.registry.get_or_start(&trade.symbol).ok_or_else(|| Error::Config(format!("symbol {} is not tracked", trade.symbol)))?;
+        a.send(TickBatch { ticks: vec![Tick::from_trade(trade)] }).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Closes every forming bar (the end of a finite replay).
+    pub async fn flush(&self) {
+        self.registry.flush_all().await;
+    }
+
+    /// Bar events as they happen. A receiver that falls behind gets
+    /// `RecvError::Lagged` instead of unbounded memory growth.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.registry.events().subscribe()
+    }
+
+    /// Waits until the source has ended (a replay at end of file, or stop).
+    pub async fn source_finished(&self) {
+        let mut d = self.done.clone();
+        let _ = d.wait_for(|v| *v).await;
+    }
+
+    /// Asks the source to stop.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}

@@ -1,0 +1,57 @@
+//! spreadwatch: real-time pair-trading analytics for Binance USD-M futures.
+//!
+//! # Layout
+//!
+//! A trade's path reads straight down the modules:
+//!
+//! - [`sources`]: where trades come from. [`sources::frame`] parses Binance
+//!   frames; [`sources::binance`] is the live WebSocket client,
+//!   [`sources::replay`] reads recorded files, [`sources::sim`] simulates a
+//!   cointegrated pair. All feed [`sources::feed::FeedWriter`].
+//! - [`actors`]: one [`actors::SymbolActor`] per symbol, created on demand by
+//!   the [`actors::Registry`], keeps the tick ring and the bars.
+//! - [`core`]: the pure maths the actors drive: [`core::TickRing`],
+//!   [`core::BarBook`], [`core::PriceKalman`]. No actix, tokio or I/O.
+//! - [`engine`]: [`Engine`] wires sources and actors together and hands out
+//!   an [`EngineHandle`].
+//! - [`export`]: bars as CSV, the format `spreadwatch replay --export-dir`
+//!   writes.
+//! - [`status`]: the feed-health board behind `/api/status`.
+//! - `server`: the actix-web HTTP server (feature `server`).
+//! - `mock`: a mock Binance server speaking the real protocol, for tests and
+//!   load tests (feature `binance`).
+//!
+//! # Quick start
+//!
+//! ```
+//! use spreadwatch_engine::{Engine, EngineConfig};
+//! use spreadwatch_engine::sources::SourceSpec;
+//!
+//! actix_rt::System::new().block_on(async {
+//!     let cfg = EngineConfig { source: SourceSpec::Sim, ..EngineConfig::default() };
+//!     let engine = Engine::start(cfg).unwrap();
+//!     let handle = engine.handle();
+//!     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+//!     assert!(handle.status().sources.contains_key("sim"));
+//!     engine.shutdown().await;
+//! });
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod actors;
+#[cfg(feature = "cli")]
+pub mod config;
+pub mod core;
+pub mod engine;
+pub mod error;
+pub mod export;
+#[cfg(feature = "binance")]
+pub mod mock;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod sources;
+pub mod status;
+
+pub use engine::{Engine, EngineConfig, EngineHandle};
+pub use error::{Error, Result};

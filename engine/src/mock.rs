@@ -1,0 +1,179 @@
+//! A mock Binance USD-M market-stream server on 127.0.0.1, speaking the
+//! real combined-stream protocol: text frames of `{"stream":…,"data":…}`,
+//! server pings, and close frames. Used by tests and the load harness,
+//! since the real exchange is not reachable from CI.
+//!
+//! Like Binance, it accepts a connection on a wrong route and then sends
+//! nothing at all.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use parking_lot::Mutex;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+/// What the mock sends.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Text frames, sent in order, continuing across connections.
+    pub frames: Vec<String>,
+    /// Pause between frames.
+    pub frame_interval: Duration,
+    /// The path that serves data; any other path is accepted and left silent.
+    pub route: String,
+    /// For the n-th connection (0-based), close it after this many frames.
+    pub close_after: Vec<Option<usize>>,
+    /// Send a ping this often.
+    pub ping_interval: Option<Duration>,
+    /// On a reconnect, resend this many frames the previous connection
+    /// already sent (an overlap the client must de-duplicate).
+    pub rewind_on_reconnect: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            frames: Vec::new(),
+            frame_interval: Duration::from_millis(1),
+            route: "/market/stream".into(),
+            close_after: Vec::new(),
+            ping_interval: None,
+            rewind_on_reconnect: 0,
+        }
+    }
+}
+
+/// Counters the tests read.
+#[derive(Debug, Default)]
+pub struct MockStats {
+    /// WebSocket connections accepted.
+    pub connections: AtomicU64,
+    /// Pings sent.
+    pub pings: AtomicU64,
+    /// Pongs received.
+    pub pongs: AtomicU64,
+    /// Data frames sent.
+    pub frames: AtomicU64,
+    /// Request paths with query, in connection order.
+    pub requests: Mutex<Vec<String>>,
+}
+
+/// A running mock server; stops when dropped.
+pub struct MockBinance {
+    addr: SocketAddr,
+    stats: Arc<MockStats>,
+    stop: CancellationToken,
+}
+
+impl MockBinance {
+    /// Binds 127.0.0.1:0 and starts serving.
+    pub async fn start(cfg: MockConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let stats = Arc::new(MockStats::default());
+        let stop = CancellationToken::new();
+        let cfg = Arc::new(cfg);
+        let pos = Arc::new(Mutex::new(0usize));
+        let (st, sp) = (stats.clone(), stop.clone());
+        tokio::spawn(async move {
+            loop {
+                let (tcp, _) = tokio::select! {
+                    _ = sp.cancelled() => break,
+                    r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+                };
+                let n = st.connections.fetch_add(1, Ordering::SeqCst) as usize;
+                tokio::spawn(serve(tcp, n, cfg.clone(), st.clone(), pos.clone(), sp.child_token()));
+            }
+        });
+        Ok(MockBinance { addr, stats, stop })
+    }
+
+    /// The base URL to give the client (`ws://127.0.0.1:PORT/market`).
+    pub fn base_url(&self) -> String {
+        format!("ws://{}/market", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &MockStats {
+        &self.stats
+    }
+}
+
+impl Drop for MockBinance {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn serve(
+    tcp: tokio::net::TcpStream,
+    n: usize,
+    cfg: Arc<MockConfig>,
+    stats: Arc<MockStats>,
+    pos: Arc<Mutex<usize>>,
+    stop: CancellationToken,
+) {
+    let path = Arc::new(Mutex::new(String::new()));
+    let p2 = path.clone();
+    let cb = move |req: &Request, resp: Response| {
+        *p2.lock() = req.uri().to_string();
+        Ok(resp)
+    };
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else { return };
+    let uri = path.lock().clone();
+    stats.requests.lock().push(uri.clone());
+    let (mut tx, mut rx) = ws.split();
+    let st = stats.clone();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(m)) = rx.next().await {
+            if let Message::Pong(_) = m {
+                st.pongs.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let serving = uri.split('?').next() == Some(cfg.route.as_str());
+    let mut i = if n == 0 { 0 } else { pos.lock().saturating_sub(cfg.rewind_on_reconnect) };
+    let close_after = cfg.close_after.get(n).copied().flatten();
+    let mut sent = 0usize;
+    let mut ping = tokio::time::interval(cfg.ping_interval.unwrap_or(Duration::from_secs(3600)));
+    ping.tick().await;
+    let mut next = tokio::time::interval(cfg.frame_interval.max(Duration::from_micros(1)));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = ping.tick(), if cfg.ping_interval.is_some() => {
+                if tx.send(Message::Ping(b"mock".to_vec().into())).await.is_err() { break }
+                stats.pings.fetch_add(1, Ordering::SeqCst);
+            }
+            _ = next.tick(), if serving && i < cfg.frames.len() => {
+                if close_after.is_some_and(|k| sent >= k) {
+                    let _ = tx.send(Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "mock closes mid-stream".into() }))).await;
+                    break;
+                }
+                if tx.send(Message::Text(cfg.frames[i].clone().into())).await.is_err() { break }
+                stats.frames.fetch_add(1, Ordering::SeqCst);
+                i += 1;
+                sent += 1;
+                let mut p = pos.lock();
+                *p = (*p).max(i);
+            }
+            _ = tokio::time::sleep(Duration::from_millis(50)), if !serving || i >= cfg.frames.len() => {
+                if reader.is_finished() { break }
+            }
+        }
+    }
+    reader.abort();
+}

@@ -1,0 +1,224 @@
+//! The part every source shares: frame in, ticks out, counted.
+//!
+//! A [`FeedWriter`] parses frames, drops what cannot be used (counting each
+//! drop by reason and warning at most once per reason every 10 s), removes
+//! duplicate trade ids when asked (reconnect overlap), queues ticks on the
+//! source's [`Ingest`], and publishes its counters to the status board in
+//! batches.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use spreadwatch_proto::{DropReason, FeedState};
+
+use super::frame::{parse_frame, Frame, StreamKind};
+use crate::actors::Ingest;
+use crate::status::{sym_entry, SourceBoard};
+
+#[derive(Default)]
+struct SymCounters {
+    messages: u64,
+    drops: HashMap<DropReason, u64>,
+    last_event_ms: Option<i64>,
+    last_trade_ms: Option<i64>,
+    last_recv_ms: Option<i64>,
+    last_id: Option<u64>,
+}
+
+/// Parses frames for one source and feeds the symbol actors.
+pub struct FeedWriter {
+    ingest: Ingest,
+    board: SourceBoard,
+    frames: u64,
+    unnamed_drops: HashMap<DropReason, u64>,
+    per_symbol: HashMap<Box<str>, SymCounters>,
+    last_ids: Option<HashMap<Box<str>, u64>>,
+    only: Option<StreamKind>,
+    last_warn: HashMap<DropReason, (Instant, u64)>,
+    /// Wall time of the last trade per symbol, for the silence watchdog.
+    last_seen: HashMap<Box<str>, Instant>,
+}
+
+impl FeedWriter {
+    /// Creates a writer. With `dedupe`, a trade whose id is not above the
+    /// last one forwarded for its symbol is dropped as a duplicate; live
+    /// streams deliver each symbol in id order, so this removes exactly the
+    /// overlap of two connections.
+    pub fn new(ingest: Ingest, board: SourceBoard, dedupe: bool) -> Self {
+        FeedWriter {
+            ingest,
+            board,
+            frames: 0,
+            unnamed_drops: HashMap::new(),
+            per_symbol: HashMap::new(),
+            last_ids: dedupe.then(HashMap::new),
+            only: None,
+            last_warn: HashMap::new(),
+            last_seen: HashMap::new(),
+        }
+    }
+
+    /// Seeds the last forwarded id of a symbol (after a restart).
+    pub fn seed_last_id(&mut self, symbol: &str, id: u64) {
+        if let Some(m) = &mut self.last_ids {
+            m.insert(symbol.into(), id);
+        }
+    }
+
+    /// Accepts only frames of this stream kind.
+    pub fn only_kind(&mut self, kind: StreamKind) {
+        self.only = Some(kind);
+    }
+
+    /// Handles one frame received at `recv_ms` (wall clock, ms).
+    pub fn handle(&mut self, bytes: &[u8], recv_ms: Option<i64>) {
+        self.frames += 1;
+        match parse_frame(bytes) {
+            Frame::Trade(t) => {
+                if self.only.is_some_and(|k| k != t.kind) {
+                    self.count_drop(DropReason::UnknownEvent, Some(t.symbol), "unexpected stream kind");
+                    return;
+                }
+                if let Some(last) = &mut self.last_ids {
+                    match last.get_mut(t.symbol) {
+                        Some(prev) if t.tick.id <= *prev => {
+                            self.count_drop(DropReason::Duplicate, Some(t.symbol), "id already forwarded");
+                            return;
+                        }
+                        Some(prev) => *prev = t.tick.id,
+                        None => {
+                            last.insert(t.symbol.into(), t.tick.id);
+                        }
+                    }
+                }
+                if !self.ingest.push(t.symbol, t.tick) {
+                    self.count_drop(DropReason::Filtered, Some(t.symbol), "symbol not tracked");
+                    return;
+                }
+                let recv = recv_ms.or(t.recv_us.map(|us| us / 1000));
+                let c = self.sym(t.symbol);
+                c.messages += 1;
+                c.last_event_ms = Some(t.event_ms);
+                c.last_trade_ms = Some(t.tick.time_ms);
+                c.last_recv_ms = recv;
+                c.last_id = Some(t.tick.id);
+            }
+            Frame::Control => {}
+            Frame::Drop { reason, symbol, detail } => self.count_drop(reason, symbol, &detail),
+        }
+    }
+
+    fn sym(&mut self, symbol: &str) -> &mut SymCounters {
+        if !self.per_symbol.contains_key(symbol) {
+            self.per_symbol.insert(symbol.into(), SymCounters::default());
+        }
+        match self.per_symbol.get_mut(symbol) {
+            Some(c) => c,
+            None => unreachable!("inserted above"),
+        }
+    }
+
+    fn count_drop(&mut self, reason: DropReason, symbol: Option<&str>, detail: &str) {
+        match symbol {
+            Some(s) => *self.sym(s).drops.entry(reason).or_default() += 1,
+            None => *self.unnamed_drops.entry(reason).or_default() += 1,
+        }
+        let now = Instant::now();
+        let e = self.last_warn.entry(reason).or_insert((now - Duration::from_secs(3600), 0));
+        if now.duration_since(e.0) >= Duration::from_secs(10) {
+            tracing::warn!(
+                reason = reason.as_str(),
+                symbol = symbol.unwrap_or("-"),
+                suppressed = e.1,
+                "dropped frame: {detail}"
+            );
+            *e = (now, 0);
+        } else {
+            e.1 += 1;
+        }
+    }
+
+    /// True when enough ticks are queued that a flush is due.
+    pub fn should_flush(&self) -> bool {
+        self.ingest.should_flush()
+    }
+
+    /// Sends queued ticks and publishes counters.
+    pub async fn flush(&mut self) {
+        self.ingest.flush().await;
+        self.publish();
+    }
+
+    /// Sends queued ticks, waits until processed, and publishes counters.
+    pub async fn drain(&mut self) {
+        self.ingest.drain().await;
+        self.publish();
+    }
+
+    fn publish(&mut self) {
+        let now = Instant::now();
+        let frames = std::mem::take(&mut self.frames);
+        let unnamed = std::mem::take(&mut self.unnamed_drops);
+        let per = std::mem::take(&mut self.per_symbol);
+        for (sym, c) in &per {
+            if c.messages > 0 {
+                self.last_seen.insert(sym.clone(), now);
+            }
+        }
+        self.board.update(|s| {
+            s.frames += frames;
+            for (r, n) in unnamed {
+                *s.drops.entry(r).or_default() += n;
+            }
+            for (sym, c) in per {
+                s.messages += c.messages;
+                for (r, n) in &c.drops {
+                    *s.drops.entry(*r).or_default() += n;
+                }
+                let state = s.state;
+                let e = sym_entry(s, &sym);
+                e.messages += c.messages;
+                for (r, n) in c.drops {
+                    *e.drops.entry(r).or_default() += n;
+                }
+                if c.messages > 0 {
+                    if e.state == FeedState::Silent && state == FeedState::Live {
+                        e.state = FeedState::Live;
+                    }
+                    e.last_event_ms = c.last_event_ms;
+                    e.last_trade_ms = c.last_trade_ms;
+                    e.last_id = c.last_id;
+                    if let (Some(ev), Some(t)) = (c.last_event_ms, c.last_trade_ms) {
+                        e.event_minus_trade_ms = Some(ev - t);
+                    }
+                    if let (Some(r), Some(ev)) = (c.last_recv_ms, c.last_event_ms) {
+                        e.receive_minus_event_ms = Some(r - ev);
+                    }
+                }
+            }
+        });
+    }
+
+    /// Symbols whose last trade is older than `after` (the stream watchdog).
+    pub fn silent_symbols(&self, after: Duration) -> Vec<String> {
+        let now = Instant::now();
+        self.last_seen
+            .iter()
+            .filter(|(_, t)| now.duration_since(**t) >= after)
+            .map(|(s, _)| s.to_string())
+            .collect()
+    }
+
+    /// Marks symbols as expected, so one that never trades is flagged too.
+    pub fn expect_symbols<'a>(&mut self, symbols: impl IntoIterator<Item = &'a str>) {
+        let now = Instant::now();
+        for s in symbols {
+            self.last_seen.entry(s.into()).or_insert(now);
+        }
+    }
+
+    /// The status handle.
+    pub fn board(&self) -> &SourceBoard {
+        &self.board
+    }
+}

@@ -1,0 +1,185 @@
+//! Replays a file of Binance frames, one per line: combined or bare,
+//! `@trade` or `@aggTrade`, plain or gzip (detected by its magic bytes).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use flate2::read::MultiGzDecoder;
+use tokio_util::sync::CancellationToken;
+use spreadwatch_proto::FeedState;
+
+use super::feed::FeedWriter;
+use crate::error::{Error, Result};
+
+/// How fast a replay runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Speed {
+    /// As fast as the pipeline goes.
+    #[default]
+    Max,
+    /// Paced by the event time `E`, at this multiple of real time.
+    Times(f64),
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("max") {
+            return Ok(Speed::Max);
+        }
+        match s.trim_end_matches('x').parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(Speed::Times(v)),
+            _ => Err(format!("invalid speed {s:?}: expected a positive number or \"max\"")),
+        }
+    }
+}
+
+/// Opens a replay file, transparently decompressing gzip.
+pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 2];
+    let n = read_up_to(&mut f, &mut magic).map_err(|e| Error::io(path, e))?;
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(f))))
+    } else {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// What a finished replay did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplaySummary {
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read (uncompressed).
+    pub bytes: u64,
+}
+
+/// A replay of one file.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The file.
+    pub path: PathBuf,
+    /// Pacing.
+    pub speed: Speed,
+}
+
+impl Replay {
+    /// Runs the replay to the end of the file, feeding `feed`, and then
+    /// marks the source finished. `progress` is called with bytes read.
+    ///
+    /// Reading is blocking, so run this on a thread of its own.
+    pub async fn run(
+        &self,
+        feed: &mut FeedWriter,
+        mut progress: impl FnMut(u64),
+        stop: &CancellationToken,
+    ) -> Result<ReplaySummary> {
+        let mut reader = open(&self.path)?;
+        feed.board().set_state(FeedState::Live);
+        let mut line = Vec::with_capacity(4096);
+        let mut sum = ReplaySummary::default();
+        let mut pace: Option<(Instant, i64)> = None;
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::io(&self.path, e))?;
+            if n == 0 {
+                break;
+            }
+            sum.lines += 1;
+            sum.bytes += n as u64;
+            let text = trim_line(&line);
+            if text.is_empty() {
+                continue;
+            }
+            if let Speed::Times(x) = self.speed {
+                if let Some(e) = event_time(text) {
+                    let (t0, e0) = *pace.get_or_insert((Instant::now(), e));
+                    let due = t0 + Duration::from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x);
+                    let now = Instant::now();
+                    if due > now {
+                        feed.flush().await;
+                        tokio::time::sleep(due - now).await;
+                    }
+                }
+            }
+            feed.handle(text, None);
+            if feed.should_flush() {
+                feed.flush().await;
+                progress(sum.bytes);
+            }
+        }
+        feed.drain().await;
+        progress(sum.bytes);
+        feed.board().set_state(FeedState::Finished);
+        Ok(sum)
+    }
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\n' | b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// Finds `"E":<digits>` without a full parse (only needed when pacing).
+fn event_time(text: &[u8]) -> Option<i64> {
+    let pat = b"\"E\":";
+    let i = text.windows(pat.len()).position(|w| w == pat)? + pat.len();
+    let digits: Vec<u8> = text[i..].iter().copied().take_while(u8::is_ascii_digit).collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_parses() {
+        assert_eq!("max".parse::<Speed>().unwrap(), Speed::Max);
+        assert_eq!("10".parse::<Speed>().unwrap(), Speed::Times(10.0));
+        assert_eq!("2.5x".parse::<Speed>().unwrap(), Speed::Times(2.5));
+        assert!("0".parse::<Speed>().is_err());
+        assert!("fast".parse::<Speed>().is_err());
+    }
+
+    #[test]
+    fn finds_event_time() {
+        assert_eq!(event_time(br#"{"e":"trade","E":1700000000100,"T":1}"#), Some(1_700_000_000_100));
+        assert_eq!(event_time(b"{}"), None);
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("feed.bin");
+        let mut gz = flate2::write::GzEncoder::new(File::create(&p).unwrap(), flate2::Compression::fast());
+        gz.write_all(b"line1\nline2\n").unwrap();
+        gz.finish().unwrap();
+        let lines: Vec<String> = open(&p).unwrap().lines().map(|l| l.unwrap()).collect();
+        assert_eq!(lines, vec!["line1", "line2"]);
+        assert!(matches!(open(&dir.path().join("missing")), Err(Error::Io { .. })));
+    }
+}

@@ -1,0 +1,111 @@
+//! The live status board behind `/api/status`: one shared document that
+//! sources and actors update in batches, never per tick.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use spreadwatch_proto::{DropReason, FeedState, SourceStatus, StatusReport, SymbolStatus};
+
+/// Shared, cheap-to-clone feed status.
+#[derive(Debug, Clone)]
+pub struct StatusBoard {
+    started: Instant,
+    inner: Arc<Mutex<StatusReport>>,
+}
+
+impl Default for StatusBoard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StatusBoard {
+    /// Creates an empty board.
+    pub fn new() -> Self {
+        StatusBoard {
+            started: Instant::now(),
+            inner: Arc::new(Mutex::new(StatusReport::default())),
+        }
+    }
+
+    /// Registers a source under `key` and returns a handle to update it.
+    pub fn source(&self, key: &str, kind: &str, target: &str, simulated: bool) -> SourceBoard {
+        let mut g = self.inner.lock();
+        let s = g.sources.entry(key.to_string()).or_default();
+        s.kind = kind.to_string();
+        s.target = target.to_string();
+        s.simulated = simulated;
+        s.state = if simulated { FeedState::Simulated } else { FeedState::Connecting };
+        SourceBoard {
+            key: key.to_string(),
+            board: self.clone(),
+        }
+    }
+
+    /// Applies `f` to the engine-side status of `symbol`.
+    pub fn with_symbol<R>(&self, symbol: &str, f: impl FnOnce(&mut spreadwatch_proto::status::EngineSymbolStatus) -> R) -> R {
+        let mut g = self.inner.lock();
+        f(g.symbols.entry(symbol.to_string()).or_default())
+    }
+
+    /// A copy of the whole document.
+    pub fn report(&self) -> StatusReport {
+        let mut r = self.inner.lock().clone();
+        r.uptime_ms = self.started.elapsed().as_millis() as u64;
+        r
+    }
+}
+
+/// A handle to one source's entry on the board.
+#[derive(Debug, Clone)]
+pub struct SourceBoard {
+    key: String,
+    board: StatusBoard,
+}
+
+impl SourceBoard {
+    /// Applies `f` to this source's status.
+    pub fn update<R>(&self, f: impl FnOnce(&mut SourceStatus) -> R) -> R {
+        let mut g = self.board.inner.lock();
+        f(g.sources.entry(self.key.clone()).or_default())
+    }
+
+    /// Sets the overall state (and the state of every symbol that is not silent).
+    pub fn set_state(&self, state: FeedState) {
+        self.update(|s| {
+            s.state = state;
+            for sym in s.symbols.values_mut() {
+                if state != FeedState::Live || sym.state != FeedState::Silent {
+                    sym.state = state;
+                }
+            }
+        });
+    }
+
+    /// Counts a drop for `symbol` (if known) and for the source.
+    pub fn drop(&self, reason: DropReason, symbol: Option<&str>) {
+        self.update(|s| {
+            *s.drops.entry(reason).or_default() += 1;
+            if let Some(sym) = symbol {
+                *sym_entry(s, sym).drops.entry(reason).or_default() += 1;
+            }
+        });
+    }
+
+    /// The board this handle writes to.
+    pub fn board(&self) -> &StatusBoard {
+        &self.board
+    }
+}
+
+/// The per-symbol entry of a source, created on first use.
+pub fn sym_entry<'a>(s: &'a mut SourceStatus, symbol: &str) -> &'a mut SymbolStatus {
+    let state = s.state;
+    s.symbols
+        .entry(symbol.to_string())
+        .or_insert_with(|| SymbolStatus {
+            state,
+            ..Default::default()
+        })
+}

@@ -1,0 +1,163 @@
+//! Feed health, as served by `GET /api/status` and pushed to clients.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The state of a source or of one of its streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedState {
+    /// Not yet connected.
+    #[default]
+    Connecting,
+    /// Connected and receiving data.
+    Live,
+    /// Connected, but nothing arrived for longer than the watchdog allows.
+    Silent,
+    /// The connection dropped; a new one is being made.
+    Reconnecting,
+    /// A replay reached the end of its file.
+    Finished,
+    /// Synthetic data from the simulator, not a market.
+    Simulated,
+    /// Stopped (shutdown).
+    Stopped,
+}
+
+impl fmt::Display for FeedState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+/// Why an incoming frame or trade was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// Not valid JSON, or not valid UTF-8.
+    Malformed,
+    /// A required field is missing or has the wrong type.
+    MissingField,
+    /// A price or quantity string is not an exact decimal, or is not positive.
+    BadNumber,
+    /// An event type other than `trade` and `aggTrade`.
+    UnknownEvent,
+    /// A `@trade` record whose `X` is not `MARKET` (e.g. `NA`, `INSURANCE_FUND`).
+    NonMarket,
+    /// A trade id already seen (reconnect overlap, backfill overlap).
+    Duplicate,
+    /// A trade older than the retained bar history; it cannot be placed.
+    TooLate,
+    /// A symbol that is not tracked (`--symbols` filter).
+    Filtered,
+}
+
+impl DropReason {
+    /// The snake_case name used in JSON and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Malformed => "malformed",
+            DropReason::MissingField => "missing_field",
+            DropReason::BadNumber => "bad_number",
+            DropReason::UnknownEvent => "unknown_event",
+            DropReason::NonMarket => "non_market",
+            DropReason::Duplicate => "duplicate",
+            DropReason::TooLate => "too_late",
+            DropReason::Filtered => "filtered",
+        }
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Health of one symbol's stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SymbolStatus {
+    /// Stream state.
+    pub state: FeedState,
+    /// Trades accepted.
+    pub messages: u64,
+    /// Drops by reason.
+    pub drops: BTreeMap<DropReason, u64>,
+    /// Last event time `E` seen, ms.
+    pub last_event_ms: Option<i64>,
+    /// Last trade time `T` seen, ms.
+    pub last_trade_ms: Option<i64>,
+    /// `E - T` of the last trade, ms.
+    pub event_minus_trade_ms: Option<i64>,
+    /// Receive time minus `E` of the last trade, ms (clock skew plus network).
+    pub receive_minus_event_ms: Option<i64>,
+    /// Last trade id seen.
+    pub last_id: Option<u64>,
+}
+
+/// Health of one source (a Binance connection group, a replay, the simulator).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SourceStatus {
+    /// `binance`, `replay` or `sim`.
+    pub kind: String,
+    /// URL or path.
+    pub target: String,
+    /// Overall state.
+    pub state: FeedState,
+    /// True when the data is synthetic.
+    pub simulated: bool,
+    /// Frames received.
+    pub frames: u64,
+    /// Trades accepted.
+    pub messages: u64,
+    /// Drops by reason, over all symbols.
+    pub drops: BTreeMap<DropReason, u64>,
+    /// Connections made.
+    pub connects: u64,
+    /// Reconnects after a drop, error or silence.
+    pub reconnects: u64,
+    /// Pongs sent in answer to server pings.
+    pub pongs: u64,
+    /// The last error, in words.
+    pub last_error: Option<String>,
+    /// Per-symbol detail.
+    pub symbols: BTreeMap<String, SymbolStatus>,
+}
+
+/// What the engine holds for one symbol, whichever source feeds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EngineSymbolStatus {
+    /// Ticks accepted into the ring and bars.
+    pub ticks: u64,
+    /// Ticks currently held in the ring buffer.
+    pub ring_len: u64,
+    /// Trades refused as duplicates (same id already held).
+    pub duplicates: u64,
+    /// Trades older than the retained history, which could not be placed.
+    pub too_late: u64,
+    /// Closed bars changed by a late trade.
+    pub revisions: u64,
+    /// Newest trade time minus the grace, ms: bars before it are closed.
+    pub watermark_ms: Option<i64>,
+    /// The Kalman-filtered price level.
+    pub kalman_level: Option<f64>,
+    /// The last trade price.
+    pub last_price: Option<f64>,
+}
+
+/// The whole `/api/status` document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StatusReport {
+    /// Milliseconds since the engine started.
+    pub uptime_ms: u64,
+    /// Per source, keyed by a stable name.
+    pub sources: BTreeMap<String, SourceStatus>,
+    /// Per symbol, as held by the engine.
+    pub symbols: BTreeMap<String, EngineSymbolStatus>,
+}
