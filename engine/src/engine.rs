@@ -97,8 +97,10 @@ pub struct EngineHandle {
 impl Engine {
     /// Starts the actors and the source. Call from inside an actix system.
     pub fn start(cfg: EngineConfig) -> Result<Engine> {
-        if !matches!(System::try_current(), Some(_)) {
-            return Err(Error::Config("Engine::start must run inside an actix System".into()));
+        if System::try_current().is_none() {
+            return Err(Error::Config(
+                "Engine::start must run inside an actix System".into(),
+            ));
         }
         let status = StatusBoard::new();
         let (events, _) = broadcast::channel(4096);
@@ -129,7 +131,12 @@ impl Engine {
             }
             let _ = done_tx.send(true);
         });
-        Ok(Engine { handle, actors, source, done })
+        Ok(Engine {
+            handle,
+            actors,
+            source,
+            done,
+        })
     }
 
     /// A handle to this engine.
@@ -154,7 +161,12 @@ impl Engine {
     }
 }
 
-async fn run_source(cfg: EngineConfig, registry: Arc<Registry>, status: StatusBoard, stop: CancellationToken) -> Result<()> {
+async fn run_source(
+    cfg: EngineConfig,
+    registry: Arc<Registry>,
+    status: StatusBoard,
+    stop: CancellationToken,
+) -> Result<()> {
     let ingest = Ingest::new(registry.clone(), cfg.batch);
     match cfg.source {
         SourceSpec::None => {
@@ -164,9 +176,22 @@ async fn run_source(cfg: EngineConfig, registry: Arc<Registry>, status: StatusBo
         SourceSpec::Replay(path) => {
             let board = status.source("replay", "replay", &path.display().to_string(), false);
             let mut feed = FeedWriter::new(ingest, board.clone(), false);
-            let replay = Replay { path, speed: cfg.speed };
+            let replay = Replay {
+                path,
+                speed: cfg.speed,
+            };
             let progress = cfg.progress.clone();
-            let res = replay.run(&mut feed, |b| if let Some(p) = &progress { p(b) }, &stop).await;
+            let res = replay
+                .run(
+                    &mut feed,
+                    |b| {
+                        if let Some(p) = &progress {
+                            p(b)
+                        }
+                    },
+                    &stop,
+                )
+                .await;
             if let Err(e) = &res {
                 board.update(|s| s.last_error = Some(e.to_string()));
                 board.set_state(FeedState::Stopped);
@@ -174,14 +199,27 @@ async fn run_source(cfg: EngineConfig, registry: Arc<Registry>, status: StatusBo
             res.map(|_| ())
         }
         SourceSpec::Sim => {
-            let symbols = if cfg.symbols.is_empty() { SimConfig::default().symbols } else { cfg.symbols.clone() };
+            let symbols = if cfg.symbols.is_empty() {
+                SimConfig::default().symbols
+            } else {
+                cfg.symbols.clone()
+            };
             for s in &symbols {
                 registry.get_or_start(s);
             }
             let board = status.source("sim", "sim", "simulated market", true);
             let mut feed = FeedWriter::new(Ingest::new(registry, 1), board.clone(), false);
             tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
-            crate::sources::sim::run(SimConfig { symbols, rate: cfg.sim_rate, seed: 7 }, &mut feed, stop).await;
+            crate::sources::sim::run(
+                SimConfig {
+                    symbols,
+                    rate: cfg.sim_rate,
+                    seed: 7,
+                },
+                &mut feed,
+                stop,
+            )
+            .await;
             board.set_state(FeedState::Stopped);
             Ok(())
         }
@@ -192,16 +230,26 @@ async fn run_source(cfg: EngineConfig, registry: Arc<Registry>, status: StatusBo
             if cfg.symbols.is_empty() {
                 return Err(Error::Config("the binance source needs --symbols".into()));
             }
-            let base = BinanceConfig { symbols: cfg.symbols.clone(), kind: cfg.stream, ..cfg.binance.clone() };
+            let base = BinanceConfig {
+                symbols: cfg.symbols.clone(),
+                kind: cfg.stream,
+                ..cfg.binance.clone()
+            };
             let board = status.source("binance", "binance", &base.base_url, false);
             let mut tasks = Vec::new();
             for shard in shards(&cfg.symbols, base.streams_per_connection) {
-                let mut feed = FeedWriter::new(Ingest::new(registry.clone(), 256), board.clone(), true);
+                let mut feed =
+                    FeedWriter::new(Ingest::new(registry.clone(), 256), board.clone(), true);
                 feed.only_kind(cfg.stream);
                 feed.expect_symbols(shard.iter().map(Symbol::as_str));
-                let c = BinanceConfig { symbols: shard, ..base.clone() };
+                let c = BinanceConfig {
+                    symbols: shard,
+                    ..base.clone()
+                };
                 let (b, s) = (board.clone(), stop.clone());
-                tasks.push(tokio::spawn(async move { run_shard(c, &mut feed, b, s).await }));
+                tasks.push(tokio::spawn(
+                    async move { run_shard(c, &mut feed, b, s).await },
+                ));
             }
             for t in tasks {
                 let _ = t.await;
@@ -226,9 +274,25 @@ impl EngineHandle {
 
     /// Bars of `symbol` at `interval` with start in `[from_ms, to_ms)`,
     /// closed ones first, then (optionally) the forming ones.
-    pub async fn bars(&self, symbol: &Symbol, interval: Interval, from_ms: i64, to_ms: i64, include_forming: bool) -> Result<Vec<Bar>> {
-        let Some(a) = self.registry.get(symbol) else { return Ok(Vec::new()) };
-        a.send(GetBars { interval, from_ms, to_ms, include_forming }).await.map_err(|_| Error::Stopped)
+    pub async fn bars(
+        &self,
+        symbol: &Symbol,
+        interval: Interval,
+        from_ms: i64,
+        to_ms: i64,
+        include_forming: bool,
+    ) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else {
+            return Ok(Vec::new());
+        };
+        a.send(GetBars {
+            interval,
+            from_ms,
+            to_ms,
+            include_forming,
+        })
+        .await
+        .map_err(|_| Error::Stopped)
     }
 
     /// Every closed bar at `interval`, sorted by start then symbol.
@@ -243,8 +307,15 @@ impl EngineHandle {
 
     /// Feeds one trade of your own, as if a source had received it.
     pub async fn ingest(&self, trade: &Trade) -> Result<()> {
-        let a = self.registry.get_or_start(&trade.symbol).ok_or_else(|| Error::Config(format!("symbol {} is not tracked", trade.symbol)))?;
-        a.send(TickBatch { ticks: vec![Tick::from_trade(trade)] }).await.map_err(|_| Error::Stopped)
+        let a = self
+            .registry
+            .get_or_start(&trade.symbol)
+            .ok_or_else(|| Error::Config(format!("symbol {} is not tracked", trade.symbol)))?;
+        a.send(TickBatch {
+            ticks: vec![Tick::from_trade(trade)],
+        })
+        .await
+        .map_err(|_| Error::Stopped)
     }
 
     /// Closes every forming bar (the end of a finite replay).

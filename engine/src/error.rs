@@ -23,6 +23,10 @@ pub enum Error {
     /// The engine has stopped, so the request cannot be served.
     #[error("the engine has stopped")]
     Stopped,
+    /// An estimator cannot run on the data given (too few points, constant
+    /// input, a singular design).
+    #[error("analysis: {0}")]
+    Analysis(String),
     /// A network operation failed.
     #[error("network: {0}")]
     Network(String),

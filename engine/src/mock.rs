@@ -64,6 +64,17 @@ pub struct MockStats {
     pub frames: AtomicU64,
     /// Request paths with query, in connection order.
     pub requests: Mutex<Vec<String>>,
+    /// When each connection was accepted and when the mock closed it.
+    pub timeline: Mutex<Vec<(std::time::Instant, MockEvent)>>,
+}
+
+/// A point in a connection's life, for timing reconnects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockEvent {
+    /// Connection n was accepted (after the handshake).
+    Accepted(usize),
+    /// The mock closed connection n mid-stream.
+    Closed(usize),
 }
 
 /// A running mock server; stops when dropped.
@@ -90,7 +101,14 @@ impl MockBinance {
                     r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
                 };
                 let n = st.connections.fetch_add(1, Ordering::SeqCst) as usize;
-                tokio::spawn(serve(tcp, n, cfg.clone(), st.clone(), pos.clone(), sp.child_token()));
+                tokio::spawn(serve(
+                    tcp,
+                    n,
+                    cfg.clone(),
+                    st.clone(),
+                    pos.clone(),
+                    sp.child_token(),
+                ));
             }
         });
         Ok(MockBinance { addr, stats, stop })
@@ -128,13 +146,21 @@ async fn serve(
 ) {
     let path = Arc::new(Mutex::new(String::new()));
     let p2 = path.clone();
+    // The callback's signature is tungstenite's; its large error type is not ours.
+    #[allow(clippy::result_large_err)]
     let cb = move |req: &Request, resp: Response| {
         *p2.lock() = req.uri().to_string();
         Ok(resp)
     };
-    let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else { return };
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else {
+        return;
+    };
     let uri = path.lock().clone();
     stats.requests.lock().push(uri.clone());
+    stats
+        .timeline
+        .lock()
+        .push((std::time::Instant::now(), MockEvent::Accepted(n)));
     let (mut tx, mut rx) = ws.split();
     let st = stats.clone();
     let reader = tokio::spawn(async move {
@@ -145,7 +171,11 @@ async fn serve(
         }
     });
     let serving = uri.split('?').next() == Some(cfg.route.as_str());
-    let mut i = if n == 0 { 0 } else { pos.lock().saturating_sub(cfg.rewind_on_reconnect) };
+    let mut i = if n == 0 {
+        0
+    } else {
+        pos.lock().saturating_sub(cfg.rewind_on_reconnect)
+    };
     let close_after = cfg.close_after.get(n).copied().flatten();
     let mut sent = 0usize;
     let mut ping = tokio::time::interval(cfg.ping_interval.unwrap_or(Duration::from_secs(3600)));
@@ -161,6 +191,7 @@ async fn serve(
             _ = next.tick(), if serving && i < cfg.frames.len() => {
                 if close_after.is_some_and(|k| sent >= k) {
                     let _ = tx.send(Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "mock closes mid-stream".into() }))).await;
+                    stats.timeline.lock().push((std::time::Instant::now(), MockEvent::Closed(n)));
                     break;
                 }
                 if tx.send(Message::Text(cfg.frames[i].clone().into())).await.is_err() { break }

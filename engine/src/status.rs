@@ -36,7 +36,11 @@ impl StatusBoard {
         s.kind = kind.to_string();
         s.target = target.to_string();
         s.simulated = simulated;
-        s.state = if simulated { FeedState::Simulated } else { FeedState::Connecting };
+        s.state = if simulated {
+            FeedState::Simulated
+        } else {
+            FeedState::Connecting
+        };
         SourceBoard {
             key: key.to_string(),
             board: self.clone(),
@@ -44,7 +48,11 @@ impl StatusBoard {
     }
 
     /// Applies `f` to the engine-side status of `symbol`.
-    pub fn with_symbol<R>(&self, symbol: &str, f: impl FnOnce(&mut spreadwatch_proto::status::EngineSymbolStatus) -> R) -> R {
+    pub fn with_symbol<R>(
+        &self,
+        symbol: &str,
+        f: impl FnOnce(&mut spreadwatch_proto::status::EngineSymbolStatus) -> R,
+    ) -> R {
         let mut g = self.inner.lock();
         f(g.symbols.entry(symbol.to_string()).or_default())
     }

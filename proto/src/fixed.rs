@@ -302,7 +302,10 @@ mod tests {
         let j = serde_json::to_string(&p).unwrap();
         assert_eq!(j, "43000.12");
         assert_eq!(serde_json::from_str::<Fixed>(&j).unwrap(), p);
-        assert_eq!(serde_json::from_str::<Fixed>("\"0.5\"").unwrap().units(), ONE / 2);
+        assert_eq!(
+            serde_json::from_str::<Fixed>("\"0.5\"").unwrap().units(),
+            ONE / 2
+        );
     }
 
     proptest! {

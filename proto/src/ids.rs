@@ -92,7 +92,9 @@ pub struct PairId {
 impl FromStr for PairId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (y, x) = s.split_once('/').ok_or_else(|| IdError::Pair(s.to_string()))?;
+        let (y, x) = s
+            .split_once('/')
+            .ok_or_else(|| IdError::Pair(s.to_string()))?;
         let y = Symbol::new(y.trim()).map_err(|_| IdError::Pair(s.to_string()))?;
         let x = Symbol::new(x.trim()).map_err(|_| IdError::Pair(s.to_string()))?;
         if x == y {
@@ -196,8 +198,14 @@ mod tests {
 
     #[test]
     fn buckets_are_epoch_aligned_and_left_closed() {
-        assert_eq!(Interval::S1.bucket_start(1_700_000_000_999), 1_700_000_000_000);
-        assert_eq!(Interval::S1.bucket_start(1_700_000_001_000), 1_700_000_001_000);
+        assert_eq!(
+            Interval::S1.bucket_start(1_700_000_000_999),
+            1_700_000_000_000
+        );
+        assert_eq!(
+            Interval::S1.bucket_start(1_700_000_001_000),
+            1_700_000_001_000
+        );
         assert_eq!(Interval::M5.bucket_start(299_999), 0);
         assert_eq!(Interval::M1.bucket_start(-1), -60_000);
     }

@@ -144,10 +144,13 @@ impl Ingest {
         let slot = match self.slots.get(symbol) {
             Some(s) => *s,
             None => {
-                let slot = Symbol::new(symbol).ok().and_then(|s| self.registry.get_or_start(&s)).map(|addr| {
-                    self.pending.push((addr, Vec::with_capacity(self.batch)));
-                    self.pending.len() - 1
-                });
+                let slot = Symbol::new(symbol)
+                    .ok()
+                    .and_then(|s| self.registry.get_or_start(&s))
+                    .map(|addr| {
+                        self.pending.push((addr, Vec::with_capacity(self.batch)));
+                        self.pending.len() - 1
+                    });
                 self.slots.insert(symbol.into(), slot);
                 slot
             }

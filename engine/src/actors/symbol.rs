@@ -138,8 +138,15 @@ impl Handler<TickBatch> for SymbolActor {
                 self.publish(*iv, b, *kind);
             }
             for iv in Interval::ALL {
-                let Some(start) = forming[iv.index()] else { continue };
-                let current = self.bars.series(iv).forming().find(|b| b.start_ms == start).copied();
+                let Some(start) = forming[iv.index()] else {
+                    continue;
+                };
+                let current = self
+                    .bars
+                    .series(iv)
+                    .forming()
+                    .find(|b| b.start_ms == start)
+                    .copied();
                 if let Some(b) = current {
                     self.publish(iv, &b, BarKind::Forming);
                 }

@@ -121,7 +121,10 @@ where
 {
     v.map(|xs| {
         xs.iter()
-            .map(|x| x.parse::<T>().map_err(|e| anyhow::anyhow!("config {what}: {e}")))
+            .map(|x| {
+                x.parse::<T>()
+                    .map_err(|e| anyhow::anyhow!("config {what}: {e}"))
+            })
             .collect()
     })
     .transpose()
@@ -136,25 +139,34 @@ pub fn resolve(
     bind: Option<String>,
 ) -> Result<Resolved> {
     let file = load_file(p)?;
-    let mut e = EngineConfig::default();
-    e.source = match source {
+    let source = match source {
         Some(s) => s,
         None => match &file.source {
-            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config source: {m}"))?,
+            Some(s) => s
+                .parse()
+                .map_err(|m: String| anyhow::anyhow!("config source: {m}"))?,
             None => SourceSpec::Binance,
         },
+    };
+    let mut e = EngineConfig {
+        source,
+        ..EngineConfig::default()
     };
     e.speed = match speed {
         Some(s) => s,
         None => match &file.speed {
-            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config speed: {m}"))?,
+            Some(s) => s
+                .parse()
+                .map_err(|m: String| anyhow::anyhow!("config speed: {m}"))?,
             None => Speed::Max,
         },
     };
     e.stream = match p.stream {
         Some(s) => s,
         None => match &file.stream {
-            Some(s) => s.parse().map_err(|m: String| anyhow::anyhow!("config stream: {m}"))?,
+            Some(s) => s
+                .parse()
+                .map_err(|m: String| anyhow::anyhow!("config stream: {m}"))?,
             None => StreamKind::AggTrade,
         },
     };
@@ -185,7 +197,10 @@ pub fn resolve(
         e.binance.silent_after = d;
     }
     if let Some(g) = p.grace_ms.or(file.grace_ms) {
-        anyhow::ensure!((0..=3_600_000).contains(&g), "--grace-ms {g}: expected 0 to 3600000");
+        anyhow::ensure!(
+            (0..=3_600_000).contains(&g),
+            "--grace-ms {g}: expected 0 to 3600000"
+        );
         e.symbol.grace_ms = g;
     }
     if let Some(c) = p.ring_capacity.or(file.ring_capacity) {
@@ -203,18 +218,33 @@ pub fn resolve(
         hist(file.history_5m, 2),
     ]);
     if let Some(r) = file.sim_rate {
-        anyhow::ensure!(r > 0.0 && r.is_finite(), "config sim_rate must be above zero");
+        anyhow::ensure!(
+            r > 0.0 && r.is_finite(),
+            "config sim_rate must be above zero"
+        );
         e.sim_rate = r;
     }
-    let bind = bind.or(file.bind.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_string());
-    Ok(Resolved { engine: e, bind, pairs })
+    let bind = bind
+        .or(file.bind.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    Ok(Resolved {
+        engine: e,
+        bind,
+        pairs,
+    })
 }
 
 impl ReplayArgs {
     pub fn resolve(&self) -> Result<Resolved> {
         anyhow::ensure!(self.path.is_file(), "{}: no such file", self.path.display());
-        let mut r = resolve(&self.pipeline, Some(SourceSpec::Replay(self.path.clone())), Some(self.speed), Some(vec![]), None)
-            .context("replay settings")?;
+        let mut r = resolve(
+            &self.pipeline,
+            Some(SourceSpec::Replay(self.path.clone())),
+            Some(self.speed),
+            Some(vec![]),
+            None,
+        )
+        .context("replay settings")?;
         // A finite replay exports its whole history.
         r.engine.symbol.limits = SeriesLimits::unbounded();
         Ok(r)

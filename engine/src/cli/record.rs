@@ -46,8 +46,14 @@ pub fn run(a: RecordArgs) -> Result<()> {
     anyhow::ensure!(!r.engine.symbols.is_empty(), "record needs --symbols");
     install_crypto();
     let rec = Recorder::create(&a.out)?;
-    let cfg = BinanceConfig { symbols: r.engine.symbols.clone(), kind: r.engine.stream, ..r.engine.binance.clone() };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let cfg = BinanceConfig {
+        symbols: r.engine.symbols.clone(),
+        kind: r.engine.stream,
+        ..r.engine.binance.clone()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let sink = rt.block_on(async move {
         let stop = CancellationToken::new();
         let s2 = stop.clone();
@@ -68,7 +74,9 @@ pub fn run(a: RecordArgs) -> Result<()> {
         return Err(e).context(format!("writing {}", a.out.display()));
     }
     let lines = sink.rec.lines();
-    sink.rec.finish().with_context(|| format!("closing {}", a.out.display()))?;
+    sink.rec
+        .finish()
+        .with_context(|| format!("closing {}", a.out.display()))?;
     println!("recorded {lines} frames to {}", a.out.display());
     Ok(())
 }

@@ -16,7 +16,8 @@ pub fn run(a: ServeArgs) -> Result<()> {
     if r.engine.source == SourceSpec::Binance && r.engine.symbols.is_empty() {
         anyhow::bail!("the binance source needs --symbols or --pair");
     }
-    let listener = TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
+    let listener =
+        TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
     let addr = listener.local_addr()?;
     actix_rt::System::new().block_on(async move {
         let engine = Engine::start(r.engine.clone())?;

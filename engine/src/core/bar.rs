@@ -376,7 +376,11 @@ mod tests {
         let mut book = BarBook::new(SeriesLimits::default(), 250);
         let mut closed = vec![];
         let mut upd = vec![];
-        for t in [tick(1, 1_000, 10, 1), tick(2, 2_100, 11, 1), tick(3, 2_300, 12, 1)] {
+        for t in [
+            tick(1, 1_000, 10, 1),
+            tick(2, 2_100, 11, 1),
+            tick(3, 2_300, 12, 1),
+        ] {
             book.update(&t, |iv, u| upd.push((iv, u)), |iv, b| closed.push((iv, *b)));
         }
         // Watermark 2_050 closed [1000, 2000) at 1 s only.
@@ -385,7 +389,9 @@ mod tests {
         assert_eq!(closed[0].1.start_ms, 1_000);
         upd.clear();
         book.update(&tick(0, 1_500, 9, 1), |iv, u| upd.push((iv, u)), |_, _| {});
-        assert!(matches!(upd[0], (Interval::S1, BarUpdate::Revised(b)) if b.open.units() == 9 && b.trades == 2));
+        assert!(
+            matches!(upd[0], (Interval::S1, BarUpdate::Revised(b)) if b.open.units() == 9 && b.trades == 2)
+        );
         assert!(matches!(upd[1], (Interval::M1, BarUpdate::Forming(_))));
     }
 

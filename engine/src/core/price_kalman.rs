@@ -26,7 +26,11 @@ pub struct PriceKalman {
 impl PriceKalman {
     /// Creates a filter; `delta` in (0, 1) sets how fast the level follows.
     pub fn new(delta: f64) -> Self {
-        let d = if delta.is_finite() && delta > 0.0 && delta < 1.0 { delta } else { 1e-3 };
+        let d = if delta.is_finite() && delta > 0.0 && delta < 1.0 {
+            delta
+        } else {
+            1e-3
+        };
         PriceKalman {
             q: d / (1.0 - d),
             level: 0.0,
@@ -75,7 +79,12 @@ impl PriceKalman {
 
     /// Forgets the state, keeping `delta`.
     pub fn reset(&mut self) {
-        *self = PriceKalman { q: self.q, level: 0.0, p: 0.0, n: 0 };
+        *self = PriceKalman {
+            q: self.q,
+            level: 0.0,
+            p: 0.0,
+            n: 0,
+        };
     }
 
     /// Restores a saved state.

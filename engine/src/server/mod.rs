@@ -19,7 +19,11 @@ pub fn configure(handle: EngineHandle) -> impl FnOnce(&mut web::ServiceConfig) +
 }
 
 /// Serves on `listener` until `shutdown` resolves.
-pub async fn run(listener: TcpListener, handle: EngineHandle, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    handle: EngineHandle,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let server = HttpServer::new(move || App::new().configure(configure(handle.clone())))
         .workers(1)
         .disable_signals()

@@ -91,8 +91,15 @@ impl Default for BinanceConfig {
 /// );
 /// ```
 pub fn stream_url(base: &str, symbols: &[Symbol], kind: StreamKind) -> String {
-    let streams: Vec<String> = symbols.iter().map(|s| s.stream_name(kind.suffix())).collect();
-    format!("{}/stream?streams={}", base.trim_end_matches('/'), streams.join("/"))
+    let streams: Vec<String> = symbols
+        .iter()
+        .map(|s| s.stream_name(kind.suffix()))
+        .collect();
+    format!(
+        "{}/stream?streams={}",
+        base.trim_end_matches('/'),
+        streams.join("/")
+    )
 }
 
 /// Reconnect delays: doubling from a minimum to a maximum, plus jitter.
@@ -107,7 +114,12 @@ pub struct Backoff {
 impl Backoff {
     /// Creates a backoff starting at `min`.
     pub fn new(min: Duration, max: Duration, jitter: Duration) -> Self {
-        Backoff { min, max, jitter, next: min }
+        Backoff {
+            min,
+            max,
+            jitter,
+            next: min,
+        }
     }
 
     /// The next delay.
@@ -115,7 +127,11 @@ impl Backoff {
         let base = self.next;
         self.next = (self.next * 2).min(self.max);
         let j = self.jitter.as_millis() as u64;
-        base + Duration::from_millis(if j == 0 { 0 } else { rand::rng().random_range(0..=j) })
+        base + Duration::from_millis(if j == 0 {
+            0
+        } else {
+            rand::rng().random_range(0..=j)
+        })
     }
 
     /// Starts again from the minimum (after a healthy connection).
@@ -154,10 +170,19 @@ enum ConnEvent {
 }
 
 fn now_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
 
-async fn connection(id: u64, url: String, timeout: Duration, tx: mpsc::Sender<ConnEvent>, stop: CancellationToken) {
+async fn connection(
+    id: u64,
+    url: String,
+    timeout: Duration,
+    tx: mpsc::Sender<ConnEvent>,
+    stop: CancellationToken,
+) {
     let res = tokio::select! {
         _ = stop.cancelled() => return,
         r = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url.as_str())) => r,
@@ -165,11 +190,21 @@ async fn connection(id: u64, url: String, timeout: Duration, tx: mpsc::Sender<Co
     let mut ws = match res {
         Ok(Ok((ws, _))) => ws,
         Ok(Err(e)) => {
-            let _ = tx.send(ConnEvent::Closed(id, format!("cannot connect to {url}: {e}"))).await;
+            let _ = tx
+                .send(ConnEvent::Closed(
+                    id,
+                    format!("cannot reach Binance at {url}: {e}"),
+                ))
+                .await;
             return;
         }
         Err(_) => {
-            let _ = tx.send(ConnEvent::Closed(id, format!("cannot connect to {url}: timed out after {timeout:?}"))).await;
+            let _ = tx
+                .send(ConnEvent::Closed(
+                    id,
+                    format!("cannot reach Binance at {url}: timed out after {timeout:?}"),
+                ))
+                .await;
             return;
         }
     };
@@ -216,7 +251,12 @@ struct Conn {
 }
 
 /// Runs one shard (at most 200 streams) until `stop`, feeding `sink`.
-pub async fn run_shard<S: FrameSink>(cfg: BinanceConfig, sink: &mut S, board: SourceBoard, stop: CancellationToken) {
+pub async fn run_shard<S: FrameSink>(
+    cfg: BinanceConfig,
+    sink: &mut S,
+    board: SourceBoard,
+    stop: CancellationToken,
+) {
     let url = stream_url(&cfg.base_url, &cfg.symbols, cfg.kind);
     let (tx, mut rx) = mpsc::channel::<ConnEvent>(4096);
     let mut backoff = Backoff::new(cfg.backoff_min, cfg.backoff_max, cfg.jitter);
@@ -239,8 +279,23 @@ pub async fn run_shard<S: FrameSink>(cfg: BinanceConfig, sink: &mut S, board: So
         *next_id += 1;
         let id = *next_id;
         let child = stop.child_token();
-        conns.insert(id, Conn { stop: child.clone(), opened: Instant::now(), last_frame: Instant::now(), connected: false, got_data: false });
-        tokio::spawn(connection(id, url.clone(), cfg.connect_timeout, tx.clone(), child));
+        conns.insert(
+            id,
+            Conn {
+                stop: child.clone(),
+                opened: Instant::now(),
+                last_frame: Instant::now(),
+                connected: false,
+                got_data: false,
+            },
+        );
+        tokio::spawn(connection(
+            id,
+            url.clone(),
+            cfg.connect_timeout,
+            tx.clone(),
+            child,
+        ));
         id
     };
 
@@ -386,7 +441,10 @@ pub async fn run_shard<S: FrameSink>(cfg: BinanceConfig, sink: &mut S, board: So
 
 /// Splits symbols into shards of at most `per` streams.
 pub fn shards(symbols: &[Symbol], per: usize) -> Vec<Vec<Symbol>> {
-    symbols.chunks(per.clamp(1, MAX_STREAMS_PER_CONNECTION)).map(<[Symbol]>::to_vec).collect()
+    symbols
+        .chunks(per.clamp(1, MAX_STREAMS_PER_CONNECTION))
+        .map(<[Symbol]>::to_vec)
+        .collect()
 }
 
 /// Installs rustls's ring provider as the process default (idempotent).
@@ -400,20 +458,33 @@ mod tests {
 
     #[test]
     fn backoff_doubles_to_its_cap_and_resets() {
-        let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(5), Duration::ZERO);
+        let mut b = Backoff::new(
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+            Duration::ZERO,
+        );
         let got: Vec<u128> = (0..6).map(|_| b.next_delay().as_millis()).collect();
         assert_eq!(got, vec![500, 1000, 2000, 4000, 5000, 5000]);
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(500));
-        let mut j = Backoff::new(Duration::from_millis(500), Duration::from_secs(5), Duration::from_millis(250));
+        let mut j = Backoff::new(
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+            Duration::from_millis(250),
+        );
         let d = j.next_delay();
         assert!(d >= Duration::from_millis(500) && d <= Duration::from_millis(750));
     }
 
     #[test]
     fn shards_hold_at_most_200_streams() {
-        let syms: Vec<Symbol> = (0..450).map(|i| Symbol::new(&format!("S{i}USDT")).unwrap()).collect();
+        let syms: Vec<Symbol> = (0..450)
+            .map(|i| Symbol::new(&format!("S{i}USDT")).unwrap())
+            .collect();
         let s = shards(&syms, 1000);
-        assert_eq!(s.iter().map(Vec::len).collect::<Vec<_>>(), vec![200, 200, 50]);
+        assert_eq!(
+            s.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![200, 200, 50]
+        );
     }
 }

@@ -76,13 +76,21 @@ impl FeedWriter {
         match parse_frame(bytes) {
             Frame::Trade(t) => {
                 if self.only.is_some_and(|k| k != t.kind) {
-                    self.count_drop(DropReason::UnknownEvent, Some(t.symbol), "unexpected stream kind");
+                    self.count_drop(
+                        DropReason::UnknownEvent,
+                        Some(t.symbol),
+                        "unexpected stream kind",
+                    );
                     return;
                 }
                 if let Some(last) = &mut self.last_ids {
                     match last.get_mut(t.symbol) {
                         Some(prev) if t.tick.id <= *prev => {
-                            self.count_drop(DropReason::Duplicate, Some(t.symbol), "id already forwarded");
+                            self.count_drop(
+                                DropReason::Duplicate,
+                                Some(t.symbol),
+                                "id already forwarded",
+                            );
                             return;
                         }
                         Some(prev) => *prev = t.tick.id,
@@ -104,13 +112,18 @@ impl FeedWriter {
                 c.last_id = Some(t.tick.id);
             }
             Frame::Control => {}
-            Frame::Drop { reason, symbol, detail } => self.count_drop(reason, symbol, &detail),
+            Frame::Drop {
+                reason,
+                symbol,
+                detail,
+            } => self.count_drop(reason, symbol, &detail),
         }
     }
 
     fn sym(&mut self, symbol: &str) -> &mut SymCounters {
         if !self.per_symbol.contains_key(symbol) {
-            self.per_symbol.insert(symbol.into(), SymCounters::default());
+            self.per_symbol
+                .insert(symbol.into(), SymCounters::default());
         }
         match self.per_symbol.get_mut(symbol) {
             Some(c) => c,
@@ -124,7 +137,10 @@ impl FeedWriter {
             None => *self.unnamed_drops.entry(reason).or_default() += 1,
         }
         let now = Instant::now();
-        let e = self.last_warn.entry(reason).or_insert((now - Duration::from_secs(3600), 0));
+        let e = self
+            .last_warn
+            .entry(reason)
+            .or_insert((now - Duration::from_secs(3600), 0));
         if now.duration_since(e.0) >= Duration::from_secs(10) {
             tracing::warn!(
                 reason = reason.as_str(),

@@ -34,7 +34,9 @@ impl std::str::FromStr for StreamKind {
         match s {
             "aggTrade" | "aggtrade" => Ok(StreamKind::AggTrade),
             "trade" => Ok(StreamKind::Trade),
-            other => Err(format!("unknown stream {other:?}: expected aggTrade or trade")),
+            other => Err(format!(
+                "unknown stream {other:?}: expected aggTrade or trade"
+            )),
         }
     }
 }
@@ -163,7 +165,11 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
     let sym = Some(symbol);
     let (Some(event_ms), Some(time_ms), Some(p), Some(q), Some(m)) = (ev.E, ev.T, ev.p, ev.q, ev.m)
     else {
-        return drop(DropReason::MissingField, sym, format!("{e} frame lacks one of E, T, p, q, m"));
+        return drop(
+            DropReason::MissingField,
+            sym,
+            format!("{e} frame lacks one of E, T, p, q, m"),
+        );
     };
     let (id, first_id, last_id) = match kind {
         StreamKind::AggTrade => match (ev.a, ev.f, ev.l) {
@@ -171,13 +177,23 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
             (Some(_), Some(_), Some(_)) => {
                 return drop(DropReason::MissingField, sym, "aggTrade with l < f")
             }
-            _ => return drop(DropReason::MissingField, sym, "aggTrade lacks one of a, f, l"),
+            _ => {
+                return drop(
+                    DropReason::MissingField,
+                    sym,
+                    "aggTrade lacks one of a, f, l",
+                )
+            }
         },
         StreamKind::Trade => {
             match ev.X {
                 Some("MARKET") => {}
                 Some(other) => {
-                    return drop(DropReason::NonMarket, sym, format!("trade with X={other:?}"))
+                    return drop(
+                        DropReason::NonMarket,
+                        sym,
+                        format!("trade with X={other:?}"),
+                    )
                 }
                 None => return drop(DropReason::MissingField, sym, "trade lacks X"),
             }
@@ -189,12 +205,24 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
     };
     let price = match Fixed::parse(p) {
         Ok(v) if v.is_positive() => v,
-        Ok(_) => return drop(DropReason::BadNumber, sym, format!("price {p:?} is not positive")),
+        Ok(_) => {
+            return drop(
+                DropReason::BadNumber,
+                sym,
+                format!("price {p:?} is not positive"),
+            )
+        }
         Err(err) => return drop(DropReason::BadNumber, sym, format!("price: {err}")),
     };
     let qty = match Fixed::parse(q) {
         Ok(v) if v.units() >= 0 => v,
-        Ok(_) => return drop(DropReason::BadNumber, sym, format!("quantity {q:?} is negative")),
+        Ok(_) => {
+            return drop(
+                DropReason::BadNumber,
+                sym,
+                format!("quantity {q:?} is negative"),
+            )
+        }
         Err(err) => return drop(DropReason::BadNumber, sym, format!("quantity: {err}")),
     };
     let count = u32::try_from(last_id - first_id + 1).unwrap_or(u32::MAX);
@@ -225,8 +253,13 @@ mod tests {
 
     #[test]
     fn parses_the_documented_aggtrade_payload() {
-        let Frame::Trade(t) = parse_frame(AGG.as_bytes()) else { panic!() };
-        assert_eq!((t.tick.id, t.tick.first_id, t.tick.count), (5933014, 100, 6));
+        let Frame::Trade(t) = parse_frame(AGG.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(
+            (t.tick.id, t.tick.first_id, t.tick.count),
+            (5933014, 100, 6)
+        );
         assert_eq!(t.tick.qty.units(), 100 * 100_000_000);
         assert_eq!((t.event_ms, t.tick.time_ms), (123456789, 123456785));
         assert!(t.tick.buyer_maker);
@@ -235,7 +268,9 @@ mod tests {
 
     #[test]
     fn parses_combined_trade_frames() {
-        let Frame::Trade(t) = parse_frame(TRADE.as_bytes()) else { panic!() };
+        let Frame::Trade(t) = parse_frame(TRADE.as_bytes()) else {
+            panic!()
+        };
         assert_eq!(t.tick.id, 5_000_000_001);
         assert_eq!(t.tick.count, 1);
         assert_eq!(t.kind, StreamKind::Trade);
@@ -247,7 +282,10 @@ mod tests {
             ("{not json", DropReason::Malformed),
             ("", DropReason::Malformed),
             ("[1,2]", DropReason::MissingField),
-            (r#"{"e":"markPriceUpdate","s":"BTCUSDT"}"#, DropReason::UnknownEvent),
+            (
+                r#"{"e":"markPriceUpdate","s":"BTCUSDT"}"#,
+                DropReason::UnknownEvent,
+            ),
             (
                 r#"{"e":"trade","E":1,"T":1,"s":"BTCUSDT","t":1,"p":"0.00","q":"0.000","X":"NA","m":false}"#,
                 DropReason::NonMarket,
@@ -260,8 +298,14 @@ mod tests {
                 r#"{"e":"trade","E":1,"T":1,"s":"BTCUSDT","t":1,"p":"0","q":"1","X":"MARKET","m":false}"#,
                 DropReason::BadNumber,
             ),
-            (r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","p":"1","q":"1","T":1,"m":true}"#, DropReason::MissingField),
-            (r#"{"e":"aggTrade","E":"x","s":"BTCUSDT"}"#, DropReason::MissingField),
+            (
+                r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","p":"1","q":"1","T":1,"m":true}"#,
+                DropReason::MissingField,
+            ),
+            (
+                r#"{"e":"aggTrade","E":"x","s":"BTCUSDT"}"#,
+                DropReason::MissingField,
+            ),
         ];
         for (text, want) in cases {
             match parse_frame(text.as_bytes()) {
@@ -279,7 +323,9 @@ mod tests {
     #[test]
     fn recorded_frames_carry_their_receive_time() {
         let rec = format!("{{\"recv_us\":1700000000123456,{}", &TRADE[1..]);
-        let Frame::Trade(t) = parse_frame(rec.as_bytes()) else { panic!() };
+        let Frame::Trade(t) = parse_frame(rec.as_bytes()) else {
+            panic!()
+        };
         assert_eq!(t.recv_us, Some(1_700_000_000_123_456));
     }
 

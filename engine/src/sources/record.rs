@@ -117,13 +117,23 @@ mod tests {
         for name in ["rec.jsonl", "rec.jsonl.gz"] {
             let p = dir.path().join(name);
             let mut r = Recorder::create(&p).unwrap();
-            let t = Tick { time_ms: 10, id: 1 << 40, first_id: 1 << 39, price: "43000.1".parse().unwrap(), qty: "0.5".parse().unwrap(), count: 4, buyer_maker: false };
+            let t = Tick {
+                time_ms: 10,
+                id: 1 << 40,
+                first_id: 1 << 39,
+                price: "43000.1".parse().unwrap(),
+                qty: "0.5".parse().unwrap(),
+                count: 4,
+                buyer_maker: false,
+            };
             let f = frame_json("BTCUSDT", &t, 12, StreamKind::AggTrade);
             r.write(f.as_bytes(), 99).unwrap();
             r.finish().unwrap();
             let mut lines = std::io::BufRead::lines(crate::sources::replay::open(&p).unwrap());
             let line = lines.next().unwrap().unwrap();
-            let Frame::Trade(got) = parse_frame(line.as_bytes()) else { panic!("{line}") };
+            let Frame::Trade(got) = parse_frame(line.as_bytes()) else {
+                panic!("{line}")
+            };
             assert_eq!(got.tick, t);
             assert_eq!(got.recv_us, Some(99));
             assert_eq!(got.event_ms, 12);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use flate2::read::MultiGzDecoder;
-use tokio_util::sync::CancellationToken;
 use spreadwatch_proto::FeedState;
+use tokio_util::sync::CancellationToken;
 
 use super::feed::FeedWriter;
 use crate::error::{Error, Result};
@@ -31,7 +31,9 @@ impl std::str::FromStr for Speed {
         }
         match s.trim_end_matches('x').parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 => Ok(Speed::Times(v)),
-            _ => Err(format!("invalid speed {s:?}: expected a positive number or \"max\"")),
+            _ => Err(format!(
+                "invalid speed {s:?}: expected a positive number or \"max\""
+            )),
         }
     }
 }
@@ -43,7 +45,10 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     let n = read_up_to(&mut f, &mut magic).map_err(|e| Error::io(path, e))?;
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     if n == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(f))))
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(f),
+        )))
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
     }
@@ -147,7 +152,11 @@ fn trim_line(line: &[u8]) -> &[u8] {
 fn event_time(text: &[u8]) -> Option<i64> {
     let pat = b"\"E\":";
     let i = text.windows(pat.len()).position(|w| w == pat)? + pat.len();
-    let digits: Vec<u8> = text[i..].iter().copied().take_while(u8::is_ascii_digit).collect();
+    let digits: Vec<u8> = text[i..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 
@@ -166,7 +175,10 @@ mod tests {
 
     #[test]
     fn finds_event_time() {
-        assert_eq!(event_time(br#"{"e":"trade","E":1700000000100,"T":1}"#), Some(1_700_000_000_100));
+        assert_eq!(
+            event_time(br#"{"e":"trade","E":1700000000100,"T":1}"#),
+            Some(1_700_000_000_100)
+        );
         assert_eq!(event_time(b"{}"), None);
     }
 
@@ -175,11 +187,15 @@ mod tests {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("feed.bin");
-        let mut gz = flate2::write::GzEncoder::new(File::create(&p).unwrap(), flate2::Compression::fast());
+        let mut gz =
+            flate2::write::GzEncoder::new(File::create(&p).unwrap(), flate2::Compression::fast());
         gz.write_all(b"line1\nline2\n").unwrap();
         gz.finish().unwrap();
         let lines: Vec<String> = open(&p).unwrap().lines().map(|l| l.unwrap()).collect();
         assert_eq!(lines, vec!["line1", "line2"]);
-        assert!(matches!(open(&dir.path().join("missing")), Err(Error::Io { .. })));
+        assert!(matches!(
+            open(&dir.path().join("missing")),
+            Err(Error::Io { .. })
+        ));
     }
 }

@@ -79,7 +79,13 @@ impl SimMarket {
                     _ => (rng.random_range(0.00002..0.01), rng.random_range(-5.0..5.0)),
                 };
                 let level = beta * base + alpha;
-                let tick = if level > 1_000.0 { "0.1" } else if level > 10.0 { "0.01" } else { "0.0001" };
+                let tick = if level > 1_000.0 {
+                    "0.1"
+                } else if level > 10.0 {
+                    "0.01"
+                } else {
+                    "0.0001"
+                };
                 Leg {
                     symbol: s.as_str().to_string(),
                     beta,
@@ -112,8 +118,12 @@ impl SimMarket {
         self.clock_s = at;
         let n = Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!());
         self.base *= (SIGMA * dt.sqrt() * n.sample(&mut self.rng)).exp();
-        let gap = Exp::new(self.rate).map(|e| e.sample(&mut self.rng)).unwrap_or(1.0);
-        let qty_draw: f64 = Exp::new(1.0).map(|e| e.sample(&mut self.rng)).unwrap_or(1.0);
+        let gap = Exp::new(self.rate)
+            .map(|e| e.sample(&mut self.rng))
+            .unwrap_or(1.0);
+        let qty_draw: f64 = Exp::new(1.0)
+            .map(|e| e.sample(&mut self.rng))
+            .unwrap_or(1.0);
         let buyer_maker = self.rng.random_bool(0.5);
         let z = n.sample(&mut self.rng);
         let base = self.base;
@@ -125,7 +135,10 @@ impl SimMarket {
         }
         let price = Fixed::from_f64_rounded((fair + leg.spread).max(leg.tick.to_f64()), leg.tick);
         let qty_step = if fair > 1_000.0 { 0.001 } else { 0.01 };
-        let qty = Fixed::from_f64_rounded((qty_draw * 0.5 / leg.beta.max(1e-6)).max(qty_step), Fixed::from_units((qty_step * 1e8) as i64));
+        let qty = Fixed::from_f64_rounded(
+            (qty_draw * 0.5 / leg.beta.max(1e-6)).max(qty_step),
+            Fixed::from_units((qty_step * 1e8) as i64),
+        );
         let id = leg.next_id;
         leg.next_id += 1;
         let tick = Tick {
@@ -142,12 +155,18 @@ impl SimMarket {
 
     /// Time of the next trade, seconds.
     pub fn next_at(&self) -> f64 {
-        self.legs.iter().map(|l| l.next_at).fold(f64::INFINITY, f64::min)
+        self.legs
+            .iter()
+            .map(|l| l.next_at)
+            .fold(f64::INFINITY, f64::min)
     }
 }
 
 fn now_s() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// Runs the simulator in real time until `stop`.
@@ -163,7 +182,8 @@ pub async fn run(cfg: SimConfig, feed: &mut FeedWriter, stop: CancellationToken)
             }
         }
         let (sym, tick) = market.next_trade();
-        let frame = super::record::frame_json(sym, &tick, tick.time_ms, super::frame::StreamKind::AggTrade);
+        let frame =
+            super::record::frame_json(sym, &tick, tick.time_ms, super::frame::StreamKind::AggTrade);
         feed.handle(frame.as_bytes(), Some(tick.time_ms));
     }
     feed.drain().await;
@@ -175,7 +195,13 @@ mod tests {
 
     #[test]
     fn legs_stay_cointegrated_and_trades_are_sane() {
-        let mut m = SimMarket::new(&SimConfig { rate: 50.0, ..Default::default() }, 1_700_000_000.0);
+        let mut m = SimMarket::new(
+            &SimConfig {
+                rate: 50.0,
+                ..Default::default()
+            },
+            1_700_000_000.0,
+        );
         let mut last_t = 0;
         let mut ratio = vec![];
         let mut last = [0.0f64; 2];
@@ -190,7 +216,9 @@ mod tests {
                 ratio.push(last[1] / last[0]);
             }
         }
-        let (lo, hi) = ratio.iter().fold((f64::MAX, f64::MIN), |a, r| (a.0.min(*r), a.1.max(*r)));
+        let (lo, hi) = ratio
+            .iter()
+            .fold((f64::MAX, f64::MIN), |a, r| (a.0.min(*r), a.1.max(*r)));
         // ETH tracks 0.055 * BTC - 60: the ratio stays near 0.0536.
         assert!(lo > 0.045 && hi < 0.06, "ratio drifted: {lo}..{hi}");
     }

@@ -1,0 +1,137 @@
+//! The command line: clear errors for bad input, a serving `serve`, and a
+//! graceful SIGTERM.
+
+use std::time::{Duration, Instant};
+
+use crate::support::{bin, data, spawn_serve};
+
+fn stderr_of(args: &[&str]) -> (i32, String) {
+    let o = bin().args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn missing_file_bad_flag_and_bad_config_are_clear_errors() {
+    let (code, err) = stderr_of(&[
+        "replay",
+        "/nonexistent/feed.jsonl",
+        "--export-dir",
+        "/tmp/x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/nonexistent/feed.jsonl") && err.contains("no such file"),
+        "{err}"
+    );
+
+    let (code, err) = stderr_of(&["serve", "--speed", "fast"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("fast"), "{err}");
+
+    let (code, err) = stderr_of(&["serve", "--pair", "ETHUSDT"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Y/X"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "source = \"sim\"\nsymbolz = [\"BTCUSDT\"]\n").unwrap();
+    let (code, err) = stderr_of(&["serve", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("symbolz") && err.contains("bad.toml"), "{err}");
+}
+
+#[tokio::test]
+async fn serve_replays_reports_status_and_stops_on_sigterm() {
+    let feed = data("golden/feed_aggtrade.jsonl");
+    let (mut child, url) = spawn_serve(&[
+        "--source",
+        &format!("replay:{}", feed.display()),
+        "--speed",
+        "max",
+    ]);
+    let http = reqwest::Client::new();
+    let health: serde_json::Value = http
+        .get(format!("{url}/api/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["ok"], true);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let s: serde_json::Value = http
+            .get(format!("{url}/api/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if s["sources"]["replay"]["state"] == "finished" {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "replay did not finish: {s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status["sources"]["replay"]["messages"], 4128);
+    assert_eq!(
+        status["symbols"]["BTCUSDT"]["ticks"].as_u64().unwrap()
+            + status["symbols"]["ETHUSDT"]["ticks"].as_u64().unwrap(),
+        4128
+    );
+    assert!(
+        status["symbols"]["BTCUSDT"]["revisions"].as_u64().unwrap() > 0,
+        "late frames revise bars"
+    );
+    let e_minus_t = &status["sources"]["replay"]["symbols"]["ETHUSDT"]["event_minus_trade_ms"];
+    assert!(e_minus_t.is_i64(), "{status}");
+
+    let pid = child.0.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(code.success(), "exit {code:?}");
+}
+
+#[tokio::test]
+async fn serve_with_the_simulator_labels_it_simulated() {
+    let (_child, url) = spawn_serve(&["--source", "sim"]);
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s: serde_json::Value = http
+            .get(format!("{url}/api/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sim = &s["sources"]["sim"];
+        assert_eq!(sim["state"], "simulated");
+        assert_eq!(sim["simulated"], true);
+        if s["symbols"]["ETHUSDT"]["ticks"].as_u64().unwrap_or(0) > 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "simulator produced no trades: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

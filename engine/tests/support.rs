@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The repository's test data directory.
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// The `spreadwatch` binary built for this test run.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spreadwatch"));
+    c.env("RUST_LOG", "warn").env_remove("SPREADWATCH_CONFIG");
+    c
+}
+
+/// A child process killed on drop, so a failing test leaks nothing.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `spreadwatch serve` on port 0 and returns it with its base URL.
+pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .arg("serve")
+        .args(["--bind", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn spreadwatch serve");
+    let out = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(out)
+        .read_line(&mut line)
+        .expect("read address line");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected first line {line:?}"
+    );
+    (ChildGuard(child), url)
+}
