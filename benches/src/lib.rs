@@ -1,1 +1,42 @@
+//! Benchmarks, feed generators and (later) the load-test harness for
+//! spreadwatch. The criterion benches live in `benches/`; binaries in
+//! `src/bin/`.
+//!
+//! # Layout
+//!
+//! - `src/bin/genfeed.rs`: writes a synthetic feed of N ticks in Binance's
+//!   combined-stream format, for throughput runs of `spreadwatch replay`.
+//! - `benches/ingest.rs`: criterion benches of the frame parser, the bar
+//!   builder and the tick ring.
 
+use spreadwatch_engine::sources::frame::StreamKind;
+use spreadwatch_engine::sources::record::frame_json;
+use spreadwatch_engine::sources::sim::{SimConfig, SimMarket};
+
+/// Generates `n` frames of a simulated market with `symbols` symbols, in
+/// time order, calling `out` with each line (no newline).
+pub fn synthetic_frames(
+    n: u64,
+    symbols: usize,
+    rate: f64,
+    kind: StreamKind,
+    mut out: impl FnMut(&str),
+) {
+    let mut cfg = SimConfig {
+        rate,
+        ..SimConfig::default()
+    };
+    let extra = [
+        "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LINKUSDT",
+    ];
+    for s in extra.iter().take(symbols.saturating_sub(2)) {
+        cfg.symbols.push(s.parse().expect("valid symbol"));
+    }
+    cfg.symbols.truncate(symbols.max(1));
+    let mut m = SimMarket::new(&cfg, 1_700_000_000.123);
+    for _ in 0..n {
+        let (sym, t) = m.next_trade();
+        let line = frame_json(sym, &t, t.time_ms + 5, kind);
+        out(&line);
+    }
+}

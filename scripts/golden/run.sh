@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Regenerate the golden bar fixtures in engine/tests/data/golden/.
+# Regenerate the golden fixtures:
+#   engine/tests/data/golden/     bar builder       (gen_bars.py)
+#   engine/tests/data/analytics/  analyze command   (gen_analytics.py)
 #
 # Idempotent: creates scripts/golden/.venv on first use, (re)installs the
 # pinned requirements only when requirements.txt changed, then runs
-# gen_bars.py. Extra arguments are passed through to gen_bars.py.
+# gen_bars.py followed by gen_analytics.py. Extra arguments are passed
+# through to gen_bars.py only.
 # Override the interpreter used to create the venv with PYTHON=/path/to/python3.11
 set -euo pipefail
 
@@ -34,4 +37,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
-exec "$venv/bin/python" "$here/gen_bars.py" --out "$repo/engine/tests/data/golden" "$@"
+"$venv/bin/python" "$here/gen_bars.py" --out "$repo/engine/tests/data/golden" "$@"
+exec "$venv/bin/python" "$here/gen_analytics.py" --out "$repo/engine/tests/data/analytics"

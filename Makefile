@@ -1,0 +1,53 @@
+# spreadwatch: `make run` (live Binance), `make demo` (simulator, offline),
+# `make test` (everything CI runs), `make bench` (criterion + throughput).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+BIND ?= 127.0.0.1:8080
+SYMBOLS ?= BTCUSDT,ETHUSDT
+PAIR ?= ETHUSDT/BTCUSDT
+BIN := target/release/spreadwatch
+
+.PHONY: all deps build run demo test test-rust lint wasm-check bench golden clean
+
+all: build
+
+# Idempotent: each step is skipped when its tool is already present.
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(CARGO) build --release -p spreadwatch-engine --bin spreadwatch
+
+run: build
+	$(BIN) serve --source binance --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
+
+demo: build
+	$(BIN) serve --source sim --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
+
+test: deps lint test-rust wasm-check
+	@echo "make test: all passed"
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --exclude spreadwatch-web --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace --exclude spreadwatch-web
+	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
+
+wasm-check:
+	@if rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then \
+		$(CARGO) check -p spreadwatch-web -p spreadwatch-proto --target wasm32-unknown-unknown; \
+	else echo "wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
+
+# Criterion benches plus a replay throughput run on a generated 2M-tick feed.
+bench: deps
+	scripts/bench.sh
+
+# Regenerate the golden files from Python (needs PyPI; the tests never do).
+golden:
+	scripts/golden/run.sh
+
+clean:
+	$(CARGO) clean

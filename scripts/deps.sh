@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what the build needs, idempotently. Safe to run repeatedly; each
+# step does nothing when its tool is already there.
+set -euo pipefail
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "deps: cargo is required (install Rust with rustup)" >&2
+    exit 1
+fi
+
+# The browser client is compiled for wasm32; add the target when missing.
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown || echo "deps: could not add wasm32-unknown-unknown (offline?); the UI check will be skipped" >&2
+fi
