@@ -4,11 +4,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use spreadwatch_proto::{Bar, FeedState, Interval, StatusReport, Symbol, Trade};
+use spreadwatch_proto::{
+    Bar, FeedState, Interval, PairId, PairParams, StatusReport, Symbol, Trade,
+};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::actors::{EngineEvent, GetBars, Ingest, Registry, SymbolConfig, TickBatch};
+use crate::actors::{
+    EngineEvent, GetBars, GetPair, Ingest, PairSnapshot, Recompute, Registry, SetParams,
+    SymbolConfig, TickBatch,
+};
 use crate::core::Tick;
 use crate::error::{Error, Result};
 use crate::sources::feed::FeedWriter;
@@ -44,6 +49,10 @@ pub struct EngineConfig {
     pub batch: usize,
     /// Progress of a replay, in bytes read.
     pub progress: Option<ProgressFn>,
+    /// Pairs to analyse; their legs are tracked too.
+    pub pairs: Vec<PairId>,
+    /// Parameters every pair starts with.
+    pub pair_params: PairParams,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -73,6 +82,8 @@ impl Default for EngineConfig {
             sim_rate: 20.0,
             batch: 1024,
             progress: None,
+            pairs: Vec::new(),
+            pair_params: PairParams::default(),
         }
     }
 }
@@ -105,10 +116,10 @@ impl Engine {
         let status = StatusBoard::new();
         let (events, _) = broadcast::channel(4096);
         let actors = Arbiter::new();
-        let allowed: Option<HashSet<Symbol>> = match (&cfg.source, cfg.symbols.is_empty()) {
-            (_, true) => None,
-            _ => Some(cfg.symbols.iter().cloned().collect()),
-        };
+        let allowed: Option<HashSet<Symbol>> = (!cfg.symbols.is_empty()).then(|| {
+            let legs = cfg.pairs.iter().flat_map(|p| [p.y.clone(), p.x.clone()]);
+            cfg.symbols.iter().cloned().chain(legs).collect()
+        });
         let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
         let stop = CancellationToken::new();
         let (done_tx, done) = watch::channel(false);
@@ -123,6 +134,14 @@ impl Engine {
         // show in the status) before the first trade.
         for s in &cfg.symbols {
             registry.get_or_start(s);
+        }
+        cfg.pair_params.validate().map_err(Error::Config)?;
+        for p in &cfg.pairs {
+            if registry.add_pair(p, cfg.pair_params).is_none() {
+                return Err(Error::Config(format!(
+                    "pair {p}: a leg is not among the tracked symbols"
+                )));
+            }
         }
         let fut = run_source(cfg, registry, status, stop);
         source.spawn(async move {
@@ -333,6 +352,61 @@ impl EngineHandle {
     pub async fn source_finished(&self) {
         let mut d = self.done.clone();
         let _ = d.wait_for(|v| *v).await;
+    }
+
+    /// Every pair, sorted.
+    pub fn pairs(&self) -> Vec<PairId> {
+        self.registry.pairs()
+    }
+
+    /// A pair's parameters, latest stats, chart points and alert history.
+    pub async fn pair_snapshot(&self, pair: &PairId) -> Result<PairSnapshot> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(GetPair).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Changes a pair's parameters at run time; its state is rebuilt from
+    /// the bars the symbol actors hold.
+    pub async fn set_params(&self, pair: &PairId, params: PairParams) -> Result<()> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(SetParams(params))
+            .await
+            .map_err(|_| Error::Stopped)?
+            .map_err(Error::Config)
+    }
+
+    /// Runs a pair's slow estimators (Huber, Theil-Sen, ADF, coint) now and
+    /// waits for them.
+    pub async fn recompute(&self, pair: &PairId) -> Result<()> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(Recompute).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Starts analysing a pair (and tracking its legs).
+    pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Result<()> {
+        params.validate().map_err(Error::Config)?;
+        self.registry
+            .add_pair(pair, params)
+            .map(|_| ())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "pair {pair}: a leg is not among the tracked symbols"
+                ))
+            })
+    }
+
+    /// Stops analysing a pair; true if it existed.
+    pub fn remove_pair(&self, pair: &PairId) -> bool {
+        self.registry.remove_pair(pair)
     }
 
     /// Asks the source to stop.

@@ -27,12 +27,48 @@ pub enum Error {
     /// input, a singular design).
     #[error("analysis: {0}")]
     Analysis(String),
+    /// Uploaded or given data (CSV) is unusable; says where and why.
+    #[error("{}", input_message(.file, .line, .column, .reason))]
+    Input {
+        /// The file (or upload) name.
+        file: String,
+        /// 1-based line, when known.
+        line: Option<u64>,
+        /// Column name, when known.
+        column: Option<String>,
+        /// What was wrong.
+        reason: String,
+    },
     /// A network operation failed.
     #[error("network: {0}")]
     Network(String),
 }
 
+fn input_message(file: &str, line: &Option<u64>, column: &Option<String>, reason: &str) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("{file}: line {l}, column {c}: {reason}"),
+        (Some(l), None) => format!("{file}: line {l}: {reason}"),
+        (None, Some(c)) => format!("{file}: column {c}: {reason}"),
+        (None, None) => format!("{file}: {reason}"),
+    }
+}
+
 impl Error {
+    /// A problem with input data at a place in a file.
+    pub fn input(
+        file: &str,
+        line: Option<u64>,
+        column: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Input {
+            file: file.to_string(),
+            line,
+            column: column.map(str::to_string),
+            reason: reason.into(),
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 pub mod actors;
+pub mod analyze;
 #[cfg(feature = "cli")]
 pub mod config;
 pub mod core;

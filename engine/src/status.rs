@@ -57,6 +57,21 @@ impl StatusBoard {
         f(g.symbols.entry(symbol.to_string()).or_default())
     }
 
+    /// Applies `f` to the status of pair `name`.
+    pub fn with_pair<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut spreadwatch_proto::status::EnginePairStatus) -> R,
+    ) -> R {
+        let mut g = self.inner.lock();
+        f(g.pairs.entry(name.to_string()).or_default())
+    }
+
+    /// Removes a pair's entry.
+    pub fn remove_pair(&self, name: &str) {
+        self.inner.lock().pairs.remove(name);
+    }
+
     /// A copy of the whole document.
     pub fn report(&self) -> StatusReport {
         let mut r = self.inner.lock().clone();

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, real sockets, real files, the real CLI.
 
+mod analyze;
 mod cli;
 mod golden_bars;
 mod live_source;
+mod pair_live;
 mod support;

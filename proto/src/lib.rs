@@ -21,9 +21,13 @@
 pub mod fixed;
 pub mod ids;
 pub mod market;
+pub mod signal;
 pub mod status;
 
 pub use fixed::{Fixed, FixedError, Volume};
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
+pub use signal::{
+    Alert, AnalyzeReport, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side,
+};
 pub use status::{DropReason, FeedState, SourceStatus, StatusReport, SymbolStatus};

@@ -151,6 +151,19 @@ pub struct EngineSymbolStatus {
     pub last_price: Option<f64>,
 }
 
+/// A pair's health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EnginePairStatus {
+    /// Committed points.
+    pub points: u64,
+    /// Why the pair is stale (alerts held back), if it is.
+    pub stale_reason: Option<String>,
+    /// The model in use.
+    pub model: crate::Model,
+    /// The sampling in use.
+    pub interval: crate::Sampling,
+}
+
 /// The whole `/api/status` document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct StatusReport {
@@ -160,4 +173,6 @@ pub struct StatusReport {
     pub sources: BTreeMap<String, SourceStatus>,
     /// Per symbol, as held by the engine.
     pub symbols: BTreeMap<String, EngineSymbolStatus>,
+    /// Per pair.
+    pub pairs: BTreeMap<String, EnginePairStatus>,
 }

@@ -1,7 +1,7 @@
 //! Messages between sources, actors and readers.
 
 use actix::prelude::*;
-use spreadwatch_proto::{Bar, BarKind, Interval};
+use spreadwatch_proto::{Alert, Bar, BarKind, Interval, PairId, PairStats, Symbol};
 
 use crate::core::Tick;
 
@@ -60,4 +60,53 @@ pub enum EngineEvent {
         /// Forming, closed or revised.
         kind: BarKind,
     },
+    /// A pair was updated (committed or provisional point).
+    Pair(Box<PairStats>),
+    /// A pair's z crossed its threshold.
+    Alert(Alert),
+    /// A pair rebuilt its state (new parameters or a revised bar); its
+    /// history changed, so subscribers should take a fresh snapshot.
+    PairReset(PairId),
+}
+
+/// What a symbol actor tells the pairs that use it, once per batch.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct LegUpdate {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// Every accepted trade of the batch: (trade time, price).
+    pub ticks: Vec<(i64, f64)>,
+    /// Bars that closed: (interval, start, close).
+    pub closed: Vec<(Interval, i64, f64)>,
+    /// Bars revised after closing: (interval, start, close).
+    pub revised: Vec<(Interval, i64, f64)>,
+    /// Per interval, buckets starting before this are closed.
+    pub cuts: [i64; 3],
+}
+
+/// Subscribes a pair actor to a symbol's [`LegUpdate`]s.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct SubscribeLeg(pub Recipient<LegUpdate>);
+
+/// Asks a symbol actor for what a pair needs to rebuild.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "LegSnapshot")]
+pub struct GetLeg {
+    /// Bars at this interval, or (None) recent ticks.
+    pub interval: Option<Interval>,
+    /// At most this many bars or ticks, newest kept.
+    pub limit: usize,
+}
+
+/// A symbol's bars or ticks for a pair rebuild.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LegSnapshot {
+    /// Closed bars (start, close), or ticks (time, price), oldest first.
+    pub points: Vec<(i64, f64)>,
+    /// Closed-before cut at the interval asked for.
+    pub cut: i64,
+    /// The last trade (time, price).
+    pub last: Option<(i64, f64)>,
 }

@@ -4,9 +4,11 @@
 //! price filter. The [`Registry`] creates them on demand and routes ticks.
 
 pub mod messages;
+pub mod pair;
 pub mod registry;
 pub mod symbol;
 
 pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch};
+pub use pair::{GetPair, PairActor, PairSnapshot, Recompute, SetParams};
 pub use registry::{Ingest, Registry, SymbolConfig};
 pub use symbol::SymbolActor;

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use parking_lot::RwLock;
-use spreadwatch_proto::Symbol;
+use spreadwatch_proto::{PairId, PairParams, Symbol};
 use tokio::sync::broadcast;
 
 use super::messages::{EngineEvent, Flush, TickBatch};
+use super::pair::PairActor;
 use super::symbol::SymbolActor;
 use crate::core::{SeriesLimits, Tick};
 use crate::status::StatusBoard;
@@ -38,9 +39,10 @@ impl Default for SymbolConfig {
     }
 }
 
-/// Every symbol actor, by symbol.
+/// Every symbol and pair actor, by name.
 pub struct Registry {
     actors: RwLock<HashMap<Symbol, Addr<SymbolActor>>>,
+    pairs: RwLock<HashMap<PairId, Addr<PairActor>>>,
     allowed: Option<HashSet<Symbol>>,
     arbiter: ArbiterHandle,
     config: SymbolConfig,
@@ -60,6 +62,7 @@ impl Registry {
     ) -> Arc<Self> {
         Arc::new(Registry {
             actors: RwLock::new(HashMap::new()),
+            pairs: RwLock::new(HashMap::new()),
             allowed,
             arbiter,
             config,
@@ -97,6 +100,49 @@ impl Registry {
     /// Every tracked symbol, sorted.
     pub fn symbols(&self) -> Vec<Symbol> {
         let mut v: Vec<_> = self.actors.read().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Starts a pair (and its legs) unless it exists; false if a leg is
+    /// filtered out.
+    pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Option<Addr<PairActor>> {
+        if let Some(a) = self.pairs.read().get(pair) {
+            return Some(a.clone());
+        }
+        let y = self.get_or_start(&pair.y)?;
+        let x = self.get_or_start(&pair.x)?;
+        let mut w = self.pairs.write();
+        let addr = w.entry(pair.clone()).or_insert_with(|| {
+            let actor = PairActor::new(
+                pair.clone(),
+                params,
+                y,
+                x,
+                self.events.clone(),
+                self.status.clone(),
+            );
+            PairActor::start_in_arbiter(&self.arbiter, move |_| actor)
+        });
+        Some(addr.clone())
+    }
+
+    /// Stops a pair; true if it existed.
+    pub fn remove_pair(&self, pair: &PairId) -> bool {
+        let removed = self.pairs.write().remove(pair);
+        self.status.remove_pair(&pair.to_string());
+        // Dropping the last address stops the actor once its mailbox drains.
+        removed.is_some()
+    }
+
+    /// The actor of a pair.
+    pub fn pair(&self, pair: &PairId) -> Option<Addr<PairActor>> {
+        self.pairs.read().get(pair).cloned()
+    }
+
+    /// Every pair, sorted.
+    pub fn pairs(&self) -> Vec<PairId> {
+        let mut v: Vec<_> = self.pairs.read().keys().cloned().collect();
         v.sort();
         v
     }

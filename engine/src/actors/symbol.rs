@@ -4,7 +4,10 @@ use actix::prelude::*;
 use spreadwatch_proto::{BarKind, Interval, Symbol};
 use tokio::sync::broadcast;
 
-use super::messages::{EngineEvent, Flush, GetBars, GetSnapshot, SymbolSnapshot, TickBatch};
+use super::messages::{
+    EngineEvent, Flush, GetBars, GetLeg, GetSnapshot, LegSnapshot, LegUpdate, SubscribeLeg,
+    SymbolSnapshot, TickBatch,
+};
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
 use crate::core::ring::RingInsert;
@@ -23,6 +26,7 @@ pub struct SymbolActor {
     duplicates: u64,
     too_late: u64,
     revisions: u64,
+    pairs: Vec<Recipient<LegUpdate>>,
 }
 
 impl SymbolActor {
@@ -44,6 +48,21 @@ impl SymbolActor {
             duplicates: 0,
             too_late: 0,
             revisions: 0,
+            pairs: Vec::new(),
+        }
+    }
+
+    fn cuts(&self) -> [i64; 3] {
+        Interval::ALL.map(|iv| self.bars.series(iv).closed_before())
+    }
+
+    /// Tells the pairs using this symbol what changed. Pair actors run on
+    /// the same thread and get one message per batch, so their mailboxes
+    /// stay short without dropping closes they must see.
+    fn notify_pairs(&mut self, update: LegUpdate) {
+        self.pairs.retain(|r| r.connected());
+        for r in &self.pairs {
+            r.do_send(update.clone());
         }
     }
 
@@ -92,6 +111,14 @@ impl Handler<TickBatch> for SymbolActor {
         // Closes and revisions go out in the order they happen; forming bars
         // are conflated to one per interval per batch.
         let mut ordered: Vec<(Interval, Ohlcv, BarKind)> = Vec::new();
+        let feeding = !self.pairs.is_empty();
+        let mut leg = LegUpdate {
+            symbol: self.symbol.clone(),
+            ticks: Vec::new(),
+            closed: Vec::new(),
+            revised: Vec::new(),
+            cuts: [i64::MIN; 3],
+        };
         let mut forming: [Option<i64>; 3] = [None; 3];
         for tick in &msg.ticks {
             match self.ring.insert(*tick) {
@@ -105,6 +132,9 @@ impl Handler<TickBatch> for SymbolActor {
                 RingInsert::Inserted => {}
             }
             self.ticks += 1;
+            if feeding {
+                leg.ticks.push((tick.time_ms, tick.price.to_f64()));
+            }
             let mut upd: [Option<BarUpdate>; 3] = [None; 3];
             self.bars.update(
                 tick,
@@ -112,6 +142,9 @@ impl Handler<TickBatch> for SymbolActor {
                 |iv, b| {
                     if listening {
                         ordered.push((iv, *b, BarKind::Closed));
+                    }
+                    if feeding {
+                        leg.closed.push((iv, b.start_ms, b.close.to_f64()));
                     }
                 },
             );
@@ -121,6 +154,9 @@ impl Handler<TickBatch> for SymbolActor {
                     Some(BarUpdate::Forming(b)) => forming[iv.index()] = Some(b.start_ms),
                     Some(BarUpdate::Revised(b)) => {
                         self.revisions += 1;
+                        if feeding {
+                            leg.revised.push((iv, b.start_ms, b.close.to_f64()));
+                        }
                         if listening {
                             ordered.push((iv, b, BarKind::Revised));
                         }
@@ -132,6 +168,10 @@ impl Handler<TickBatch> for SymbolActor {
             if late {
                 self.too_late += 1;
             }
+        }
+        if feeding {
+            leg.cuts = self.cuts();
+            self.notify_pairs(leg);
         }
         if listening {
             for (iv, b, kind) in &ordered {
@@ -162,8 +202,21 @@ impl Handler<Flush> for SymbolActor {
     fn handle(&mut self, _: Flush, _: &mut Self::Context) {
         let mut out = vec![];
         self.bars.flush(|iv, b| out.push((iv, *b)));
-        for (iv, b) in out {
-            self.publish(iv, &b, BarKind::Closed);
+        for (iv, b) in &out {
+            self.publish(*iv, b, BarKind::Closed);
+        }
+        if !self.pairs.is_empty() {
+            let leg = LegUpdate {
+                symbol: self.symbol.clone(),
+                ticks: Vec::new(),
+                closed: out
+                    .iter()
+                    .map(|(iv, b)| (*iv, b.start_ms, b.close.to_f64()))
+                    .collect(),
+                revised: Vec::new(),
+                cuts: self.cuts(),
+            };
+            self.notify_pairs(leg);
         }
         self.report();
     }
@@ -199,5 +252,50 @@ impl Handler<GetSnapshot> for SymbolActor {
             newest_ms: self.bars.newest_ms(),
             kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
         })
+    }
+}
+
+impl Handler<SubscribeLeg> for SymbolActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SubscribeLeg, _: &mut Self::Context) {
+        self.pairs.push(msg.0);
+    }
+}
+
+impl Handler<GetLeg> for SymbolActor {
+    type Result = MessageResult<GetLeg>;
+
+    fn handle(&mut self, q: GetLeg, _: &mut Self::Context) -> Self::Result {
+        let last = self.ring.last().map(|t| (t.time_ms, t.price.to_f64()));
+        let snap = match q.interval {
+            Some(iv) => {
+                let s = self.bars.series(iv);
+                let skip = s.closed().len().saturating_sub(q.limit);
+                LegSnapshot {
+                    points: s
+                        .closed()
+                        .skip(skip)
+                        .map(|b| (b.start_ms, b.close.to_f64()))
+                        .collect(),
+                    cut: s.closed_before(),
+                    last,
+                }
+            }
+            None => {
+                let skip = self.ring.len().saturating_sub(q.limit);
+                LegSnapshot {
+                    points: self
+                        .ring
+                        .iter()
+                        .skip(skip)
+                        .map(|t| (t.time_ms, t.price.to_f64()))
+                        .collect(),
+                    cut: i64::MIN,
+                    last,
+                }
+            }
+        };
+        MessageResult(snap)
     }
 }

@@ -29,6 +29,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Record live Binance frames to a file (gzip if it ends in .gz).
     Record(RecordArgs),
+    /// Run the pair estimators on OHLCV CSV data and print JSON.
+    Analyze(super::analyze::AnalyzeArgs),
 }
 
 /// Settings shared by every command that runs the pipeline.

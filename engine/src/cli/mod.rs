@@ -1,5 +1,6 @@
 //! Command-line interface: `serve`, `replay`, `record`.
 
+mod analyze;
 mod args;
 mod record;
 mod replay;
@@ -31,6 +32,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Record(a) => record::run(a),
+        Command::Analyze(a) => analyze::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -228,6 +228,11 @@ impl BarSeries {
         }
     }
 
+    /// Buckets starting before this time are closed.
+    pub fn closed_before(&self) -> i64 {
+        self.closed_before
+    }
+
     /// Closed bars, oldest first.
     pub fn closed(&self) -> impl DoubleEndedIterator<Item = &Ohlcv> + ExactSizeIterator {
         self.closed.iter()

@@ -4,9 +4,20 @@
 //! and `initialized`, so the actors that drive them stay thin and the maths
 //! can be tested (and property-tested) on its own.
 
+pub mod adf;
+pub mod alert;
+pub mod align;
 pub mod bar;
+pub mod huber;
+pub mod kalman_hedge;
+mod linalg;
+pub mod mackinnon;
+pub mod ols;
+pub mod pair;
 pub mod price_kalman;
 pub mod ring;
+pub mod rolling;
+pub mod theil_sen;
 pub mod tick;
 
 pub use bar::{BarBook, BarSeries, BarUpdate, SeriesLimits};

@@ -1,0 +1,454 @@
+//! One actor per pair: aligns its legs, drives [`PairState`], raises
+//! alerts, and runs the slow estimators on the blocking pool.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use spreadwatch_proto::{
+    Alert, Interval, PairId, PairParams, PairPoint, PairStats, Sampling, Symbol,
+};
+use tokio::sync::broadcast;
+
+use super::messages::{EngineEvent, GetLeg, LegSnapshot, LegUpdate, SubscribeLeg};
+use super::symbol::SymbolActor;
+use crate::core::align::{join_bars, AlignEvent, BarAligner, Leg};
+use crate::core::pair::{compute_heavy, HeavyResult, PairState};
+use crate::status::StatusBoard;
+
+/// The slow estimators run at most this often (and on bar close).
+const HEAVY_EVERY: Duration = Duration::from_millis(250);
+/// Alerts kept per pair.
+const ALERT_HISTORY: usize = 1_000;
+/// Points kept for charts.
+const CHART_POINTS: usize = 3_600;
+/// Ticks per leg used to rebuild a pair sampled on trades.
+const TICK_REBUILD: usize = 100_000;
+/// Bars per leg used to rebuild a pair.
+const BAR_REBUILD: usize = 86_400;
+
+/// Changes a pair's parameters; the state is rebuilt from the legs' bars.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct SetParams(pub PairParams);
+
+/// Runs the slow estimators now and replies when they are in.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Recompute;
+
+/// Asks for everything a client needs to draw the pair.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "PairSnapshot")]
+pub struct GetPair;
+
+/// A pair's full state for a new client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairSnapshot {
+    /// The pair.
+    pub pair: PairId,
+    /// Parameters in force.
+    pub params: PairParams,
+    /// The latest committed stats.
+    pub latest: Option<PairStats>,
+    /// Chart points, oldest first.
+    pub points: Vec<PairPoint>,
+    /// Alert history, oldest first.
+    pub alerts: Vec<Alert>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct HeavyDone(HeavyResult, u64);
+
+/// Owns one pair's state.
+pub struct PairActor {
+    state: PairState,
+    aligner: BarAligner,
+    y: Addr<SymbolActor>,
+    x: Addr<SymbolActor>,
+    last: [Option<(i64, f64)>; 2],
+    events: broadcast::Sender<EngineEvent>,
+    status: StatusBoard,
+    alerts: VecDeque<Alert>,
+    generation: u64,
+    heavy_running: bool,
+    heavy_due: bool,
+    heavy_timer: bool,
+    last_heavy: Option<Instant>,
+    dirty: bool,
+}
+
+impl PairActor {
+    /// Creates the actor for `pair`, fed by the two legs' actors.
+    pub fn new(
+        pair: PairId,
+        params: PairParams,
+        y: Addr<SymbolActor>,
+        x: Addr<SymbolActor>,
+        events: broadcast::Sender<EngineEvent>,
+        status: StatusBoard,
+    ) -> Self {
+        PairActor {
+            state: PairState::new(pair, params, CHART_POINTS),
+            aligner: BarAligner::new(),
+            y,
+            x,
+            last: [None, None],
+            events,
+            status,
+            alerts: VecDeque::new(),
+            generation: 0,
+            heavy_running: false,
+            heavy_due: false,
+            heavy_timer: false,
+            last_heavy: None,
+            dirty: false,
+        }
+    }
+
+    fn pair(&self) -> &PairId {
+        self.state.pair()
+    }
+
+    fn leg_of(&self, s: &Symbol) -> Option<Leg> {
+        if *s == self.pair().y {
+            Some(Leg::Y)
+        } else if *s == self.pair().x {
+            Some(Leg::X)
+        } else {
+            None
+        }
+    }
+
+    fn publish(&self, e: EngineEvent) {
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(e);
+        }
+    }
+
+    fn commit(&mut self, ts: i64, x: f64, y: f64) {
+        let (stats, _, side) = self.state.commit(ts, x, y);
+        if let (Some(side), Some(z)) = (side, stats.z) {
+            let a = Alert {
+                pair: self.pair().clone(),
+                ts,
+                z,
+                side,
+                threshold: self.state.params().z_threshold,
+            };
+            tracing::info!(pair = %a.pair, z, ?side, "alert: |z| crossed {}", a.threshold);
+            self.alerts.push_back(a.clone());
+            while self.alerts.len() > ALERT_HISTORY {
+                self.alerts.pop_front();
+            }
+            self.publish(EngineEvent::Alert(a));
+        }
+        self.publish(EngineEvent::Pair(Box::new(stats)));
+    }
+
+    /// Data-time staleness: one leg's last trade lags the other's too far.
+    fn check_stale(&mut self) {
+        let limit = self.state.params().stale_after_ms;
+        let reason = match self.last {
+            [Some((ty, _)), Some((tx, _))] if ty + limit < tx => Some(format!(
+                "{} has not traded for {:.1} s",
+                self.pair().y,
+                (tx - ty) as f64 / 1000.0
+            )),
+            [Some((ty, _)), Some((tx, _))] if tx + limit < ty => Some(format!(
+                "{} has not traded for {:.1} s",
+                self.pair().x,
+                (ty - tx) as f64 / 1000.0
+            )),
+            [None, _] => Some(format!("{} has not traded yet", self.pair().y)),
+            [_, None] => Some(format!("{} has not traded yet", self.pair().x)),
+            _ => None,
+        };
+        self.state.set_stale(reason.clone());
+        let (name, n, p) = (
+            self.pair().to_string(),
+            self.state.count(),
+            *self.state.params(),
+        );
+        self.status.with_pair(&name, |s| {
+            s.points = n;
+            s.stale_reason = reason;
+            s.model = p.model;
+            s.interval = p.interval;
+        });
+    }
+
+    fn request_heavy(&mut self, ctx: &mut Context<Self>) {
+        if self.heavy_running {
+            self.heavy_due = true;
+            return;
+        }
+        let wait = self
+            .last_heavy
+            .map(|t| HEAVY_EVERY.saturating_sub(t.elapsed()))
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            if !self.heavy_timer {
+                self.heavy_timer = true;
+                ctx.run_later(wait, |a, ctx| {
+                    a.heavy_timer = false;
+                    a.request_heavy(ctx);
+                });
+            }
+            return;
+        }
+        self.heavy_running = true;
+        self.heavy_due = false;
+        self.last_heavy = Some(Instant::now());
+        let input = self.state.heavy_input();
+        let (gen, me) = (self.generation, ctx.address());
+        // Off the actor's thread: no tick waits for Theil-Sen or ADF.
+        actix_rt::spawn(async move {
+            if let Ok(r) = tokio::task::spawn_blocking(move || compute_heavy(&input)).await {
+                me.do_send(HeavyDone(r, gen));
+            }
+        });
+    }
+
+    fn rebuild(&mut self, ctx: &mut Context<Self>) {
+        self.dirty = false;
+        self.generation += 1;
+        let params = *self.state.params();
+        let q = match params.interval {
+            Sampling::Tick => GetLeg {
+                interval: None,
+                limit: TICK_REBUILD,
+            },
+            Sampling::Bar(iv) => GetLeg {
+                interval: Some(iv),
+                limit: BAR_REBUILD,
+            },
+        };
+        let (fy, fx) = (self.y.send(q), self.x.send(q));
+        let fut =
+            async move { (fy.await, fx.await) }
+                .into_actor(self)
+                .map(move |(ry, rx), a, ctx| {
+                    let (Ok(ly), Ok(lx)) = (ry, rx) else { return };
+                    a.apply_rebuild(params, ly, lx);
+                    a.request_heavy(ctx);
+                });
+        // Hold other messages until the rebuild is in, so no update is
+        // applied to a half-built state.
+        ctx.wait(fut);
+    }
+
+    fn apply_rebuild(&mut self, params: PairParams, ly: LegSnapshot, lx: LegSnapshot) {
+        let points = match params.interval {
+            Sampling::Tick => merge_ticks(&ly.points, &lx.points),
+            Sampling::Bar(_) => {
+                let ready = ly.cut.min(lx.cut);
+                let mut pending: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+                for (t, v) in ly.points.iter().filter(|(t, _)| *t >= ready) {
+                    pending.entry(*t).or_default().0 = Some(*v);
+                }
+                for (t, v) in lx.points.iter().filter(|(t, _)| *t >= ready) {
+                    pending.entry(*t).or_default().1 = Some(*v);
+                }
+                self.aligner.restore(ready, ly.cut, lx.cut, pending);
+                join_bars(&ly.points, &lx.points, ready)
+            }
+        };
+        self.last = [ly.last, lx.last];
+        let found = self.state.rebuild(&points);
+        let pair = self.pair().clone();
+        self.alerts = found
+            .into_iter()
+            .map(|(ts, z, side)| Alert {
+                pair: pair.clone(),
+                ts,
+                z,
+                side,
+                threshold: params.z_threshold,
+            })
+            .collect();
+        while self.alerts.len() > ALERT_HISTORY {
+            self.alerts.pop_front();
+        }
+        self.check_stale();
+        self.publish(EngineEvent::PairReset(pair));
+    }
+}
+
+/// Samples the last trade of both legs on every trade, in time order.
+fn merge_ticks(y: &[(i64, f64)], x: &[(i64, f64)]) -> Vec<(i64, f64, f64)> {
+    let (mut i, mut j) = (0, 0);
+    let (mut ly, mut lx) = (None, None);
+    let mut out = Vec::with_capacity(y.len() + x.len());
+    while i < y.len() || j < x.len() {
+        let take_y = j >= x.len() || (i < y.len() && y[i].0 <= x[j].0);
+        let t = if take_y {
+            ly = Some(y[i].1);
+            i += 1;
+            y[i - 1].0
+        } else {
+            lx = Some(x[j].1);
+            j += 1;
+            x[j - 1].0
+        };
+        if let (Some(yv), Some(xv)) = (ly, lx) {
+            out.push((t, xv, yv));
+        }
+    }
+    out
+}
+
+impl Actor for PairActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+        let me = ctx.address().recipient::<LegUpdate>();
+        self.y.do_send(SubscribeLeg(me.clone()));
+        self.x.do_send(SubscribeLeg(me));
+        self.rebuild(ctx);
+    }
+}
+
+impl Handler<LegUpdate> for PairActor {
+    type Result = ();
+
+    fn handle(&mut self, u: LegUpdate, ctx: &mut Self::Context) {
+        let Some(leg) = self.leg_of(&u.symbol) else {
+            return;
+        };
+        let li = usize::from(leg == Leg::X);
+        let params = *self.state.params();
+        match params.interval {
+            Sampling::Tick => {
+                for &(t, p) in &u.ticks {
+                    self.last[li] = Some((t, p));
+                    if let [Some((_, y)), Some((_, x))] = self.last {
+                        self.commit(t, x, y);
+                    }
+                }
+                if !u.ticks.is_empty() {
+                    self.request_heavy(ctx);
+                }
+            }
+            Sampling::Bar(iv) => {
+                if let Some(&t) = u.ticks.last() {
+                    self.last[li] = Some(t);
+                }
+                for &(biv, start, close) in u.closed.iter().filter(|c| c.0 == iv) {
+                    debug_assert_eq!(biv, iv);
+                    self.aligner.bar(leg, start, close, false);
+                }
+                for &(_, start, close) in u.revised.iter().filter(|c| c.0 == iv) {
+                    if self.aligner.bar(leg, start, close, true) == AlignEvent::Stale {
+                        self.dirty = true;
+                    }
+                }
+                let mut ready = Vec::new();
+                self.aligner.advance(leg, u.cuts[iv.index()], &mut ready);
+                for &(ts, x, y) in &ready {
+                    self.commit(ts, x, y);
+                }
+                if !ready.is_empty() {
+                    self.request_heavy(ctx);
+                }
+                // Every tick also updates from the forming values.
+                if let ([Some((ty, y)), Some((tx, x))], false) = (self.last, u.ticks.is_empty()) {
+                    let ts = Interval::bucket_start(iv, ty.max(tx));
+                    let stats = self.state.provisional(ts, x, y);
+                    self.publish(EngineEvent::Pair(Box::new(stats)));
+                }
+            }
+        }
+        self.check_stale();
+        if self.dirty {
+            self.rebuild(ctx);
+        }
+    }
+}
+
+impl Handler<HeavyDone> for PairActor {
+    type Result = ();
+
+    fn handle(&mut self, HeavyDone(r, gen): HeavyDone, ctx: &mut Self::Context) {
+        self.heavy_running = false;
+        if gen == self.generation {
+            self.state.set_heavy(r);
+            if let Some(s) = self.state.latest() {
+                self.publish(EngineEvent::Pair(Box::new(s)));
+            }
+        }
+        if self.heavy_due || gen != self.generation {
+            self.request_heavy(ctx);
+        }
+    }
+}
+
+impl Handler<SetParams> for PairActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, SetParams(p): SetParams, ctx: &mut Self::Context) -> Self::Result {
+        p.validate()?;
+        self.state.set_params(p);
+        self.rebuild(ctx);
+        Ok(())
+    }
+}
+
+impl Handler<Recompute> for PairActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Recompute, _: &mut Self::Context) -> Self::Result {
+        let input = self.state.heavy_input();
+        let gen = self.generation;
+        Box::pin(
+            async move {
+                tokio::task::spawn_blocking(move || compute_heavy(&input))
+                    .await
+                    .ok()
+            }
+            .into_actor(self)
+            .map(move |r, a, _| {
+                if let (Some(r), true) = (r, gen == a.generation) {
+                    a.state.set_heavy(r);
+                    a.last_heavy = Some(Instant::now());
+                }
+            }),
+        )
+    }
+}
+
+impl Handler<GetPair> for PairActor {
+    type Result = MessageResult<GetPair>;
+
+    fn handle(&mut self, _: GetPair, _: &mut Self::Context) -> Self::Result {
+        MessageResult(PairSnapshot {
+            pair: self.pair().clone(),
+            params: *self.state.params(),
+            latest: self.state.latest(),
+            points: self.state.chart().copied().collect(),
+            alerts: self.alerts.iter().cloned().collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_merge_samples_last_of_both() {
+        let y = [(1, 10.0), (3, 11.0)];
+        let x = [(2, 100.0), (3, 101.0), (4, 102.0)];
+        assert_eq!(
+            merge_ticks(&y, &x),
+            vec![
+                (2, 100.0, 10.0),
+                (3, 100.0, 11.0),
+                (3, 101.0, 11.0),
+                (4, 102.0, 11.0)
+            ]
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! Reading OHLCV CSV for `spreadwatch analyze` and `POST /api/analyze`.
+//!
+//! Two layouts are accepted:
+//! - long format: one file with a time column (`timestamp`, `time`,
+//!   `start_ms`, `open_time` or `date`), a `symbol` column and `close`;
+//!   this is also what `spreadwatch replay --export-dir` writes;
+//! - Binance kline CSV, one file per symbol (with or without the header
+//!   `open_time,open,high,low,close,…`).
+//!
+//! Times may be epoch seconds, milliseconds or microseconds (told apart by
+//! magnitude) or ISO 8601 (a date, or a date and time, UTC unless an offset
+//! is given). Every error names the file, line and column.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+use crate::error::{Error, Result};
+
+/// Closes of two legs, inner-joined on time and sorted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aligned {
+    /// Times, ms since the epoch.
+    pub ts: Vec<i64>,
+    /// Closes of the regressor leg.
+    pub x: Vec<f64>,
+    /// Closes of the dependent leg.
+    pub y: Vec<f64>,
+}
+
+impl Aligned {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Keeps only the last `n` rows.
+    pub fn keep_last(&mut self, n: usize) {
+        let cut = self.len().saturating_sub(n);
+        self.ts.drain(..cut);
+        self.x.drain(..cut);
+        self.y.drain(..cut);
+    }
+
+    /// Joins two `time → close` maps on time.
+    pub fn join(y: &BTreeMap<i64, f64>, x: &BTreeMap<i64, f64>) -> Self {
+        let mut a = Aligned::default();
+        for (t, yv) in y {
+            if let Some(xv) = x.get(t) {
+                a.ts.push(*t);
+                a.x.push(*xv);
+                a.y.push(*yv);
+            }
+        }
+        a
+    }
+}
+
+const TIME_COLUMNS: [&str; 5] = ["timestamp", "time", "start_ms", "open_time", "date"];
+
+/// Parses a time cell into epoch ms.
+///
+/// ```
+/// use spreadwatch_engine::analyze::input::parse_time_ms;
+/// assert_eq!(parse_time_ms("1700000000"), Some(1_700_000_000_000));
+/// assert_eq!(parse_time_ms("1700000000123"), Some(1_700_000_000_123));
+/// assert_eq!(parse_time_ms("1987-05-15"), Some(548_035_200_000));
+/// assert_eq!(parse_time_ms("2023-11-14T22:13:20Z"), Some(1_700_000_000_000));
+/// assert_eq!(parse_time_ms("yesterday"), None);
+/// ```
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(v) = s.parse::<i64>() {
+        let a = v.unsigned_abs();
+        return Some(if a >= 100_000_000_000_000 {
+            v / 1000
+        } else if a >= 100_000_000_000 {
+            v
+        } else {
+            v.checked_mul(1000)?
+        });
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        if v.is_finite() && v.abs() < 1e11 {
+            return Some((v * 1000.0).round() as i64);
+        }
+        return None;
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.timestamp_millis());
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(d.and_utc().timestamp_millis());
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp_millis())
+}
+
+fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(Error::input(
+            file,
+            Some(line),
+            Some(col),
+            format!("cannot parse {s:?} as a number"),
+        )),
+    }
+}
+
+fn insert(
+    file: &str,
+    line: u64,
+    col: &str,
+    m: &mut BTreeMap<i64, f64>,
+    t: i64,
+    v: f64,
+) -> Result<()> {
+    if m.insert(t, v).is_some() {
+        return Err(Error::input(
+            file,
+            Some(line),
+            Some(col),
+            format!("duplicate time {t} for this symbol"),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a long-format CSV and returns `time → close` for `y` and `x`.
+pub fn read_long(
+    file: &str,
+    data: &[u8],
+    y: &str,
+    x: &str,
+) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::input(file, Some(1), None, format!("unreadable header: {e}")))?
+        .clone();
+    let lower: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let find = |name: &str| lower.iter().position(|h| h == name);
+    let tcol = TIME_COLUMNS.iter().find_map(|n| find(n)).ok_or_else(|| {
+        Error::input(
+            file,
+            Some(1),
+            None,
+            format!(
+                "missing time column: expected one of {}",
+                TIME_COLUMNS.join(", ")
+            ),
+        )
+    })?;
+    let scol = find("symbol")
+        .ok_or_else(|| Error::input(file, Some(1), None, "missing column \"symbol\""))?;
+    let ccol = find("close")
+        .ok_or_else(|| Error::input(file, Some(1), None, "missing column \"close\""))?;
+    let tname = lower[tcol].clone();
+    let (mut ym, mut xm) = (BTreeMap::new(), BTreeMap::new());
+    let mut seen = BTreeSet::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line());
+            Error::input(file, line, None, format!("malformed row: {e}"))
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let sym = rec.get(scol).unwrap_or("").to_ascii_uppercase();
+        let target = if sym == y.to_ascii_uppercase() {
+            &mut ym
+        } else if sym == x.to_ascii_uppercase() {
+            &mut xm
+        } else {
+            if seen.len() < 64 {
+                seen.insert(sym);
+            }
+            continue;
+        };
+        let tcell = rec.get(tcol).unwrap_or("");
+        let t = parse_time_ms(tcell).ok_or_else(|| {
+            Error::input(
+                file,
+                Some(line),
+                Some(&tname),
+                format!("cannot parse {tcell:?} as epoch s/ms or ISO 8601 time"),
+            )
+        })?;
+        let v = parse_close(file, line, "close", rec.get(ccol).unwrap_or(""))?;
+        insert(file, line, &tname, target, t, v)?;
+    }
+    for (name, m) in [(y, &ym), (x, &xm)] {
+        if m.is_empty() {
+            let have: Vec<&str> = seen.iter().map(String::as_str).collect();
+            return Err(Error::input(
+                file,
+                None,
+                Some("symbol"),
+                format!(
+                    "unknown symbol {name}: the file has {}",
+                    if have.is_empty() {
+                        "no other symbols".into()
+                    } else {
+                        have.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
+    Ok((ym, xm))
+}
+
+/// Reads one symbol's Binance kline CSV: `time → close`.
+pub fn read_klines(file: &str, data: &[u8]) -> Result<BTreeMap<i64, f64>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(data);
+    let mut out = BTreeMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            Error::input(
+                file,
+                e.position().map(|p| p.line()),
+                None,
+                format!("malformed row: {e}"),
+            )
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
+        let first = rec.get(0).unwrap_or("");
+        if i == 0 && first.parse::<f64>().is_err() {
+            continue; // header row
+        }
+        if rec.len() < 5 {
+            return Err(Error::input(
+                file,
+                Some(line),
+                None,
+                format!(
+                    "expected at least 5 columns (open_time … close), found {}",
+                    rec.len()
+                ),
+            ));
+        }
+        let t = parse_time_ms(first).ok_or_else(|| {
+            Error::input(
+                file,
+                Some(line),
+                Some("open_time"),
+                format!("cannot parse {first:?} as a time"),
+            )
+        })?;
+        let v = parse_close(file, line, "close", rec.get(4).unwrap_or(""))?;
+        insert(file, line, "open_time", &mut out, t, v)?;
+    }
+    if out.is_empty() {
+        return Err(Error::input(file, None, None, "no rows"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_format_joins_on_time() {
+        let csv = "date,symbol,close\n2020-01-01,A,1\n2020-01-01,B,2\n2020-01-02,A,3\n2020-01-03,B,4\n2020-01-03,A,5\n";
+        let (y, x) = read_long("t.csv", csv.as_bytes(), "A", "B").unwrap();
+        let a = Aligned::join(&y, &x);
+        assert_eq!(a.y, vec![1.0, 5.0]);
+        assert_eq!(a.x, vec![2.0, 4.0]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let cases = [
+            ("time,sym,close\n", "missing column \"symbol\""),
+            ("symbol,close\n", "missing time column"),
+            (
+                "time,symbol,close\n1700000000,A,abc\n1700000000,B,1\n",
+                "line 2, column close: cannot parse \"abc\"",
+            ),
+            (
+                "time,symbol,close\nnoon,A,1\n",
+                "line 2, column time: cannot parse \"noon\"",
+            ),
+            (
+                "time,symbol,close\n1,A,1\n1,A,2\n",
+                "line 3, column time: duplicate time",
+            ),
+            (
+                "time,symbol,close\n1,A,1\n1,C,1\n",
+                "unknown symbol B: the file has C",
+            ),
+        ];
+        for (csv, want) in cases {
+            let e = read_long("up.csv", csv.as_bytes(), "A", "B")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("up.csv") && e.contains(want),
+                "{e:?} should contain {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn klines_with_or_without_header_and_in_microseconds() {
+        let with = "open_time,open,high,low,close,volume\n1700000000000,1,1,1,10.5,1\n";
+        let without = "1700000000000000,1,1,1,10.5,1,x,y\n";
+        assert_eq!(
+            read_klines("a", with.as_bytes()).unwrap()[&1_700_000_000_000],
+            10.5
+        );
+        assert_eq!(
+            read_klines("b", without.as_bytes()).unwrap()[&1_700_000_000_000],
+            10.5
+        );
+        assert!(read_klines("c", b"1700000000000,1,2\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
+    }
+}

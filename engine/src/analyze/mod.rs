@@ -1,0 +1,10 @@
+//! Offline analysis of uploaded OHLCV data: the engine's estimators run on a
+//! whole sample, exactly as the original Python stack computed them
+//! (statsmodels, scipy, pykalman, pandas). Used by `spreadwatch analyze` and
+//! `POST /api/analyze`.
+
+pub mod input;
+mod report;
+
+pub use input::{parse_time_ms, read_klines, read_long, Aligned};
+pub use report::{analyze, AnalyzeOptions};

@@ -1,0 +1,196 @@
+//! The whole-sample computation behind an [`AnalyzeReport`].
+
+use spreadwatch_proto::signal::{
+    AdfStats, AlertRow, CointStats, CritValues, KalmanSeries, OlsReport, RegressionReport,
+};
+use spreadwatch_proto::{AnalyzeReport, Hedge, Model, Side};
+
+use super::input::Aligned;
+use crate::core::adf::{adfuller, coint, half_life, Autolag};
+use crate::core::alert::{detect_alerts, Side as CoreSide};
+use crate::core::huber::fit_huber;
+use crate::core::kalman_hedge::kalman_series;
+use crate::core::mackinnon::Regression;
+use crate::core::ols::fit_ols;
+use crate::core::rolling::{rolling_corr, rolling_zscore};
+use crate::core::theil_sen::theil_sen;
+use crate::error::{Error, Result};
+
+/// Settings of one analysis (the `analyze` flags).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalyzeOptions {
+    /// z-score and correlation window.
+    pub window: usize,
+    /// Keep only the last N aligned rows.
+    pub last: Option<usize>,
+    /// The model the spread uses.
+    pub model: Model,
+    /// Kalman delta.
+    pub kalman_delta: f64,
+    /// Kalman observation variance.
+    pub kalman_r: f64,
+    /// Alert threshold k.
+    pub z: f64,
+    /// Alert hysteresis h.
+    pub hysteresis: f64,
+    /// ADF/coint maximum lag (default: statsmodels' rule).
+    pub maxlag: Option<usize>,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            window: 60,
+            last: None,
+            model: Model::Ols,
+            kalman_delta: 1e-4,
+            kalman_r: 1.0,
+            z: 2.0,
+            hysteresis: 0.0,
+            maxlag: None,
+        }
+    }
+}
+
+impl AnalyzeOptions {
+    fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Config(m));
+        if self.window < 2 {
+            return bad(format!("window {} must be at least 2", self.window));
+        }
+        if self.last == Some(0) {
+            return bad("last must be at least 1".into());
+        }
+        if !(self.z.is_finite() && self.z > 0.0) {
+            return bad(format!("z threshold {} must be above 0", self.z));
+        }
+        if !(self.hysteresis.is_finite() && self.hysteresis >= 0.0 && self.hysteresis < self.z) {
+            return bad(format!(
+                "hysteresis {} must be at least 0 and below the z threshold",
+                self.hysteresis
+            ));
+        }
+        if !(self.kalman_delta > 0.0 && self.kalman_delta < 1.0) {
+            return bad(format!(
+                "kalman delta {} must be in (0, 1)",
+                self.kalman_delta
+            ));
+        }
+        if !(self.kalman_r.is_finite() && self.kalman_r > 0.0) {
+            return bad(format!("kalman R {} must be above 0", self.kalman_r));
+        }
+        Ok(())
+    }
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Runs every estimator on the aligned sample. `file` names the input in errors.
+pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<AnalyzeReport> {
+    o.validate()?;
+    if let Some(n) = o.last {
+        data.keep_last(n);
+    }
+    let n = data.len();
+    if n < o.window.max(3) {
+        return Err(Error::input(
+            file,
+            None,
+            None,
+            format!("fewer aligned rows ({n}) than the window ({})", o.window),
+        ));
+    }
+    let (x, y) = (&data.x, &data.y);
+    if x.iter().all(|v| *v == x[0]) {
+        return Err(Error::input(
+            file,
+            None,
+            Some("close"),
+            "x is constant, so no hedge ratio can be fitted",
+        ));
+    }
+    let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
+    let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;
+    let (ts_beta, ts_alpha) =
+        theil_sen(x, y).ok_or_else(|| Error::Analysis("theil-sen fit failed".into()))?;
+    let (kb, ka) = kalman_series(x, y, o.kalman_delta, o.kalman_r);
+    let (beta, alpha) = match o.model {
+        Model::Ols => (ols.beta, ols.alpha),
+        Model::Huber => (huber.beta, huber.alpha),
+        Model::TheilSen => (ts_beta, ts_alpha),
+        Model::Kalman => (f64::NAN, f64::NAN),
+    };
+    let spread: Vec<f64> = (0..n)
+        .map(|i| match o.model {
+            Model::Kalman => y[i] - kb[i] * x[i] - ka[i],
+            _ => y[i] - beta * x[i] - alpha,
+        })
+        .collect();
+    let z = rolling_zscore(&spread, o.window);
+    let corr = rolling_corr(x, y, o.window);
+    let adf = adfuller(&spread, o.maxlag, Regression::C, Autolag::Aic)
+        .ok()
+        .map(|r| AdfStats {
+            stat: r.stat,
+            pvalue: r.pvalue,
+            used_lag: r.used_lag,
+            nobs: r.nobs,
+            crit: CritValues {
+                p1: r.crit[0],
+                p5: r.crit[1],
+                p10: r.crit[2],
+            },
+        });
+    let coint = coint(y, x, o.maxlag).ok().map(|r| CointStats {
+        stat: r.stat,
+        pvalue: r.pvalue,
+    });
+    let alerts = detect_alerts(&z, o.z, o.hysteresis)
+        .into_iter()
+        .filter_map(|(i, side)| {
+            Some(AlertRow {
+                index: i,
+                ts: data.ts[i],
+                z: z[i]?,
+                side: match side {
+                    CoreSide::Above => Side::Above,
+                    CoreSide::Below => Side::Below,
+                },
+            })
+        })
+        .collect();
+    Ok(AnalyzeReport {
+        n,
+        regression: RegressionReport {
+            ols: OlsReport {
+                beta: ols.beta,
+                alpha: ols.alpha,
+                r2: ols.r2,
+            },
+            huber: Hedge {
+                beta: huber.beta,
+                alpha: huber.alpha,
+            },
+            theil_sen: Hedge {
+                beta: ts_beta,
+                alpha: ts_alpha,
+            },
+        },
+        kalman: KalmanSeries {
+            beta: kb,
+            alpha: ka,
+        },
+        spread: spread.iter().map(|v| finite(*v)).collect(),
+        zscore: z,
+        corr,
+        adf,
+        coint,
+        half_life: half_life(&spread),
+        alerts,
+        ts: Vec::new(),
+        x: Vec::new(),
+        y: Vec::new(),
+    })
+}

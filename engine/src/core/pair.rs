@@ -1,0 +1,441 @@
+//! The live state of one pair: a pure state machine the pair actor drives.
+//!
+//! Committed points (aligned bar closes, or trades in tick mode) update the
+//! incremental estimators; provisional points (forming values, every tick)
+//! are evaluated with `peek` and leave no trace. The spread of the last
+//! `window` points is recomputed with the current hedge on every update, so
+//! the z-score equals what pandas gives for the same hedge; that costs
+//! O(window) and keeps the numbers exact.
+//!
+//! The slow estimators (Huber, Theil-Sen, ADF, Engle-Granger, half-life)
+//! are computed by [`compute_heavy`] from a [`HeavyInput`] on another thread
+//! and handed back with [`PairState::set_heavy`].
+
+use std::collections::VecDeque;
+
+use spreadwatch_proto::signal::{AdfStats, CointStats, CritValues};
+use spreadwatch_proto::{Hedge, Model, PairId, PairParams, PairPoint, PairStats, Side};
+
+use super::adf::{adfuller, coint, half_life, Autolag};
+use super::alert::{AlertDetector, Side as CoreSide};
+use super::huber::fit_huber;
+use super::kalman_hedge::KalmanHedge;
+use super::mackinnon::Regression;
+use super::ols::RollingOls;
+use super::theil_sen::theil_sen;
+
+#[derive(Debug, Clone, Copy)]
+struct Pt {
+    ts: i64,
+    x: f64,
+    y: f64,
+    kb: f64,
+    ka: f64,
+}
+
+/// Results of the slow estimators over the lookback.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HeavyResult {
+    /// Huber fit.
+    pub huber: Option<Hedge>,
+    /// Theil-Sen fit.
+    pub theil_sen: Option<Hedge>,
+    /// ADF on the spread.
+    pub adf: Option<AdfStats>,
+    /// Engle-Granger on the legs.
+    pub coint: Option<CointStats>,
+    /// Half-life of the spread.
+    pub half_life: Option<f64>,
+}
+
+/// Everything [`compute_heavy`] needs, copied out of the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeavyInput {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    kalman_spread: Vec<f64>,
+    model: Model,
+    ols: Option<Hedge>,
+}
+
+/// Runs the slow estimators; pure, so it can run on any thread.
+pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
+    let huber = fit_huber(&i.x, &i.y).map(|f| Hedge {
+        beta: f.beta,
+        alpha: f.alpha,
+    });
+    let theil_sen = theil_sen(&i.x, &i.y).map(|(beta, alpha)| Hedge { beta, alpha });
+    let hedge = match i.model {
+        Model::Ols => i.ols,
+        Model::Huber => huber,
+        Model::TheilSen => theil_sen,
+        Model::Kalman => None,
+    };
+    let spread: Vec<f64> = match (i.model, hedge) {
+        (Model::Kalman, _) => i.kalman_spread.clone(),
+        (_, Some(h)) => {
+            i.x.iter()
+                .zip(&i.y)
+                .map(|(x, y)| y - h.beta * x - h.alpha)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let adf = adfuller(&spread, None, Regression::C, Autolag::Aic)
+        .ok()
+        .map(|r| AdfStats {
+            stat: r.stat,
+            pvalue: r.pvalue,
+            used_lag: r.used_lag,
+            nobs: r.nobs,
+            crit: CritValues {
+                p1: r.crit[0],
+                p5: r.crit[1],
+                p10: r.crit[2],
+            },
+        });
+    let coint = coint(&i.y, &i.x, None).ok().map(|r| CointStats {
+        stat: r.stat,
+        pvalue: r.pvalue,
+    });
+    HeavyResult {
+        huber,
+        theil_sen,
+        adf,
+        coint,
+        half_life: half_life(&spread),
+    }
+}
+
+/// Mean, sample standard deviation and z of the newest value.
+fn zstats(
+    vals: impl Iterator<Item = f64> + Clone,
+    last: f64,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let (mut n, mut sum) = (0usize, 0.0);
+    for v in vals.clone() {
+        n += 1;
+        sum += v;
+    }
+    if n < 2 {
+        return (None, None, None);
+    }
+    let mean = sum / n as f64;
+    let ss: f64 = vals.map(|v| (v - mean) * (v - mean)).sum();
+    let sd = (ss / (n - 1) as f64).sqrt();
+    let z = (last - mean) / sd;
+    (
+        Some(mean),
+        sd.is_finite().then_some(sd),
+        z.is_finite().then_some(z),
+    )
+}
+
+fn corr(xs: impl Iterator<Item = (f64, f64)> + Clone) -> Option<f64> {
+    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
+    for (x, y) in xs.clone() {
+        n += 1;
+        sx += x;
+        sy += y;
+    }
+    if n < 2 {
+        return None;
+    }
+    let (mx, my) = (sx / n as f64, sy / n as f64);
+    let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
+    for (x, y) in xs {
+        cxy += (x - mx) * (y - my);
+        cxx += (x - mx) * (x - mx);
+        cyy += (y - my) * (y - my);
+    }
+    let r = cxy / (cxx * cyy).sqrt();
+    r.is_finite().then_some(r)
+}
+
+/// The state of one pair.
+#[derive(Debug, Clone)]
+pub struct PairState {
+    pair: PairId,
+    params: PairParams,
+    points: VecDeque<Pt>,
+    keep: usize,
+    ols: RollingOls,
+    kalman: KalmanHedge,
+    detector: AlertDetector,
+    heavy: HeavyResult,
+    chart: VecDeque<PairPoint>,
+    chart_len: usize,
+    n: u64,
+    stale: Option<String>,
+}
+
+impl PairState {
+    /// Creates an empty state; `chart_len` points are kept for charts.
+    pub fn new(pair: PairId, params: PairParams, chart_len: usize) -> Self {
+        PairState {
+            keep: params.lookback.max(params.window),
+            ols: RollingOls::new(params.lookback),
+            kalman: KalmanHedge::new(params.kalman_delta, params.kalman_r),
+            detector: AlertDetector::new(params.z_threshold, params.hysteresis),
+            pair,
+            params,
+            points: VecDeque::new(),
+            heavy: HeavyResult::default(),
+            chart: VecDeque::new(),
+            chart_len: chart_len.max(1),
+            n: 0,
+            stale: None,
+        }
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &PairParams {
+        &self.params
+    }
+
+    /// The pair.
+    pub fn pair(&self) -> &PairId {
+        &self.pair
+    }
+
+    /// Committed points so far.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// True once a point is committed.
+    pub fn initialized(&self) -> bool {
+        self.n > 0
+    }
+
+    /// Marks the pair stale (alerts held back) or fresh.
+    pub fn set_stale(&mut self, reason: Option<String>) {
+        self.stale = reason;
+    }
+
+    /// The hedge of the selected static model, if known.
+    fn static_hedge(&self, ols: Option<Hedge>) -> Option<Hedge> {
+        match self.params.model {
+            Model::Ols => ols,
+            Model::Huber => self.heavy.huber,
+            Model::TheilSen => self.heavy.theil_sen,
+            Model::Kalman => None,
+        }
+    }
+
+    fn spread_of(&self, p: &Pt, h: Option<Hedge>) -> Option<f64> {
+        match self.params.model {
+            Model::Kalman => Some(p.y - p.kb * p.x - p.ka),
+            _ => h.map(|h| p.y - h.beta * p.x - h.alpha),
+        }
+    }
+
+    fn evaluate(&self, newest: Pt, ols: Option<(Hedge, f64)>, provisional: bool) -> PairStats {
+        let w = self.params.window;
+        // The newest point plus the w-1 before it: committed points when
+        // `newest` is the last committed one, or the last w-1 plus `newest`.
+        let skip_last = usize::from(!provisional);
+        let hist = self.points.iter().rev().skip(skip_last).take(w - 1);
+        let window: Vec<Pt> = hist.copied().chain(std::iter::once(newest)).collect();
+        let full = window.len() == w;
+        let hedge = self.static_hedge(ols.map(|o| o.0));
+        let spread = self.spread_of(&newest, hedge);
+        let (mean, sd, z) = match (full, spread) {
+            (true, Some(s)) => {
+                let vals: Vec<f64> = window
+                    .iter()
+                    .filter_map(|p| self.spread_of(p, hedge))
+                    .collect();
+                if vals.len() == w {
+                    zstats(vals.iter().copied(), s)
+                } else {
+                    (None, None, None)
+                }
+            }
+            _ => (None, None, None),
+        };
+        let c = if full {
+            corr(window.iter().map(|p| (p.x, p.y)))
+        } else {
+            None
+        };
+        let kalman = Hedge {
+            beta: newest.kb,
+            alpha: newest.ka,
+        };
+        PairStats {
+            pair: self.pair.clone(),
+            ts: newest.ts,
+            provisional,
+            x: newest.x,
+            y: newest.y,
+            model: self.params.model,
+            hedge: if self.params.model == Model::Kalman {
+                Some(kalman)
+            } else {
+                hedge
+            },
+            ols: ols.map(|o| o.0),
+            r2: ols.map(|o| o.1),
+            huber: self.heavy.huber,
+            theil_sen: self.heavy.theil_sen,
+            kalman: Some(kalman),
+            spread,
+            z,
+            spread_mean: mean,
+            spread_std: sd,
+            corr: c,
+            adf: self.heavy.adf,
+            coint: self.heavy.coint,
+            half_life: self.heavy.half_life,
+            n: self.n,
+            stale: self.stale.is_some(),
+            stale_reason: self.stale.clone(),
+        }
+    }
+
+    /// Commits a point; returns its stats, its chart point and an alert side
+    /// if |z| crossed the threshold (never while stale).
+    pub fn commit(&mut self, ts: i64, x: f64, y: f64) -> (PairStats, PairPoint, Option<Side>) {
+        let fit = self.ols.update(x, y).map(|f| {
+            (
+                Hedge {
+                    beta: f.beta,
+                    alpha: f.alpha,
+                },
+                f.r2,
+            )
+        });
+        let k = self.kalman.update(x, y);
+        let p = Pt {
+            ts,
+            x,
+            y,
+            kb: k.beta,
+            ka: k.alpha,
+        };
+        self.points.push_back(p);
+        while self.points.len() > self.keep {
+            self.points.pop_front();
+        }
+        self.n += 1;
+        let stats = self.evaluate(p, fit, false);
+        let side = self.detector.update(stats.z).map(|s| match s {
+            CoreSide::Above => Side::Above,
+            CoreSide::Below => Side::Below,
+        });
+        let side = if self.stale.is_some() { None } else { side };
+        let point = PairPoint {
+            ts,
+            x,
+            y,
+            ols_beta: stats.ols.map(|h| h.beta),
+            ols_alpha: stats.ols.map(|h| h.alpha),
+            huber_beta: self.heavy.huber.map(|h| h.beta),
+            theil_sen_beta: self.heavy.theil_sen.map(|h| h.beta),
+            kalman_beta: k.beta,
+            kalman_alpha: k.alpha,
+            spread: stats.spread,
+            z: stats.z,
+            corr: stats.corr,
+            alert: side,
+        };
+        self.chart.push_back(point);
+        while self.chart.len() > self.chart_len {
+            self.chart.pop_front();
+        }
+        (stats, point, side)
+    }
+
+    /// Evaluates a provisional point (forming values) without changing state.
+    pub fn provisional(&self, ts: i64, x: f64, y: f64) -> PairStats {
+        let fit = self.ols.peek(x, y).map(|f| {
+            (
+                Hedge {
+                    beta: f.beta,
+                    alpha: f.alpha,
+                },
+                f.r2,
+            )
+        });
+        let k = self.kalman.peek(x, y);
+        self.evaluate(
+            Pt {
+                ts,
+                x,
+                y,
+                kb: k.beta,
+                ka: k.alpha,
+            },
+            fit,
+            true,
+        )
+    }
+
+    /// Replaces the whole state by committing `points` afresh (after a
+    /// parameter change or a revised bar); returns the alerts it found.
+    pub fn rebuild(&mut self, points: &[(i64, f64, f64)]) -> Vec<(i64, f64, Side)> {
+        let heavy = self.heavy;
+        *self = PairState::new(self.pair.clone(), self.params, self.chart_len);
+        self.heavy = heavy;
+        let mut alerts = Vec::new();
+        for &(ts, x, y) in points {
+            let (s, _, side) = self.commit(ts, x, y);
+            if let (Some(side), Some(z)) = (side, s.z) {
+                alerts.push((ts, z, side));
+            }
+        }
+        alerts
+    }
+
+    /// Changes the parameters; the caller then rebuilds from the bars.
+    pub fn set_params(&mut self, params: PairParams) {
+        self.params = params;
+    }
+
+    /// The input of the slow estimators: the last `lookback` points.
+    pub fn heavy_input(&self) -> HeavyInput {
+        let start = self.points.len().saturating_sub(self.params.lookback);
+        let pts = self.points.range(start..);
+        HeavyInput {
+            x: pts.clone().map(|p| p.x).collect(),
+            y: pts.clone().map(|p| p.y).collect(),
+            kalman_spread: pts.map(|p| p.y - p.kb * p.x - p.ka).collect(),
+            model: self.params.model,
+            ols: self.ols.fit().map(|f| Hedge {
+                beta: f.beta,
+                alpha: f.alpha,
+            }),
+        }
+    }
+
+    /// Installs results of [`compute_heavy`].
+    pub fn set_heavy(&mut self, h: HeavyResult) {
+        self.heavy = h;
+    }
+
+    /// The latest slow-estimator results.
+    pub fn heavy(&self) -> &HeavyResult {
+        &self.heavy
+    }
+
+    /// Stats of the newest committed point, if any.
+    pub fn latest(&self) -> Option<PairStats> {
+        let p = *self.points.back()?;
+        let fit = self.ols.fit().map(|f| {
+            (
+                Hedge {
+                    beta: f.beta,
+                    alpha: f.alpha,
+                },
+                f.r2,
+            )
+        });
+        Some(self.evaluate(p, fit, false))
+    }
+
+    /// Chart points, oldest first.
+    pub fn chart(&self) -> impl DoubleEndedIterator<Item = &PairPoint> + ExactSizeIterator {
+        self.chart.iter()
+    }
+}
