@@ -113,6 +113,14 @@ fn live_pair_ends_with_the_analyze_statistics() {
             1e-9,
             0.0
         ));
+        // With the Kalman model every point's spread is the filtered one, as in
+        // analyze, so the live alert history equals analyze's alerts.
+        let live: Vec<(i64, spreadwatch_proto::Side)> =
+            s2.alerts.iter().map(|a| (a.ts, a.side)).collect();
+        let want: Vec<(i64, spreadwatch_proto::Side)> =
+            r2.alerts.iter().map(|a| (a.ts, a.side)).collect();
+        assert!(!want.is_empty());
+        assert_eq!(live, want);
         // Bad parameters are refused with the field named.
         let bad = PairParams {
             window: 1,
@@ -120,6 +128,83 @@ fn live_pair_ends_with_the_analyze_statistics() {
         };
         let e = h.set_params(&pair(), bad).await.unwrap_err().to_string();
         assert!(e.contains("window"), "{e}");
+        engine.shutdown().await;
+    });
+}
+
+fn trade(sym: &str, id: u64, t: i64, p: &str) -> spreadwatch_proto::Trade {
+    spreadwatch_proto::Trade {
+        symbol: sym.parse().unwrap(),
+        id,
+        first_id: id,
+        last_id: id,
+        price: p.parse().unwrap(),
+        qty: "1".parse().unwrap(),
+        time_ms: t,
+        event_ms: t,
+        buyer_maker: false,
+    }
+}
+
+#[test]
+fn a_leg_that_stops_trading_makes_the_pair_stale_and_tick_mode_samples_every_trade() {
+    actix_rt::System::new().block_on(async {
+        let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
+        let cfg = EngineConfig {
+            pairs: vec![pair.clone()],
+            ..EngineConfig::default()
+        };
+        let engine = Engine::start(cfg).unwrap();
+        let h = engine.handle();
+        let t0 = 1_700_000_000_000i64;
+        for i in 0..20u64 {
+            let t = t0 + i as i64 * 1_000;
+            h.ingest(&trade("AAAUSDT", i, t, &format!("{}.5", 100 + i % 3)))
+                .await
+                .unwrap();
+            h.ingest(&trade("BBBUSDT", i, t + 10, &format!("{}", 200 + i % 5)))
+                .await
+                .unwrap();
+        }
+        // AAA goes quiet for 15 s of data time while BBB trades on.
+        for i in 20..36u64 {
+            h.ingest(&trade("BBBUSDT", i, t0 + i as i64 * 1_000, "201"))
+                .await
+                .unwrap();
+        }
+        let snap = h.pair_snapshot(&pair).await.unwrap();
+        let latest = snap.latest.unwrap();
+        assert!(latest.n >= 18, "{}", latest.n);
+        let st = h.status();
+        let reason = st.pairs[&pair.to_string()]
+            .stale_reason
+            .clone()
+            .unwrap_or_default();
+        assert!(reason.contains("AAAUSDT has not traded for"), "{reason:?}");
+
+        // Switch to tick sampling: one point per trade once both legs traded.
+        let p = PairParams {
+            interval: spreadwatch_proto::Sampling::Tick,
+            window: 5,
+            lookback: 10,
+            ..PairParams::default()
+        };
+        h.set_params(&pair, p).await.unwrap();
+        let n_before = h.pair_snapshot(&pair).await.unwrap().latest.unwrap().n;
+        assert_eq!(
+            n_before,
+            20 + 16 + 19,
+            "every trade after the first of the other leg"
+        );
+        h.ingest(&trade("AAAUSDT", 100, t0 + 40_000, "101"))
+            .await
+            .unwrap();
+        let after = h.pair_snapshot(&pair).await.unwrap().latest.unwrap();
+        assert_eq!(after.n, n_before + 1);
+        assert!(
+            h.status().pairs[&pair.to_string()].stale_reason.is_none(),
+            "fresh again"
+        );
         engine.shutdown().await;
     });
 }

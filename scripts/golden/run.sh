@@ -37,5 +37,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
+# With --venv-only, stop here: other scripts (benches/python) reuse the venv.
+if [ "${1:-}" = "--venv-only" ]; then
+    echo "$venv/bin/python"
+    exit 0
+fi
+
 "$venv/bin/python" "$here/gen_bars.py" --out "$repo/engine/tests/data/golden" "$@"
 exec "$venv/bin/python" "$here/gen_analytics.py" --out "$repo/engine/tests/data/analytics"

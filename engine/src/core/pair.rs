@@ -234,20 +234,24 @@ impl PairState {
         let w = self.params.window;
         // The newest point plus the w-1 before it: committed points when
         // `newest` is the last committed one, or the last w-1 plus `newest`.
+        // Iterated in place (twice) rather than collected: no allocation
+        // on the per-tick path.
         let skip_last = usize::from(!provisional);
-        let hist = self.points.iter().rev().skip(skip_last).take(w - 1);
-        let window: Vec<Pt> = hist.copied().chain(std::iter::once(newest)).collect();
-        let full = window.len() == w;
+        let window = self
+            .points
+            .iter()
+            .rev()
+            .skip(skip_last)
+            .take(w - 1)
+            .chain(std::iter::once(&newest));
+        let full = self.points.len().saturating_sub(skip_last).min(w - 1) + 1 == w;
         let hedge = self.static_hedge(ols.map(|o| o.0));
         let spread = self.spread_of(&newest, hedge);
         let (mean, sd, z) = match (full, spread) {
             (true, Some(s)) => {
-                let vals: Vec<f64> = window
-                    .iter()
-                    .filter_map(|p| self.spread_of(p, hedge))
-                    .collect();
-                if vals.len() == w {
-                    zstats(vals.iter().copied(), s)
+                let vals = window.clone().filter_map(|p| self.spread_of(p, hedge));
+                if vals.clone().count() == w {
+                    zstats(vals, s)
                 } else {
                     (None, None, None)
                 }
@@ -255,7 +259,7 @@ impl PairState {
             _ => (None, None, None),
         };
         let c = if full {
-            corr(window.iter().map(|p| (p.x, p.y)))
+            corr(window.map(|p| (p.x, p.y)))
         } else {
             None
         };
