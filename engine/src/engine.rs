@@ -11,8 +11,8 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::{
-    EngineEvent, GetBars, GetPair, Ingest, PairSnapshot, Recompute, Registry, SetParams,
-    SymbolConfig, TickBatch,
+    GetBars, GetPair, Ingest, PairSnapshot, Recompute, Registry, SetParams, SymbolConfig,
+    TickBatch, Update,
 };
 use crate::core::Tick;
 use crate::error::{Error, Result};
@@ -173,7 +173,12 @@ impl Engine {
         // Process what is queued before stopping the actor thread.
         for s in self.handle.registry.symbols() {
             if let Some(a) = self.handle.registry.get(&s) {
-                let _ = a.send(TickBatch { ticks: Vec::new() }).await;
+                let _ = a
+                    .send(TickBatch {
+                        ticks: Vec::new(),
+                        received: None,
+                    })
+                    .await;
             }
         }
         self.actors.stop();
@@ -211,6 +216,12 @@ async fn run_source(
                     &stop,
                 )
                 .await;
+            // At the end of the file the forming bars count as closed, as in
+            // `spreadwatch replay`.
+            if res.is_ok() && !stop.is_cancelled() {
+                registry.flush_all().await;
+                board.set_state(FeedState::Finished);
+            }
             if let Err(e) = &res {
                 board.update(|s| s.last_error = Some(e.to_string()));
                 board.set_state(FeedState::Stopped);
@@ -314,6 +325,16 @@ impl EngineHandle {
         .map_err(|_| Error::Stopped)
     }
 
+    /// The forming bars of `symbol`, every interval.
+    pub async fn forming_bars(&self, symbol: &Symbol) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else {
+            return Ok(Vec::new());
+        };
+        a.send(crate::actors::messages::GetForming)
+            .await
+            .map_err(|_| Error::Stopped)
+    }
+
     /// Every closed bar at `interval`, sorted by start then symbol.
     pub async fn all_bars(&self, interval: Interval) -> Result<Vec<Bar>> {
         let mut out = Vec::new();
@@ -332,6 +353,7 @@ impl EngineHandle {
             .ok_or_else(|| Error::Config(format!("symbol {} is not tracked", trade.symbol)))?;
         a.send(TickBatch {
             ticks: vec![Tick::from_trade(trade)],
+            received: Some(std::time::Instant::now()),
         })
         .await
         .map_err(|_| Error::Stopped)
@@ -344,7 +366,7 @@ impl EngineHandle {
 
     /// Bar events as they happen. A receiver that falls behind gets
     /// `RecvError::Lagged` instead of unbounded memory growth.
-    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
         self.registry.events().subscribe()
     }
 

@@ -5,4 +5,5 @@ mod cli;
 mod golden_bars;
 mod live_source;
 mod pair_live;
+mod server;
 mod support;

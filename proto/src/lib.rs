@@ -21,12 +21,14 @@
 pub mod fixed;
 pub mod ids;
 pub mod market;
+pub mod msg;
 pub mod signal;
 pub mod status;
 
 pub use fixed::{Fixed, FixedError, Volume};
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
+pub use msg::{ClientMsg, ParamsPatch, ServerBody, ServerMsg, Subscription};
 pub use signal::{
     Alert, AnalyzeReport, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side,
 };

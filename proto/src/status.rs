@@ -175,4 +175,20 @@ pub struct StatusReport {
     pub symbols: BTreeMap<String, EngineSymbolStatus>,
     /// Per pair.
     pub pairs: BTreeMap<String, EnginePairStatus>,
+    /// WebSocket fan-out.
+    #[serde(default)]
+    pub ws: WsStatus,
+}
+
+/// WebSocket fan-out counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct WsStatus {
+    /// Connected clients.
+    pub clients: u64,
+    /// Fresh snapshots sent because a client fell behind.
+    pub resyncs: u64,
+    /// Frames sent.
+    pub frames: u64,
+    /// Deltas replaced by a newer one for the same key before sending.
+    pub conflated: u64,
 }

@@ -1,7 +1,11 @@
 //! Messages between sources, actors and readers.
 
 use actix::prelude::*;
-use spreadwatch_proto::{Alert, Bar, BarKind, Interval, PairId, PairStats, Symbol};
+use std::time::Instant;
+
+use spreadwatch_proto::{
+    Alert, Bar, BarKind, Interval, PairId, PairParams, PairPoint, PairStats, Symbol,
+};
 
 use crate::core::Tick;
 
@@ -11,6 +15,8 @@ use crate::core::Tick;
 pub struct TickBatch {
     /// The ticks.
     pub ticks: Vec<Tick>,
+    /// When the oldest of them was received (for tick-to-send latency).
+    pub received: Option<Instant>,
 }
 
 /// Closes every forming bar: the end of a finite replay.
@@ -32,6 +38,11 @@ pub struct GetBars {
     pub include_forming: bool,
 }
 
+/// Asks for a symbol's forming bars at every interval.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Vec<Bar>")]
+pub struct GetForming;
+
 /// Asks a symbol actor for its state in brief.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "SymbolSnapshot")]
@@ -50,6 +61,15 @@ pub struct SymbolSnapshot {
     pub kalman_level: Option<f64>,
 }
 
+/// An event with the time its oldest cause (a tick) was received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// When the tick behind this update was received.
+    pub origin: Instant,
+    /// What happened.
+    pub event: EngineEvent,
+}
+
 /// What the engine publishes to its subscribers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
@@ -60,13 +80,15 @@ pub enum EngineEvent {
         /// Forming, closed or revised.
         kind: BarKind,
     },
-    /// A pair was updated (committed or provisional point).
-    Pair(Box<PairStats>),
+    /// A pair was updated; the chart point is set for committed points.
+    Pair(Box<PairStats>, Option<PairPoint>),
     /// A pair's z crossed its threshold.
     Alert(Alert),
     /// A pair rebuilt its state (new parameters or a revised bar); its
     /// history changed, so subscribers should take a fresh snapshot.
     PairReset(PairId),
+    /// A pair's parameters changed.
+    Params(PairId, PairParams),
 }
 
 /// What a symbol actor tells the pairs that use it, once per batch.
@@ -83,6 +105,8 @@ pub struct LegUpdate {
     pub revised: Vec<(Interval, i64, f64)>,
     /// Per interval, buckets starting before this are closed.
     pub cuts: [i64; 3],
+    /// When the oldest tick behind this update was received.
+    pub origin: Instant,
 }
 
 /// Subscribes a pair actor to a symbol's [`LegUpdate`]s.

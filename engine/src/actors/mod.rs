@@ -8,7 +8,7 @@ pub mod pair;
 pub mod registry;
 pub mod symbol;
 
-pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch};
+pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch, Update};
 pub use pair::{GetPair, PairActor, PairSnapshot, Recompute, SetParams};
 pub use registry::{Ingest, Registry, SymbolConfig};
 pub use symbol::SymbolActor;

@@ -10,7 +10,7 @@ use spreadwatch_proto::{
 };
 use tokio::sync::broadcast;
 
-use super::messages::{EngineEvent, GetLeg, LegSnapshot, LegUpdate, SubscribeLeg};
+use super::messages::{EngineEvent, GetLeg, LegSnapshot, LegUpdate, SubscribeLeg, Update};
 use super::symbol::SymbolActor;
 use crate::core::align::{join_bars, AlignEvent, BarAligner, Leg};
 use crate::core::pair::{compute_heavy, HeavyResult, PairState};
@@ -68,9 +68,10 @@ pub struct PairActor {
     y: Addr<SymbolActor>,
     x: Addr<SymbolActor>,
     last: [Option<(i64, f64)>; 2],
-    events: broadcast::Sender<EngineEvent>,
+    events: broadcast::Sender<Update>,
     status: StatusBoard,
     alerts: VecDeque<Alert>,
+    origin: Instant,
     generation: u64,
     heavy_running: bool,
     heavy_due: bool,
@@ -86,7 +87,7 @@ impl PairActor {
         params: PairParams,
         y: Addr<SymbolActor>,
         x: Addr<SymbolActor>,
-        events: broadcast::Sender<EngineEvent>,
+        events: broadcast::Sender<Update>,
         status: StatusBoard,
     ) -> Self {
         PairActor {
@@ -98,6 +99,7 @@ impl PairActor {
             events,
             status,
             alerts: VecDeque::new(),
+            origin: Instant::now(),
             generation: 0,
             heavy_running: false,
             heavy_due: false,
@@ -121,14 +123,17 @@ impl PairActor {
         }
     }
 
-    fn publish(&self, e: EngineEvent) {
+    fn publish(&self, event: EngineEvent) {
         if self.events.receiver_count() > 0 {
-            let _ = self.events.send(e);
+            let _ = self.events.send(Update {
+                origin: self.origin,
+                event,
+            });
         }
     }
 
     fn commit(&mut self, ts: i64, x: f64, y: f64) {
-        let (stats, _, side) = self.state.commit(ts, x, y);
+        let (stats, point, side) = self.state.commit(ts, x, y);
         if let (Some(side), Some(z)) = (side, stats.z) {
             let a = Alert {
                 pair: self.pair().clone(),
@@ -144,7 +149,7 @@ impl PairActor {
             }
             self.publish(EngineEvent::Alert(a));
         }
-        self.publish(EngineEvent::Pair(Box::new(stats)));
+        self.publish(EngineEvent::Pair(Box::new(stats), Some(point)));
     }
 
     /// Data-time staleness: one leg's last trade lags the other's too far.
@@ -318,6 +323,7 @@ impl Handler<LegUpdate> for PairActor {
         let Some(leg) = self.leg_of(&u.symbol) else {
             return;
         };
+        self.origin = u.origin;
         let li = usize::from(leg == Leg::X);
         let params = *self.state.params();
         match params.interval {
@@ -357,7 +363,7 @@ impl Handler<LegUpdate> for PairActor {
                 if let ([Some((ty, y)), Some((tx, x))], false) = (self.last, u.ticks.is_empty()) {
                     let ts = Interval::bucket_start(iv, ty.max(tx));
                     let stats = self.state.provisional(ts, x, y);
-                    self.publish(EngineEvent::Pair(Box::new(stats)));
+                    self.publish(EngineEvent::Pair(Box::new(stats), None));
                 }
             }
         }
@@ -376,7 +382,7 @@ impl Handler<HeavyDone> for PairActor {
         if gen == self.generation {
             self.state.set_heavy(r);
             if let Some(s) = self.state.latest() {
-                self.publish(EngineEvent::Pair(Box::new(s)));
+                self.publish(EngineEvent::Pair(Box::new(s), None));
             }
         }
         if self.heavy_due || gen != self.generation {
@@ -391,6 +397,7 @@ impl Handler<SetParams> for PairActor {
     fn handle(&mut self, SetParams(p): SetParams, ctx: &mut Self::Context) -> Self::Result {
         p.validate()?;
         self.state.set_params(p);
+        self.publish(EngineEvent::Params(self.pair().clone(), p));
         self.rebuild(ctx);
         Ok(())
     }

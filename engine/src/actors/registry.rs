@@ -9,7 +9,7 @@ use parking_lot::RwLock;
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 use tokio::sync::broadcast;
 
-use super::messages::{EngineEvent, Flush, TickBatch};
+use super::messages::{Flush, TickBatch, Update};
 use super::pair::PairActor;
 use super::symbol::SymbolActor;
 use crate::core::{SeriesLimits, Tick};
@@ -46,7 +46,7 @@ pub struct Registry {
     allowed: Option<HashSet<Symbol>>,
     arbiter: ArbiterHandle,
     config: SymbolConfig,
-    events: broadcast::Sender<EngineEvent>,
+    events: broadcast::Sender<Update>,
     status: StatusBoard,
 }
 
@@ -57,7 +57,7 @@ impl Registry {
         arbiter: ArbiterHandle,
         config: SymbolConfig,
         allowed: Option<HashSet<Symbol>>,
-        events: broadcast::Sender<EngineEvent>,
+        events: broadcast::Sender<Update>,
         status: StatusBoard,
     ) -> Arc<Self> {
         Arc::new(Registry {
@@ -156,7 +156,7 @@ impl Registry {
     }
 
     /// The event channel.
-    pub fn events(&self) -> &broadcast::Sender<EngineEvent> {
+    pub fn events(&self) -> &broadcast::Sender<Update> {
         &self.events
     }
 }
@@ -171,6 +171,7 @@ pub struct Ingest {
     pending: Vec<(Addr<SymbolActor>, Vec<Tick>)>,
     batch: usize,
     queued: usize,
+    oldest: Option<std::time::Instant>,
 }
 
 impl Ingest {
@@ -182,6 +183,7 @@ impl Ingest {
             pending: Vec::new(),
             batch: batch.max(1),
             queued: 0,
+            oldest: None,
         }
     }
 
@@ -205,6 +207,9 @@ impl Ingest {
             Some(i) => {
                 self.pending[i].1.push(tick);
                 self.queued += 1;
+                if self.oldest.is_none() {
+                    self.oldest = Some(std::time::Instant::now());
+                }
                 true
             }
             None => false,
@@ -228,7 +233,10 @@ impl Ingest {
                 continue;
             }
             let batch = std::mem::replace(ticks, Vec::with_capacity(self.batch));
-            match addr.try_send(TickBatch { ticks: batch }) {
+            match addr.try_send(TickBatch {
+                ticks: batch,
+                received: self.oldest,
+            }) {
                 Ok(()) | Err(SendError::Closed(_)) => {}
                 // Waiting for this batch's reply drains the mailbox; order is
                 // kept because nothing else is sent to this actor meanwhile.
@@ -238,13 +246,19 @@ impl Ingest {
             }
         }
         self.queued = 0;
+        self.oldest = None;
     }
 
     /// Sends everything queued and waits until the actors processed it.
     pub async fn drain(&mut self) {
         self.flush().await;
         for (addr, _) in &self.pending {
-            let _ = addr.send(TickBatch { ticks: Vec::new() }).await;
+            let _ = addr
+                .send(TickBatch {
+                    ticks: Vec::new(),
+                    received: None,
+                })
+                .await;
         }
     }
 

@@ -1,12 +1,14 @@
 //! One actor per symbol: the tick ring, the bars and the price filter.
 
+use std::time::Instant;
+
 use actix::prelude::*;
 use spreadwatch_proto::{BarKind, Interval, Symbol};
 use tokio::sync::broadcast;
 
 use super::messages::{
-    EngineEvent, Flush, GetBars, GetLeg, GetSnapshot, LegSnapshot, LegUpdate, SubscribeLeg,
-    SymbolSnapshot, TickBatch,
+    EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, LegSnapshot, LegUpdate,
+    SubscribeLeg, SymbolSnapshot, TickBatch, Update,
 };
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
@@ -20,7 +22,7 @@ pub struct SymbolActor {
     ring: TickRing,
     bars: BarBook,
     kalman: PriceKalman,
-    events: broadcast::Sender<EngineEvent>,
+    events: broadcast::Sender<Update>,
     status: StatusBoard,
     ticks: u64,
     duplicates: u64,
@@ -34,7 +36,7 @@ impl SymbolActor {
     pub fn new(
         symbol: Symbol,
         cfg: &SymbolConfig,
-        events: broadcast::Sender<EngineEvent>,
+        events: broadcast::Sender<Update>,
         status: StatusBoard,
     ) -> Self {
         SymbolActor {
@@ -66,10 +68,13 @@ impl SymbolActor {
         }
     }
 
-    fn publish(&self, iv: Interval, b: &Ohlcv, kind: BarKind) {
-        let _ = self.events.send(EngineEvent::Bar {
-            bar: b.to_bar(&self.symbol, iv),
-            kind,
+    fn publish(&self, origin: Instant, iv: Interval, b: &Ohlcv, kind: BarKind) {
+        let _ = self.events.send(Update {
+            origin,
+            event: EngineEvent::Bar {
+                bar: b.to_bar(&self.symbol, iv),
+                kind,
+            },
         });
     }
 
@@ -108,6 +113,7 @@ impl Handler<TickBatch> for SymbolActor {
         // Only build wire bars when someone listens; replay at full speed
         // with no subscribers then costs nothing here.
         let listening = self.events.receiver_count() > 0;
+        let origin = msg.received.unwrap_or_else(Instant::now);
         // Closes and revisions go out in the order they happen; forming bars
         // are conflated to one per interval per batch.
         let mut ordered: Vec<(Interval, Ohlcv, BarKind)> = Vec::new();
@@ -118,6 +124,7 @@ impl Handler<TickBatch> for SymbolActor {
             closed: Vec::new(),
             revised: Vec::new(),
             cuts: [i64::MIN; 3],
+            origin,
         };
         let mut forming: [Option<i64>; 3] = [None; 3];
         for tick in &msg.ticks {
@@ -175,7 +182,7 @@ impl Handler<TickBatch> for SymbolActor {
         }
         if listening {
             for (iv, b, kind) in &ordered {
-                self.publish(*iv, b, *kind);
+                self.publish(origin, *iv, b, *kind);
             }
             for iv in Interval::ALL {
                 let Some(start) = forming[iv.index()] else {
@@ -188,7 +195,7 @@ impl Handler<TickBatch> for SymbolActor {
                     .find(|b| b.start_ms == start)
                     .copied();
                 if let Some(b) = current {
-                    self.publish(iv, &b, BarKind::Forming);
+                    self.publish(origin, iv, &b, BarKind::Forming);
                 }
             }
         }
@@ -202,8 +209,9 @@ impl Handler<Flush> for SymbolActor {
     fn handle(&mut self, _: Flush, _: &mut Self::Context) {
         let mut out = vec![];
         self.bars.flush(|iv, b| out.push((iv, *b)));
+        let origin = Instant::now();
         for (iv, b) in &out {
-            self.publish(*iv, b, BarKind::Closed);
+            self.publish(origin, *iv, b, BarKind::Closed);
         }
         if !self.pairs.is_empty() {
             let leg = LegUpdate {
@@ -215,6 +223,7 @@ impl Handler<Flush> for SymbolActor {
                     .collect(),
                 revised: Vec::new(),
                 cuts: self.cuts(),
+                origin,
             };
             self.notify_pairs(leg);
         }
@@ -236,6 +245,23 @@ impl Handler<GetBars> for SymbolActor {
                 s.forming()
                     .filter(|b| b.start_ms >= q.from_ms && b.start_ms < q.to_ms)
                     .map(|b| b.to_bar(&self.symbol, q.interval)),
+            );
+        }
+        MessageResult(out)
+    }
+}
+
+impl Handler<GetForming> for SymbolActor {
+    type Result = MessageResult<GetForming>;
+
+    fn handle(&mut self, _: GetForming, _: &mut Self::Context) -> Self::Result {
+        let mut out = Vec::new();
+        for iv in Interval::ALL {
+            out.extend(
+                self.bars
+                    .series(iv)
+                    .forming()
+                    .map(|b| b.to_bar(&self.symbol, iv)),
             );
         }
         MessageResult(out)

@@ -73,6 +73,31 @@ pub struct ServeArgs {
     /// Listen address.
     #[arg(long, env = "SPREADWATCH_BIND")]
     pub bind: Option<String>,
+    /// Require this token: `Authorization: Bearer T` on REST, `?token=T` on /ws.
+    #[arg(long, env = "SPREADWATCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Extra allowed WebSocket origins (repeatable), e.g. https://desk.example.com.
+    #[arg(
+        long = "allow-origin",
+        env = "SPREADWATCH_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub allow_origin: Vec<String>,
+    /// The built dashboard (Trunk's dist/).
+    #[arg(long, env = "SPREADWATCH_UI_DIR", default_value = "dist")]
+    pub ui_dir: std::path::PathBuf,
+    /// Largest POST /api/analyze upload, in MB.
+    #[arg(long, env = "SPREADWATCH_MAX_UPLOAD_MB", default_value_t = 50)]
+    pub max_upload_mb: usize,
+    /// HTTP worker threads.
+    #[arg(long, env = "SPREADWATCH_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Kernel send buffer per connection, KiB (bounds what a stalled client holds).
+    #[arg(long, env = "SPREADWATCH_SOCKET_BUFFER_KB", default_value_t = 256)]
+    pub socket_buffer_kb: usize,
+    /// Updates the WebSocket fan-out ring holds; a client further behind resyncs.
+    #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192)]
+    pub ws_ring: usize,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }
@@ -188,6 +213,7 @@ pub fn resolve(
         }
     }
     e.symbols = symbols;
+    e.pairs = pairs.clone();
     if let Some(u) = p.binance_url.clone().or(file.binance_url.clone()) {
         if !(u.starts_with("ws://") || u.starts_with("wss://")) {
             anyhow::bail!("--binance-url {u:?}: expected a ws:// or wss:// URL");

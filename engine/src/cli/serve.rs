@@ -3,12 +3,23 @@
 use std::net::TcpListener;
 
 use anyhow::{Context, Result};
+use spreadwatch_engine::server::{Access, ServerConfig};
 use spreadwatch_engine::sources::SourceSpec;
 use spreadwatch_engine::Engine;
 
 use super::args::{resolve, ServeArgs};
 
 pub fn run(a: ServeArgs) -> Result<()> {
+    let server_cfg = ServerConfig {
+        access: Access {
+            token: a.token.clone(),
+            allow_origins: a.allow_origin.clone(),
+        },
+        ui_dir: Some(a.ui_dir.clone()),
+        max_upload: a.max_upload_mb.saturating_mul(1024 * 1024),
+        workers: a.workers,
+        ring: a.ws_ring,
+    };
     let r = resolve(&a.pipeline, a.source, a.speed, a.pairs, a.bind)?;
     if let SourceSpec::Replay(p) = &r.engine.source {
         anyhow::ensure!(p.is_file(), "{}: no such file", p.display());
@@ -18,6 +29,8 @@ pub fn run(a: ServeArgs) -> Result<()> {
     }
     let listener =
         TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
+    let listener =
+        spreadwatch_engine::server::limit_send_buffer(listener, a.socket_buffer_kb.max(16) * 1024)?;
     let addr = listener.local_addr()?;
     actix_rt::System::new().block_on(async move {
         let engine = Engine::start(r.engine.clone())?;
@@ -31,7 +44,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         // that bind port 0 can find it.
         println!("spreadwatch listening on http://{addr}");
         tracing::info!(source = %r.engine.source, symbols = ?r.engine.symbols, "serving on http://{addr}");
-        spreadwatch_engine::server::run(listener, engine.handle(), super::shutdown_signal()).await?;
+        spreadwatch_engine::server::run(listener, engine.handle(), server_cfg, super::shutdown_signal()).await?;
         engine.shutdown().await;
         Ok(())
     })

@@ -1,34 +1,264 @@
-//! The HTTP server. `run(listener, state, shutdown)` serves until the
-//! shutdown future resolves, so tests bind port 0 and stop cleanly.
+//! The HTTP and WebSocket server.
+//!
+//! [`configure`] mounts every route into an actix-web app (so it can live
+//! inside another service); [`run`] serves on a listener until a shutdown
+//! future resolves, so tests bind port 0 and stop cleanly.
 
+pub mod auth;
+pub mod hub;
+mod metrics;
 mod routes;
+mod snapshot;
+pub mod ws_session;
 
 use std::future::Future;
 use std::net::TcpListener;
+use std::path::PathBuf;
 
-use actix_web::{web, App, HttpServer};
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use spreadwatch_proto::{Interval, PairId, Symbol};
+
+pub use auth::Access;
+pub use hub::Hub;
 
 use crate::EngineHandle;
 
-/// Mounts spreadwatch's routes into an actix-web app.
-pub fn configure(handle: EngineHandle) -> impl FnOnce(&mut web::ServiceConfig) + Clone {
-    move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(web::Data::new(handle));
-        routes::configure(cfg);
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Token and origins.
+    pub access: Access,
+    /// The built UI (Trunk's `dist/`); `/` explains how to build it if absent.
+    pub ui_dir: Option<PathBuf>,
+    /// Largest `POST /api/analyze` body, bytes.
+    pub max_upload: usize,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Events the fan-out ring holds before a slow client must resync.
+    pub ring: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            access: Access::default(),
+            ui_dir: Some(PathBuf::from("dist")),
+            max_upload: 50 * 1024 * 1024,
+            workers: 2,
+            ring: 8192,
+        }
     }
 }
 
-/// Serves on `listener` until `shutdown` resolves.
+/// What handlers share.
+pub struct ServerState {
+    /// The engine.
+    pub engine: EngineHandle,
+    /// The fan-out hub.
+    pub hub: Hub,
+    /// Upload limit.
+    pub max_upload: usize,
+    access: Access,
+}
+
+async fn require_token(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let ok = req
+        .app_data::<web::Data<ServerState>>()
+        .map(|s| s.access.token_ok(req.request(), false))
+        .unwrap_or(true);
+    if !ok {
+        let res = routes::json_error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+#[derive(serde::Deserialize)]
+struct WsQuery {
+    pair: Option<PairId>,
+    symbols: Option<String>,
+    interval: Option<Interval>,
+    #[allow(dead_code)]
+    token: Option<String>,
+}
+
+async fn ws_route(
+    req: HttpRequest,
+    stream: web::Payload,
+    s: web::Data<ServerState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if !s.access.token_ok(&req, true) {
+        return Ok(routes::json_error(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong token (use ?token=)",
+        ));
+    }
+    if !s.access.origin_ok(&req) {
+        return Ok(routes::json_error(
+            StatusCode::FORBIDDEN,
+            "origin not allowed (see --allow-origin)",
+        ));
+    }
+    let q = match web::Query::<WsQuery>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(e) => {
+            return Ok(routes::json_error(
+                StatusCode::BAD_REQUEST,
+                format!("query: {e}"),
+            ))
+        }
+    };
+    let symbols = match q
+        .symbols
+        .map(|v| {
+            v.split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<Symbol>, _>>()
+        })
+        .transpose()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(routes::json_error(
+                StatusCode::BAD_REQUEST,
+                format!("symbols: {e}"),
+            ))
+        }
+    };
+    let sub = ws_session::resolve_subscription(&s.engine, q.pair, symbols, q.interval);
+    ws_session::start(
+        &req,
+        stream,
+        ws_session::WsSession::new(s.engine.clone(), s.hub.clone(), sub),
+    )
+}
+
+async fn metrics_route(s: web::Data<ServerState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics::render(&s))
+}
+
+const NO_UI: &str = r#"<!doctype html><meta charset="utf-8"><title>spreadwatch</title>
+<h1>spreadwatch is running</h1>
+<p>The dashboard is not built. Build it with <code>make ui</code> (Trunk), then restart
+<code>spreadwatch serve</code> (or pass <code>--ui-dir</code>).</p>
+<p>The API works without it: <a href="api/status">/api/status</a>, <a href="api/health">/api/health</a>,
+<a href="metrics">/metrics</a>, and the WebSocket at <code>/ws</code>.</p>"#;
+
+struct UiDir(PathBuf);
+
+/// Serves a file of the UI bundle. The path is percent-decoded first and
+/// refused (404) if any segment is `.` or `..` or hides a separator, and the
+/// resolved file must lie inside the bundle: `/%2e%2e/` tricks get 404.
+async fn ui_file(req: HttpRequest, dir: web::Data<UiDir>) -> HttpResponse {
+    let not_found = || routes::json_error(StatusCode::NOT_FOUND, "not found");
+    let raw = req.uri().path();
+    let Ok(decoded) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
+        return not_found();
+    };
+    let mut path = dir.0.clone();
+    for seg in decoded.split('/').filter(|s| !s.is_empty()) {
+        if seg == "." || seg == ".." || seg.contains('\\') || seg.contains('\0') {
+            return not_found();
+        }
+        path.push(seg);
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    let (Ok(root), Ok(file)) = (dir.0.canonicalize(), path.canonicalize()) else {
+        return not_found();
+    };
+    if !file.starts_with(&root) || !file.is_file() {
+        return not_found();
+    }
+    match actix_files::NamedFile::open(&file) {
+        Ok(f) => f.into_response(&req),
+        Err(_) => not_found(),
+    }
+}
+
+async fn no_ui() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(NO_UI)
+}
+
+/// Mounts every route (`/api/*`, `/ws`, `/metrics`, the UI) into an app.
+pub fn configure(
+    engine: EngineHandle,
+    hub: Hub,
+    cfg: ServerConfig,
+) -> impl FnOnce(&mut web::ServiceConfig) + Clone {
+    move |c: &mut web::ServiceConfig| {
+        let state = web::Data::new(ServerState {
+            engine,
+            hub,
+            max_upload: cfg.max_upload,
+            access: cfg.access.clone(),
+        });
+        c.app_data(state)
+            .app_data(web::PayloadConfig::new(cfg.max_upload))
+            .service(
+                web::scope("/api")
+                    .wrap(from_fn(require_token))
+                    .configure(|s| {
+                        routes::configure(s);
+                    }),
+            )
+            .route("/ws", web::get().to(ws_route))
+            .service(
+                web::resource("/metrics")
+                    .wrap(from_fn(require_token))
+                    .route(web::get().to(metrics_route)),
+            );
+        match cfg.ui_dir.filter(|d| d.join("index.html").is_file()) {
+            Some(dir) => {
+                let dir = web::Data::new(UiDir(dir));
+                c.app_data(dir).default_service(web::get().to(ui_file));
+            }
+            None => {
+                c.route("/", web::get().to(no_ui));
+            }
+        }
+    }
+}
+
+/// Caps the kernel send buffer of `listener` (accepted sockets inherit it),
+/// so a client that stops reading holds at most this much kernel memory and
+/// falls behind on the hub ring instead.
+pub fn limit_send_buffer(listener: TcpListener, bytes: usize) -> std::io::Result<TcpListener> {
+    let s = socket2::Socket::from(listener);
+    s.set_send_buffer_size(bytes)?;
+    Ok(s.into())
+}
+
+/// Serves on `listener` until `shutdown` resolves. Call inside an actix system.
 pub async fn run(
     listener: TcpListener,
-    handle: EngineHandle,
+    engine: EngineHandle,
+    cfg: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let server = HttpServer::new(move || App::new().configure(configure(handle.clone())))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+    let hub = Hub::start(&engine, cfg.ring);
+    let workers = cfg.workers.max(1);
+    let server = HttpServer::new(move || {
+        App::new().configure(configure(engine.clone(), hub.clone(), cfg.clone()))
+    })
+    .workers(workers)
+    .disable_signals()
+    .listen(listener)?
+    .run();
     let h = server.handle();
     tokio::select! {
         r = server => r,

@@ -1,21 +1,370 @@
-//! REST routes.
+//! REST routes: bars, exports, pairs, alerts, analysis, status, health.
 
-use actix_web::{get, web, HttpResponse, Responder};
+// Handlers return early with a ready response; boxing it would only add
+// noise to every call site.
+#![allow(clippy::result_large_err)]
 
-use crate::EngineHandle;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use spreadwatch_proto::{Interval, Model, PairId, Symbol};
+
+use super::ServerState;
+use crate::analyze::{analyze, read_long, Aligned, AnalyzeOptions};
+use crate::error::Error;
+use crate::export::write_bars_csv;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health).service(status);
+    cfg.route("/health", web::get().to(health))
+        .route("/status", web::get().to(status))
+        .route("/bars", web::get().to(bars))
+        .route("/export", web::get().to(export))
+        .route("/export/pair", web::get().to(export_pair))
+        .route("/pair", web::get().to(pair))
+        .route("/pairs", web::get().to(pairs))
+        .route("/alerts", web::get().to(alerts))
+        .route("/analyze", web::post().to(analyze_upload));
 }
 
-/// Liveness: 200 with `{"ok":true}` while the process serves.
-#[get("/api/health")]
-async fn health() -> impl Responder {
+/// A JSON error body with a status code.
+pub(super) fn json_error(code: StatusCode, message: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(code).json(serde_json::json!({ "error": message.into() }))
+}
+
+fn bad(message: impl Into<String>) -> HttpResponse {
+    json_error(StatusCode::BAD_REQUEST, message)
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
 }
 
-/// Feed status per source and symbol.
-#[get("/api/status")]
-async fn status(h: web::Data<EngineHandle>) -> impl Responder {
-    HttpResponse::Ok().json(h.status())
+async fn status(s: web::Data<ServerState>) -> HttpResponse {
+    HttpResponse::Ok().json(s.hub.status_report(&s.engine))
+}
+
+#[derive(Deserialize)]
+struct BarsQuery {
+    symbol: String,
+    interval: String,
+    from: Option<i64>,
+    to: Option<i64>,
+    format: Option<String>,
+}
+
+async fn bars(s: web::Data<ServerState>, q: web::Query<BarsQuery>) -> HttpResponse {
+    let sym: Symbol = match q.symbol.parse() {
+        Ok(v) => v,
+        Err(e) => return bad(format!("symbol: {e}")),
+    };
+    let iv: Interval = match q.interval.parse() {
+        Ok(v) => v,
+        Err(e) => return bad(format!("interval: {e}")),
+    };
+    if !s.engine.symbols().contains(&sym) {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            format!("symbol {sym} is not tracked"),
+        );
+    }
+    let list = match s
+        .engine
+        .bars(
+            &sym,
+            iv,
+            q.from.unwrap_or(i64::MIN),
+            q.to.unwrap_or(i64::MAX),
+            false,
+        )
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    match q.format.as_deref() {
+        None | Some("json") => HttpResponse::Ok().json(list),
+        Some("csv") => {
+            let mut out = Vec::new();
+            match write_bars_csv(&mut out, &list) {
+                Ok(()) => csv_response(&format!("bars_{sym}_{iv}.csv"), out),
+                Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        }
+        Some(other) => bad(format!("format {other:?}: expected json or csv")),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    interval: String,
+}
+
+async fn export(s: web::Data<ServerState>, q: web::Query<ExportQuery>) -> HttpResponse {
+    let iv: Interval = match q.interval.parse() {
+        Ok(v) => v,
+        Err(e) => return bad(format!("interval: {e}")),
+    };
+    let list = match s.engine.all_bars(iv).await {
+        Ok(b) => b,
+        Err(e) => return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let mut out = Vec::new();
+    match write_bars_csv(&mut out, &list) {
+        Ok(()) => csv_response(&format!("bars_{iv}.csv"), out),
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct PairQuery {
+    pair: String,
+}
+
+fn parse_pair(s: &ServerState, raw: &str) -> Result<PairId, HttpResponse> {
+    let p: PairId = raw
+        .parse()
+        .map_err(|e: spreadwatch_proto::IdError| bad(e.to_string()))?;
+    if !s.engine.pairs().contains(&p) {
+        return Err(json_error(
+            StatusCode::NOT_FOUND,
+            format!("pair {p} is not tracked"),
+        ));
+    }
+    Ok(p)
+}
+
+async fn export_pair(s: web::Data<ServerState>, q: web::Query<PairQuery>) -> HttpResponse {
+    let p = match parse_pair(&s, &q.pair) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let snap = match s.engine.pair_snapshot(&p).await {
+        Ok(v) => v,
+        Err(e) => return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "time",
+        "x",
+        "y",
+        "ols_beta",
+        "ols_alpha",
+        "huber_beta",
+        "theil_sen_beta",
+        "kalman_beta",
+        "kalman_alpha",
+        "spread",
+        "z",
+        "corr",
+        "alert",
+    ];
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut ok = w.write_record(head).is_ok();
+    for pt in &snap.points {
+        let alert = match pt.alert {
+            Some(spreadwatch_proto::Side::Above) => "above",
+            Some(spreadwatch_proto::Side::Below) => "below",
+            None => "",
+        };
+        ok &= w
+            .write_record([
+                pt.ts.to_string(),
+                pt.x.to_string(),
+                pt.y.to_string(),
+                opt(pt.ols_beta),
+                opt(pt.ols_alpha),
+                opt(pt.huber_beta),
+                opt(pt.theil_sen_beta),
+                pt.kalman_beta.to_string(),
+                pt.kalman_alpha.to_string(),
+                opt(pt.spread),
+                opt(pt.z),
+                opt(pt.corr),
+                alert.to_string(),
+            ])
+            .is_ok();
+    }
+    match (ok, w.into_inner()) {
+        (true, Ok(body)) => csv_response(&format!("pair_{}_{}.csv", p.y, p.x), body),
+        _ => json_error(StatusCode::INTERNAL_SERVER_ERROR, "csv encoding failed"),
+    }
+}
+
+async fn pair(s: web::Data<ServerState>, q: web::Query<PairQuery>) -> HttpResponse {
+    let p = match parse_pair(&s, &q.pair) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match s.engine.pair_snapshot(&p).await {
+        Ok(v) => HttpResponse::Ok().json(serde_json::json!({
+            "pair": v.pair, "params": v.params, "stats": v.latest,
+        })),
+        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+async fn pairs(s: web::Data<ServerState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .json(serde_json::json!({ "pairs": s.engine.pairs(), "symbols": s.engine.symbols() }))
+}
+
+async fn alerts(s: web::Data<ServerState>) -> HttpResponse {
+    let mut all = Vec::new();
+    for p in s.engine.pairs() {
+        if let Ok(v) = s.engine.pair_snapshot(&p).await {
+            all.extend(v.alerts);
+        }
+    }
+    all.sort_by_key(|a| a.ts);
+    HttpResponse::Ok().json(all)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalyzeQuery {
+    y: String,
+    x: String,
+    window: Option<usize>,
+    last: Option<usize>,
+    model: Option<Model>,
+    kalman_delta: Option<f64>,
+    kalman_r: Option<f64>,
+    z: Option<f64>,
+    hysteresis: Option<f64>,
+    maxlag: Option<usize>,
+    /// Include `ts`, `x`, `y` for charting.
+    series: Option<bool>,
+}
+
+/// Reads the upload: a raw body, or the first file of a multipart form.
+async fn read_upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<(String, Vec<u8>), HttpResponse> {
+    let too_big = || {
+        json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("upload larger than {limit} bytes"),
+        )
+    };
+    if req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return Err(too_big());
+    }
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("multipart/form-data") {
+        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
+        while let Some(field) = mp.next().await {
+            let mut field = field.map_err(|e| bad(format!("multipart: {e}")))?;
+            let name = field
+                .content_disposition()
+                .and_then(|d| d.get_filename().map(str::to_string));
+            let Some(name) = name else { continue };
+            let mut buf = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| bad(format!("multipart: {e}")))?;
+                if buf.len() + chunk.len() > limit {
+                    return Err(too_big());
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            return Ok((name, buf));
+        }
+        return Err(bad("multipart form has no file field"));
+    }
+    let mut payload = payload;
+    let mut buf = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| bad(format!("upload: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_big());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(("upload.csv".to_string(), buf))
+}
+
+async fn analyze_upload(
+    req: HttpRequest,
+    s: web::Data<ServerState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let q = match web::Query::<AnalyzeQuery>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(e) => return bad(format!("query: {e}")),
+    };
+    let (name, body) = match read_upload(&req, payload, s.max_upload).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let d = AnalyzeOptions::default();
+    let opts = AnalyzeOptions {
+        window: q.window.unwrap_or(d.window),
+        last: q.last,
+        model: q.model.unwrap_or(d.model),
+        kalman_delta: q.kalman_delta.unwrap_or(d.kalman_delta),
+        kalman_r: q.kalman_r.unwrap_or(d.kalman_r),
+        z: q.z.unwrap_or(d.z),
+        hysteresis: q.hysteresis.unwrap_or(d.hysteresis),
+        maxlag: q.maxlag,
+    };
+    let series = q.series.unwrap_or(false);
+    // The estimators are CPU work: keep them off the server's thread.
+    let res = web::block(move || -> Result<_, Error> {
+        let (ym, xm) = read_long(&name, &body, &q.y, &q.x)?;
+        let data = Aligned::join(&ym, &xm);
+        let mut r = analyze(data.clone(), &opts, &name)?;
+        if series {
+            let mut d = data;
+            if let Some(n) = opts.last {
+                d.keep_last(n);
+            }
+            (r.ts, r.x, r.y) = (d.ts, d.x, d.y);
+        }
+        Ok(r)
+    })
+    .await;
+    match res {
+        Ok(Ok(r)) => HttpResponse::Ok().json(r),
+        Ok(Err(Error::Input {
+            file,
+            line,
+            column,
+            reason,
+        })) => {
+            let message = Error::Input {
+                file: file.clone(),
+                line,
+                column: column.clone(),
+                reason: reason.clone(),
+            }
+            .to_string();
+            HttpResponse::BadRequest().json(serde_json::json!({
+                "error": message, "file": file, "line": line, "column": column, "reason": reason,
+            }))
+        }
+        Ok(Err(e)) => bad(e.to_string()),
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }

@@ -84,7 +84,7 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// Runs the replay to the end of the file, feeding `feed`, and then
+    /// Runs the replay to the end of the file, feeding `feed`; the caller
     /// marks the source finished. `progress` is called with bytes read.
     ///
     /// Reading is blocking, so run this on a thread of its own.
@@ -135,7 +135,6 @@ impl Replay {
         }
         feed.drain().await;
         progress(sum.bytes);
-        feed.board().set_state(FeedState::Finished);
         Ok(sum)
     }
 }

@@ -1,0 +1,272 @@
+//! The fan-out hub: engine updates are serialised to JSON once, then put on
+//! one bounded broadcast ring that every WebSocket session reads.
+//!
+//! Memory is bounded by the ring, whatever clients do: a session that does
+//! not keep up falls behind on the ring and, when it reads again, finds it
+//! lagged and gets a fresh snapshot (`resync: true`). A session that wakes
+//! up with a backlog conflates it by key (the latest forming bar per symbol
+//! and interval, the latest provisional stats per pair) before writing; with
+//! no backlog each delta goes out at once, with no timer batching.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+use spreadwatch_proto::{BarKind, Interval, PairId, ServerBody, Symbol};
+use tokio::sync::broadcast;
+
+use crate::actors::{EngineEvent, Update};
+use crate::EngineHandle;
+
+/// Who a wire event is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A bar of a symbol at an interval.
+    Bar(Symbol, Interval),
+    /// A pair's stats, alerts, parameters.
+    Pair(PairId),
+    /// A pair rebuilt its history: subscribers need a fresh snapshot.
+    Reset(PairId),
+    /// Feed status: everyone.
+    Status,
+    /// The hub itself fell behind the engine: everyone resyncs.
+    ResyncAll,
+}
+
+/// A serialised update, shared by every session.
+#[derive(Debug)]
+pub struct WireEvent {
+    /// Who it is for.
+    pub topic: Topic,
+    /// Deltas with the same key may be conflated (only the last one sent).
+    pub conflate: bool,
+    /// The JSON object of a [`ServerBody`], without `seq`.
+    pub json: Bytes,
+    /// When the tick behind it was received.
+    pub origin: Instant,
+}
+
+/// Fan-out counters and the tick-to-send latency histogram.
+#[derive(Debug)]
+pub struct HubMetrics {
+    /// Connected sessions.
+    pub clients: AtomicU64,
+    /// Resync snapshots sent.
+    pub resyncs: AtomicU64,
+    /// Frames sent.
+    pub frames: AtomicU64,
+    /// Deltas dropped in favour of a newer one with the same key.
+    pub conflated: AtomicU64,
+    /// Largest backlog a session found on waking, since the last scrape.
+    pub max_backlog: AtomicU64,
+    /// Tick receive to socket write, µs.
+    pub latency_us: Mutex<Histogram<u64>>,
+}
+
+impl Default for HubMetrics {
+    fn default() -> Self {
+        HubMetrics {
+            clients: AtomicU64::new(0),
+            resyncs: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
+            conflated: AtomicU64::new(0),
+            max_backlog: AtomicU64::new(0),
+            latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).unwrap_or_else(
+                |_| {
+                    Histogram::new(3)
+                        .unwrap_or_else(|_| unreachable!("3 significant figures is valid"))
+                },
+            )),
+        }
+    }
+}
+
+/// The hub: a cloneable handle to the ring and the metrics.
+#[derive(Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<WireEvent>>,
+    metrics: Arc<HubMetrics>,
+}
+
+fn wire(
+    topic: Topic,
+    conflate: bool,
+    body: &ServerBody,
+    origin: Instant,
+) -> Option<Arc<WireEvent>> {
+    let json = serde_json::to_vec(body).ok()?;
+    Some(Arc::new(WireEvent {
+        topic,
+        conflate,
+        json: Bytes::from(json),
+        origin,
+    }))
+}
+
+/// Turns an engine update into a wire event.
+pub fn to_wire(u: &Update) -> Option<Arc<WireEvent>> {
+    let o = u.origin;
+    match &u.event {
+        EngineEvent::Bar { bar, kind } => wire(
+            Topic::Bar(bar.symbol.clone(), bar.interval),
+            *kind == BarKind::Forming,
+            &ServerBody::Bar {
+                kind: *kind,
+                bar: bar.clone(),
+            },
+            o,
+        ),
+        EngineEvent::Pair(stats, point) => wire(
+            Topic::Pair(stats.pair.clone()),
+            point.is_none(),
+            &ServerBody::Pair {
+                stats: (**stats).clone(),
+                point: *point,
+            },
+            o,
+        ),
+        EngineEvent::Alert(a) => wire(
+            Topic::Pair(a.pair.clone()),
+            false,
+            &ServerBody::Alert { alert: a.clone() },
+            o,
+        ),
+        EngineEvent::Params(p, params) => wire(
+            Topic::Pair(p.clone()),
+            false,
+            &ServerBody::Params {
+                pair: p.clone(),
+                params: *params,
+            },
+            o,
+        ),
+        EngineEvent::PairReset(p) => Some(Arc::new(WireEvent {
+            topic: Topic::Reset(p.clone()),
+            conflate: false,
+            json: Bytes::new(),
+            origin: o,
+        })),
+    }
+}
+
+impl Hub {
+    /// Starts the hub on the current actix arbiter: it reads the engine's
+    /// updates, serialises each once, and publishes status once a second.
+    pub fn start(engine: &EngineHandle, capacity: usize) -> Hub {
+        let (tx, _) = broadcast::channel(capacity.max(16));
+        let hub = Hub {
+            tx,
+            metrics: Arc::new(HubMetrics::default()),
+        };
+        let mut rx = engine.subscribe();
+        let (h, e) = (hub.clone(), engine.clone());
+        actix_rt::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    r = rx.recv() => match r {
+                        Ok(u) => {
+                            if h.tx.receiver_count() > 0 {
+                                if let Some(w) = to_wire(&u) {
+                                    let _ = h.tx.send(w);
+                                }
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!("hub fell {n} updates behind the engine; clients resync");
+                            let _ = h.tx.send(Arc::new(WireEvent { topic: Topic::ResyncAll, conflate: false, json: Bytes::new(), origin: Instant::now() }));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = tick.tick() => {
+                        if h.tx.receiver_count() > 0 {
+                            let status = h.status_report(&e);
+                            if let Some(w) = wire(Topic::Status, true, &ServerBody::Status { status }, Instant::now()) {
+                                let _ = h.tx.send(w);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        hub
+    }
+
+    /// A new reader of the ring.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<WireEvent>> {
+        self.tx.subscribe()
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Arc<HubMetrics> {
+        &self.metrics
+    }
+
+    /// The engine's status with the fan-out counters filled in.
+    pub fn status_report(&self, engine: &EngineHandle) -> spreadwatch_proto::StatusReport {
+        let mut s = engine.status();
+        let m = &self.metrics;
+        s.ws.clients = m.clients.load(Ordering::Relaxed);
+        s.ws.resyncs = m.resyncs.load(Ordering::Relaxed);
+        s.ws.frames = m.frames.load(Ordering::Relaxed);
+        s.ws.conflated = m.conflated.load(Ordering::Relaxed);
+        s
+    }
+}
+
+/// Keeps only the last event of each conflatable topic, preserving order.
+/// Returns the kept events and how many were dropped.
+pub fn conflate(batch: Vec<Arc<WireEvent>>) -> (Vec<Arc<WireEvent>>, u64) {
+    if batch.len() < 2 {
+        return (batch, 0);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut keep = Vec::with_capacity(batch.len());
+    let mut dropped = 0;
+    for e in batch.into_iter().rev() {
+        if e.conflate && !seen.insert(e.topic.clone()) {
+            dropped += 1;
+            continue;
+        }
+        keep.push(e);
+    }
+    keep.reverse();
+    (keep, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(topic: Topic, conflate: bool, tag: &str) -> Arc<WireEvent> {
+        Arc::new(WireEvent {
+            topic,
+            conflate,
+            json: Bytes::from(tag.to_string()),
+            origin: Instant::now(),
+        })
+    }
+
+    #[test]
+    fn conflation_keeps_the_latest_per_key_and_everything_else() {
+        let b = |s: &str| Topic::Bar(s.parse().unwrap(), Interval::S1);
+        let batch = vec![
+            ev(b("AAA"), true, "f1"),
+            ev(b("AAA"), false, "closed"),
+            ev(b("BBB"), true, "g1"),
+            ev(b("AAA"), true, "f2"),
+            ev(Topic::Status, true, "s1"),
+            ev(Topic::Status, true, "s2"),
+        ];
+        let (kept, dropped) = conflate(batch);
+        let tags: Vec<_> = kept
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.json).into_owned())
+            .collect();
+        assert_eq!(tags, vec!["closed", "g1", "f2", "s2"]);
+        assert_eq!(dropped, 2);
+    }
+}

@@ -1,0 +1,348 @@
+//! One actix-web-actors session per WebSocket connection. This is the only
+//! module that knows actix-web-actors, so it can be swapped for another
+//! WebSocket layer later.
+//!
+//! Life cycle: on start the session reads the hub's ring and sends a
+//! `snapshot`; then every matching delta, each with the next `seq`. The
+//! server pings every 5 s and drops a client silent for 15 s. Client frames
+//! are limited to 64 KiB and to 50 a second (bursts of 100); abuse closes the
+//! session with a reason.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws;
+use futures_util::stream;
+use spreadwatch_proto::{ClientMsg, Interval, PairId, ServerBody, ServerMsg, Subscription, Symbol};
+use tokio::sync::broadcast;
+
+use super::hub::{conflate, Hub, Topic, WireEvent};
+use super::snapshot::build_snapshot;
+use crate::EngineHandle;
+
+/// Server pings this often.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A client silent this long is dropped.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest client frame.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// Client messages per second, sustained.
+pub const RATE_PER_SEC: f64 = 50.0;
+/// Client message burst.
+pub const RATE_BURST: f64 = 100.0;
+/// Most ring events handled in one wake-up.
+const MAX_BATCH: usize = 4096;
+
+/// A batch read from the hub ring.
+pub(crate) enum HubBatch {
+    /// Events in order.
+    Events(Vec<Arc<WireEvent>>),
+    /// The session fell off the ring (or the hub did): resync.
+    Lagged,
+}
+
+impl Message for HubBatch {
+    type Result = ();
+}
+
+fn batches(rx: broadcast::Receiver<Arc<WireEvent>>) -> impl futures_util::Stream<Item = HubBatch> {
+    stream::unfold(rx, |mut rx| async move {
+        let first = match rx.recv().await {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(_)) => return Some((HubBatch::Lagged, rx)),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(e) => batch.push(e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    return Some((HubBatch::Lagged, rx))
+                }
+                Err(_) => break,
+            }
+        }
+        Some((HubBatch::Events(batch), rx))
+    })
+}
+
+/// The state of one WebSocket connection.
+pub struct WsSession {
+    engine: EngineHandle,
+    hub: Hub,
+    sub: Subscription,
+    seq: u64,
+    heard: Instant,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl WsSession {
+    /// A session with an initial subscription.
+    pub fn new(engine: EngineHandle, hub: Hub, sub: Subscription) -> Self {
+        WsSession {
+            engine,
+            hub,
+            sub,
+            seq: 0,
+            heard: Instant::now(),
+            tokens: RATE_BURST,
+            refilled: Instant::now(),
+        }
+    }
+
+    fn wants(&self, t: &Topic) -> bool {
+        match t {
+            Topic::Bar(s, iv) => {
+                self.sub.interval.is_some_and(|i| i == *iv) && self.sub.symbols.contains(s)
+            }
+            Topic::Pair(p) | Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
+            Topic::Status | Topic::ResyncAll => true,
+        }
+    }
+
+    fn send_body(&mut self, ctx: &mut ws::WebsocketContext<Self>, body: ServerBody) {
+        self.seq += 1;
+        if let Ok(s) = serde_json::to_string(&ServerMsg {
+            seq: self.seq,
+            body,
+        }) {
+            ctx.text(s);
+            self.hub.metrics().frames.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn send_raw(&mut self, ctx: &mut ws::WebsocketContext<Self>, json: &[u8]) {
+        if json.len() < 2 {
+            return;
+        }
+        self.seq += 1;
+        // `{"seq":N,` + the pre-serialised body without its opening brace.
+        let mut s = String::with_capacity(json.len() + 24);
+        s.push_str("{\"seq\":");
+        s.push_str(&self.seq.to_string());
+        s.push(',');
+        s.push_str(std::str::from_utf8(&json[1..]).unwrap_or("}"));
+        ctx.text(s);
+        self.hub.metrics().frames.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn send_snapshot(&mut self, ctx: &mut ws::WebsocketContext<Self>, resync: bool) {
+        if resync {
+            self.hub.metrics().resyncs.fetch_add(1, Ordering::Relaxed);
+        }
+        let fut = build_snapshot(
+            self.engine.clone(),
+            self.hub.clone(),
+            self.sub.clone(),
+            resync,
+        );
+        // Deltas wait until the snapshot is out, so it is always first.
+        ctx.wait(
+            fut.into_actor(self)
+                .map(|body, act, ctx| act.send_body(ctx, body)),
+        );
+    }
+
+    fn error(&mut self, ctx: &mut ws::WebsocketContext<Self>, message: String) {
+        self.send_body(ctx, ServerBody::Error { message });
+    }
+
+    fn handle_client(&mut self, ctx: &mut ws::WebsocketContext<Self>, text: &str) {
+        let msg: ClientMsg = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => return self.error(ctx, format!("invalid message: {e}")),
+        };
+        match msg {
+            ClientMsg::Ping { id } => self.send_body(ctx, ServerBody::Pong { id }),
+            ClientMsg::Subscribe {
+                pair,
+                symbols,
+                interval,
+            } => {
+                let pairs = self.engine.pairs();
+                if let Some(p) = &pair {
+                    if !pairs.contains(p) {
+                        return self.error(
+                            ctx,
+                            format!("unknown pair {p}; tracked pairs: {}", list(&pairs)),
+                        );
+                    }
+                }
+                self.sub = resolve_subscription(&self.engine, pair, symbols, interval);
+                self.send_snapshot(ctx, false);
+            }
+            ClientMsg::SetParams { pair, params } => {
+                let Some(p) = pair.or_else(|| self.sub.pair.clone()) else {
+                    return self.error(ctx, "set_params: no pair given and none subscribed".into());
+                };
+                let engine = self.engine.clone();
+                let fut = async move {
+                    let snap = engine.pair_snapshot(&p).await?;
+                    engine.set_params(&p, params.apply(snap.params)).await
+                };
+                ctx.spawn(fut.into_actor(self).map(|r, act, ctx| {
+                    if let Err(e) = r {
+                        act.error(ctx, format!("set_params: {e}"));
+                    }
+                }));
+            }
+        }
+    }
+}
+
+fn list<T: std::fmt::Display>(v: &[T]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fills in defaults: the first pair, its legs, 1 s bars.
+pub fn resolve_subscription(
+    engine: &EngineHandle,
+    pair: Option<PairId>,
+    symbols: Option<Vec<Symbol>>,
+    interval: Option<Interval>,
+) -> Subscription {
+    let pair = pair.or_else(|| engine.pairs().into_iter().next());
+    let symbols = symbols.unwrap_or_else(|| match &pair {
+        Some(p) => vec![p.y.clone(), p.x.clone()],
+        None => engine.symbols(),
+    });
+    Subscription {
+        pair,
+        symbols,
+        interval: Some(interval.unwrap_or(Interval::S1)),
+    }
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.hub.metrics().clients.fetch_add(1, Ordering::Relaxed);
+        ctx.run_interval(HEARTBEAT, |act, ctx| {
+            if act.heard.elapsed() > CLIENT_TIMEOUT {
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Away,
+                    description: Some("heartbeat timeout".into()),
+                }));
+                ctx.stop();
+                return;
+            }
+            ctx.ping(b"sw");
+        });
+        ctx.add_stream(batches(self.hub.subscribe()));
+        self.send_snapshot(ctx, false);
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.hub.metrics().clients.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl StreamHandler<HubBatch> for WsSession {
+    fn handle(&mut self, b: HubBatch, ctx: &mut Self::Context) {
+        let events = match b {
+            HubBatch::Lagged => return self.send_snapshot(ctx, true),
+            HubBatch::Events(e) => e,
+        };
+        let m = self.hub.metrics().clone();
+        m.max_backlog
+            .fetch_max(events.len() as u64, Ordering::Relaxed);
+        let mine: Vec<_> = events
+            .into_iter()
+            .filter(|e| self.wants(&e.topic))
+            .collect();
+        if mine.iter().any(|e| matches!(e.topic, Topic::ResyncAll)) {
+            return self.send_snapshot(ctx, true);
+        }
+        // A pair that rebuilt its history needs a fresh snapshot, after the
+        // deltas before it (its `params` frame among them).
+        let reset = mine.iter().any(|e| matches!(e.topic, Topic::Reset(_)));
+        let (mine, dropped) = conflate(mine);
+        m.conflated.fetch_add(dropped, Ordering::Relaxed);
+        {
+            let mut lat = m.latency_us.lock();
+            for e in mine.iter().filter(|e| !matches!(e.topic, Topic::Reset(_))) {
+                self.send_raw(ctx, &e.json);
+                let _ = lat.record(e.origin.elapsed().as_micros().max(1) as u64);
+            }
+        }
+        if reset {
+            self.send_snapshot(ctx, false);
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.heard = Instant::now();
+        let msg = match msg {
+            Ok(m) => m,
+            Err(ws::ProtocolError::Overflow) => {
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Size,
+                    description: Some(format!("frame larger than {MAX_FRAME} bytes")),
+                }));
+                return ctx.stop();
+            }
+            Err(e) => {
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Protocol,
+                    description: Some(e.to_string()),
+                }));
+                return ctx.stop();
+            }
+        };
+        if matches!(msg, ws::Message::Text(_) | ws::Message::Binary(_)) {
+            let now = Instant::now();
+            self.tokens = (self.tokens
+                + now.duration_since(self.refilled).as_secs_f64() * RATE_PER_SEC)
+                .min(RATE_BURST);
+            self.refilled = now;
+            if self.tokens < 1.0 {
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Policy,
+                    description: Some("rate limit exceeded: at most 50 messages a second".into()),
+                }));
+                return ctx.stop();
+            }
+            self.tokens -= 1.0;
+        }
+        match msg {
+            ws::Message::Ping(p) => ctx.pong(&p),
+            ws::Message::Pong(_) | ws::Message::Nop | ws::Message::Continuation(_) => {}
+            ws::Message::Text(t) => self.handle_client(ctx, &t),
+            ws::Message::Binary(_) => self.error(
+                ctx,
+                "binary frames are not supported; send JSON text".into(),
+            ),
+            ws::Message::Close(r) => {
+                ctx.close(r);
+                ctx.stop();
+            }
+        }
+    }
+}
+
+/// Starts a session on an upgraded request.
+pub fn start(
+    req: &actix_web::HttpRequest,
+    stream: actix_web::web::Payload,
+    session: WsSession,
+) -> Result<actix_web::HttpResponse, actix_web::Error> {
+    ws::WsResponseBuilder::new(session, req, stream)
+        .frame_size(MAX_FRAME)
+        .start()
+}
