@@ -9,6 +9,8 @@
 //! - `benches/ingest.rs`: criterion benches of the frame parser, the bar
 //!   builder and the tick ring.
 
+pub mod loadtest;
+
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::sources::record::frame_json;
 use spreadwatch_engine::sources::sim::{SimConfig, SimMarket};

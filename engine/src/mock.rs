@@ -36,6 +36,60 @@ pub struct MockConfig {
     /// On a reconnect, resend this many frames the previous connection
     /// already sent (an overlap the client must de-duplicate).
     pub rewind_on_reconnect: usize,
+    /// Instead of `frames`, synthesise aggTrades at a rate (load tests).
+    pub synth: Option<Synth>,
+}
+
+/// Synthetic trades for load tests: E is the real send time, and the send
+/// instant of every trade is kept in a [`SendTable`].
+#[derive(Debug, Clone)]
+pub struct Synth {
+    /// Symbols, traded in turn.
+    pub symbols: Vec<String>,
+    /// Trades per second over all symbols; `None` sends as fast as possible.
+    pub rate: Option<f64>,
+    /// Where send times go.
+    pub table: Arc<SendTable>,
+}
+
+/// Send instants of recent synthetic trades, by symbol index and trade id.
+#[derive(Debug)]
+pub struct SendTable {
+    start: std::time::Instant,
+    slots: Vec<Vec<AtomicU64>>,
+    /// Trades sent.
+    pub sent: AtomicU64,
+}
+
+impl SendTable {
+    /// Keeps the last `per_symbol` send times for each of `symbols` symbols.
+    pub fn new(symbols: usize, per_symbol: usize) -> Self {
+        SendTable {
+            start: std::time::Instant::now(),
+            slots: (0..symbols)
+                .map(|_| (0..per_symbol.max(1)).map(|_| AtomicU64::new(0)).collect())
+                .collect(),
+            sent: AtomicU64::new(0),
+        }
+    }
+
+    /// Nanoseconds since the table was made.
+    pub fn now_ns(&self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+
+    fn record(&self, sym: usize, id: u64) {
+        let s = &self.slots[sym];
+        s[(id % s.len() as u64) as usize].store(self.now_ns(), Ordering::Relaxed);
+        self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// When trade `id` of symbol `sym` was sent (ns since start), if still held.
+    pub fn sent_at(&self, sym: usize, id: u64) -> Option<u64> {
+        let s = self.slots.get(sym)?;
+        let v = s[(id % s.len() as u64) as usize].load(Ordering::Relaxed);
+        (v != 0).then_some(v)
+    }
 }
 
 impl Default for MockConfig {
@@ -47,6 +101,7 @@ impl Default for MockConfig {
             close_after: Vec::new(),
             ping_interval: None,
             rewind_on_reconnect: 0,
+            synth: None,
         }
     }
 }
@@ -100,6 +155,7 @@ impl MockBinance {
                     _ = sp.cancelled() => break,
                     r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
                 };
+                let _ = tcp.set_nodelay(true);
                 let n = st.connections.fetch_add(1, Ordering::SeqCst) as usize;
                 tokio::spawn(serve(
                     tcp,
@@ -171,6 +227,11 @@ async fn serve(
         }
     });
     let serving = uri.split('?').next() == Some(cfg.route.as_str());
+    if let (true, Some(s)) = (serving, cfg.synth.clone()) {
+        synthesise(&mut tx, s, &stop).await;
+        reader.abort();
+        return;
+    }
     let mut i = if n == 0 {
         0
     } else {
@@ -207,4 +268,55 @@ async fn serve(
         }
     }
     reader.abort();
+}
+
+/// Sends synthetic aggTrades until the client goes or the mock stops.
+async fn synthesise<S>(tx: &mut S, s: Synth, stop: &CancellationToken)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let n = s.symbols.len().max(1);
+    let mut ids = vec![1u64; n];
+    let mut price: Vec<f64> = (0..n).map(|i| 100.0 * (i + 1) as f64).collect();
+    let lower: Vec<String> = s.symbols.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let started = std::time::Instant::now();
+    let mut sent: u64 = 0;
+    let mut k = 0usize;
+    loop {
+        if stop.is_cancelled() {
+            return;
+        }
+        // Pace by the clock: send what is due, then sleep a millisecond.
+        let due = match s.rate {
+            Some(r) => (started.elapsed().as_secs_f64() * r) as u64,
+            None => sent + 256,
+        };
+        if sent >= due {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            continue;
+        }
+        while sent < due {
+            let i = k % n;
+            k += 1;
+            let id = ids[i];
+            ids[i] += 1;
+            price[i] *= 1.0 + if id.is_multiple_of(2) { 1e-5 } else { -1e-5 } * ((id % 7) as f64 - 3.0);
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            let text = format!(
+                r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{now_ms},"s":"{}","a":{id},"p":"{:.2}","q":"0.010","f":{id},"l":{id},"T":{now_ms},"m":false}}}}"#,
+                lower[i], s.symbols[i], price[i]
+            );
+            s.table.record(i, id);
+            if tx.feed(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+            sent += 1;
+        }
+        if tx.flush().await.is_err() {
+            return;
+        }
+    }
 }

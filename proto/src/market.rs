@@ -51,6 +51,10 @@ pub struct Bar {
     pub volume: Volume,
     /// Number of exchange trades (an aggregate trade counts `l - f + 1`).
     pub trades: u64,
+    /// Id of the trade that set `close` (the newest trade in the bar); lets a
+    /// client match an update to the trade that caused it.
+    #[serde(default)]
+    pub close_id: u64,
 }
 
 /// What a published bar update means.

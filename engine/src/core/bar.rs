@@ -79,6 +79,7 @@ impl Ohlcv {
             close: self.close,
             volume: self.volume,
             trades: self.trades,
+            close_id: self.close_id,
         }
     }
 }

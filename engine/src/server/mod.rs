@@ -256,6 +256,7 @@ pub async fn run(
         App::new().configure(configure(engine.clone(), hub.clone(), cfg.clone()))
     })
     .workers(workers)
+    .tcp_nodelay(true)
     .disable_signals()
     .listen(listener)?
     .run();

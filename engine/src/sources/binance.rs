@@ -185,7 +185,7 @@ async fn connection(
 ) {
     let res = tokio::select! {
         _ = stop.cancelled() => return,
-        r = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url.as_str())) => r,
+        r = tokio::time::timeout(timeout, tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)) => r,
     };
     let mut ws = match res {
         Ok(Ok((ws, _))) => ws,

@@ -1,0 +1,471 @@
+//! The load-test harness: a mock Binance at a chosen rate, the engine (a
+//! child `spreadwatch serve`, or in process), N WebSocket clients, and
+//! hdrhistogram latency from the mock's send to the client's receipt.
+//!
+//! Latency is matched by trade: the mock keeps the send instant of every
+//! trade id, and each `bar` delta names the id of its newest trade
+//! (`close_id`), so a delta's latency is receipt minus that trade's send.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use spreadwatch_engine::mock::{MockBinance, MockConfig, SendTable, Synth};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Ticks per second (all symbols); `None` = as fast as possible.
+    pub rate: Option<f64>,
+    /// Symbols (the first two form the pair).
+    pub symbols: usize,
+    /// Reading clients.
+    pub clients: usize,
+    /// Clients that never read.
+    pub slow_clients: usize,
+    /// Measured seconds.
+    pub duration: f64,
+    /// Seconds before measuring.
+    pub warmup: f64,
+    /// The engine binary; `None` runs the engine in this process.
+    pub engine_bin: Option<PathBuf>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// Latency quantiles, µs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest.
+    pub max: u64,
+}
+
+/// RSS of the engine, MB.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rss {
+    /// At the start of measuring.
+    pub start: f64,
+    /// Largest seen.
+    pub max: f64,
+    /// At the end.
+    pub end: f64,
+}
+
+/// The `--json` result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LoadReport {
+    /// Target rate (ticks/s), or `"max"`.
+    pub rate: serde_json::Value,
+    /// Ticks the engine ingested while measuring.
+    pub ticks: u64,
+    /// Ingest rate while measuring.
+    pub ticks_per_s: f64,
+    /// Reading clients.
+    pub clients: usize,
+    /// Clients that never read.
+    pub slow_clients: usize,
+    /// Send-to-receipt latency of `bar` deltas.
+    pub latency_us: Quantiles,
+    /// Frames delivered to reading clients per second.
+    pub frames_per_s: f64,
+    /// Resync snapshots the server sent.
+    pub resyncs: u64,
+    /// Frames or trades the engine dropped (all reasons).
+    pub drops: u64,
+    /// Engine RSS.
+    pub rss_mb: Rss,
+    /// Engine CPU while measuring, % of one core.
+    pub cpu_pct: f64,
+    /// Frames whose seq did not follow the previous one (must be 0 without resyncs).
+    pub seq_gaps: u64,
+    /// Deltas whose trade was no longer in the send table (not in the histogram).
+    pub unmatched: u64,
+    /// Resync snapshots received by the reading clients (0 means every
+    /// reader got every delta).
+    pub reader_resyncs: u64,
+}
+
+struct ClientResult {
+    frames: u64,
+    gaps: u64,
+    resyncs: u64,
+    unmatched: u64,
+    hist: Histogram<u64>,
+}
+
+fn hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 120_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
+}
+
+async fn client(
+    url: String,
+    table: Arc<SendTable>,
+    symbols: Vec<String>,
+    measure_from: Instant,
+    until: Instant,
+) -> Result<ClientResult> {
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(format!("{url}/ws"), None, true)
+        .await
+        .context("ws connect")?;
+    let mut r = ClientResult {
+        frames: 0,
+        gaps: 0,
+        resyncs: 0,
+        unmatched: 0,
+        hist: hist(),
+    };
+    let mut last = 0u64;
+    while Instant::now() < until {
+        let m =
+            match tokio::time::timeout(until.saturating_duration_since(Instant::now()), ws.next())
+                .await
+            {
+                Ok(Some(Ok(Message::Text(t)))) => t,
+                Ok(Some(Ok(_))) => continue,
+                _ => break,
+            };
+        let now_ns = table.now_ns();
+        let v: serde_json::Value = serde_json::from_str(&m).context("frame is JSON")?;
+        let seq = v["seq"].as_u64().unwrap_or(0);
+        if last != 0 && seq != last + 1 {
+            r.gaps += 1;
+        }
+        last = seq;
+        if v["type"] == "snapshot" && v["resync"] == true {
+            r.resyncs += 1;
+        }
+        if Instant::now() < measure_from {
+            continue;
+        }
+        r.frames += 1;
+        // A forming-bar delta is caused by its newest trade; a closed bar is
+        // published when the watermark passes, by design later.
+        if v["type"] == "bar" && v["kind"] == "forming" {
+            let sym = v["bar"]["symbol"].as_str().unwrap_or("");
+            let id = v["bar"]["close_id"].as_u64().unwrap_or(0);
+            match symbols
+                .iter()
+                .position(|s| s == sym)
+                .and_then(|i| table.sent_at(i, id))
+            {
+                Some(sent) if now_ns >= sent => {
+                    let _ = r.hist.record(((now_ns - sent) / 1000).max(1));
+                }
+                _ => r.unmatched += 1,
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn proc_stat(pid: u32) -> (f64, f64) {
+    let tick = 100.0; // USER_HZ on Linux
+    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            Some((rest.get(11)?.parse::<f64>().ok()? + rest.get(12)?.parse::<f64>().ok()?) / tick)
+        })
+        .unwrap_or(0.0);
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(0.0)
+        / 1024.0;
+    (cpu, rss)
+}
+
+struct Engine {
+    url: String,
+    pid: u32,
+    child: Option<std::process::Child>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn start_engine(bin: Option<&PathBuf>, mock_url: &str, symbols: &[String]) -> Result<Engine> {
+    let pair = format!("{}/{}", symbols[1], symbols[0]);
+    let syms = symbols.join(",");
+    match bin {
+        Some(bin) => {
+            use std::io::BufRead;
+            let mut child = std::process::Command::new(bin)
+                .args([
+                    "serve",
+                    "--source",
+                    "binance",
+                    "--binance-url",
+                    mock_url,
+                    "--symbols",
+                    &syms,
+                    "--pair",
+                    &pair,
+                    "--bind",
+                    "127.0.0.1:0",
+                ])
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .with_context(|| format!("cannot start {}", bin.display()))?;
+            let out = child.stdout.take().context("engine stdout")?;
+            let mut line = String::new();
+            std::io::BufReader::new(out).read_line(&mut line)?;
+            let url = line
+                .trim()
+                .rsplit(' ')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            anyhow::ensure!(
+                url.starts_with("http://"),
+                "unexpected engine output {line:?}"
+            );
+            Ok(Engine {
+                url,
+                pid: child.id(),
+                child: Some(child),
+            })
+        }
+        None => {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let (mock_url, symbols) = (mock_url.to_string(), symbols.to_vec());
+            std::thread::spawn(move || {
+                actix_rt::System::new().block_on(async move {
+                    let mut cfg = spreadwatch_engine::EngineConfig {
+                        source: spreadwatch_engine::sources::SourceSpec::Binance,
+                        symbols: symbols.iter().filter_map(|s| s.parse().ok()).collect(),
+                        pairs: pair.parse().ok().into_iter().collect(),
+                        ..Default::default()
+                    };
+                    cfg.binance.base_url = mock_url;
+                    let Ok(engine) = spreadwatch_engine::Engine::start(cfg) else {
+                        return;
+                    };
+                    let server = spreadwatch_engine::server::ServerConfig::default();
+                    let _ = spreadwatch_engine::server::run(
+                        listener,
+                        engine.handle(),
+                        server,
+                        std::future::pending(),
+                    )
+                    .await;
+                })
+            });
+            Ok(Engine {
+                url,
+                pid: std::process::id(),
+                child: None,
+            })
+        }
+    }
+}
+
+async fn status(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    match http.get(format!("{url}/api/status")).send().await {
+        Ok(r) => r.json().await.unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+fn ticks_of(s: &serde_json::Value) -> u64 {
+    s["symbols"]
+        .as_object()
+        .map(|m| m.values().filter_map(|v| v["ticks"].as_u64()).sum())
+        .unwrap_or(0)
+}
+
+fn drops_of(s: &serde_json::Value) -> u64 {
+    let src: u64 = s["sources"]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .flat_map(|v| {
+                    v["drops"]
+                        .as_object()
+                        .into_iter()
+                        .flat_map(|d| d.values().filter_map(|n| n.as_u64()))
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    let eng: u64 = s["symbols"]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|v| {
+                    v["duplicates"].as_u64().unwrap_or(0) + v["too_late"].as_u64().unwrap_or(0)
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    src + eng
+}
+
+/// Runs one load test.
+pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
+    let names: Vec<String> = [
+        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LINKUSDT",
+    ]
+    .iter()
+    .take(o.symbols.clamp(2, 8))
+    .map(|s| s.to_string())
+    .collect();
+    let table = Arc::new(SendTable::new(names.len(), 1 << 20));
+    let mock = MockBinance::start(MockConfig {
+        synth: Some(Synth {
+            symbols: names.clone(),
+            rate: o.rate,
+            table: table.clone(),
+        }),
+        ..MockConfig::default()
+    })
+    .await?;
+    let engine = start_engine(o.engine_bin.as_ref(), &mock.base_url(), &names)?;
+    let http = reqwest::Client::new();
+    // Slow clients connect first and never read.
+    let mut slow = Vec::new();
+    for _ in 0..o.slow_clients {
+        let sock = tokio::net::TcpSocket::new_v4()?;
+        sock.set_recv_buffer_size(4096)?;
+        let addr: std::net::SocketAddr = engine.url.trim_start_matches("http://").parse()?;
+        let tcp = sock.connect(addr).await?;
+        let req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            format!("{}/ws", engine.url.replacen("http", "ws", 1)),
+        )?;
+        slow.push(
+            tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
+                .await?
+                .0,
+        );
+    }
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs_f64(o.warmup);
+    let until = measure_from + Duration::from_secs_f64(o.duration);
+    let ws_url = engine.url.replacen("http", "ws", 1);
+    let tasks: Vec<_> = (0..o.clients)
+        .map(|_| {
+            tokio::spawn(client(
+                ws_url.clone(),
+                table.clone(),
+                names.clone(),
+                measure_from,
+                until,
+            ))
+        })
+        .collect();
+    let pb = if o.progress {
+        let pb = indicatif::ProgressBar::new((o.warmup + o.duration) as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed}/{len}s {bar:30} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+    tokio::time::sleep_until(measure_from.into()).await;
+    let s0 = status(&http, &engine.url).await;
+    let (cpu0, rss0) = proc_stat(engine.pid);
+    let mut rss_max = rss0;
+    let t0 = Instant::now();
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (_, rss) = proc_stat(engine.pid);
+        rss_max = rss_max.max(rss);
+        if let Some(pb) = &pb {
+            pb.set_position(start.elapsed().as_secs());
+            pb.set_message(format!(
+                "rss {rss:.0} MB, sent {}",
+                table.sent.load(std::sync::atomic::Ordering::Relaxed)
+            ));
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let (cpu1, rss1) = proc_stat(engine.pid);
+    let s1 = status(&http, &engine.url).await;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let mut h = hist();
+    let (mut frames, mut gaps, mut unmatched, mut reader_resyncs) = (0, 0, 0, 0);
+    for t in tasks {
+        let r = t.await.context("client task")??;
+        h.add(&r.hist).ok();
+        frames += r.frames;
+        gaps += r.gaps;
+        unmatched += r.unmatched;
+        reader_resyncs += r.resyncs;
+    }
+    drop(slow);
+    let ticks = ticks_of(&s1).saturating_sub(ticks_of(&s0));
+    Ok(LoadReport {
+        rate: o
+            .rate
+            .map(|r| serde_json::json!(r))
+            .unwrap_or_else(|| serde_json::json!("max")),
+        ticks,
+        ticks_per_s: ticks as f64 / wall,
+        clients: o.clients,
+        slow_clients: o.slow_clients,
+        latency_us: Quantiles {
+            p50: h.value_at_quantile(0.5),
+            p90: h.value_at_quantile(0.9),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        },
+        frames_per_s: frames as f64 / wall,
+        resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),
+        drops: drops_of(&s1),
+        rss_mb: Rss {
+            start: rss0,
+            max: rss_max.max(rss1),
+            end: rss1,
+        },
+        cpu_pct: (cpu1 - cpu0) / wall * 100.0,
+        seq_gaps: gaps,
+        unmatched,
+        reader_resyncs,
+    })
+}
+
+impl LoadReport {
+    /// A human-readable table.
+    pub fn table(&self) -> String {
+        let l = &self.latency_us;
+        format!(
+            "rate        {}\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
+            self.rate, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max,
+            self.frames_per_s, self.resyncs, self.drops, self.rss_mb.start, self.rss_mb.max, self.rss_mb.end, self.cpu_pct, self.seq_gaps
+        )
+    }
+}

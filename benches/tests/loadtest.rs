@@ -1,0 +1,49 @@
+//! A short load-test run: every client gets every delta in order, and the
+//! JSON result has every field. No timing is asserted.
+
+use spreadwatch_benches::loadtest::{run, LoadOptions};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_run_delivers_every_delta_in_order() {
+    let o = LoadOptions {
+        rate: Some(2_000.0),
+        symbols: 2,
+        clients: 5,
+        slow_clients: 1,
+        duration: 3.0,
+        warmup: 1.0,
+        engine_bin: None,
+        progress: false,
+    };
+    let r = run(&o).await.expect("load test runs");
+    assert!(r.ticks > 1_000, "ticks ingested: {}", r.ticks);
+    assert_eq!(r.seq_gaps, 0, "every client got every frame in order");
+    assert_eq!(
+        r.reader_resyncs, 0,
+        "no reader needed a resync: it missed nothing"
+    );
+    assert_eq!(r.drops, 0);
+    assert!(r.frames_per_s > 0.0);
+    assert!(r.latency_us.p50 > 0 && r.latency_us.max >= r.latency_us.p99);
+    let v = serde_json::to_value(&r).unwrap();
+    for k in [
+        "rate",
+        "ticks",
+        "ticks_per_s",
+        "clients",
+        "slow_clients",
+        "latency_us",
+        "frames_per_s",
+        "resyncs",
+        "rss_mb",
+        "cpu_pct",
+    ] {
+        assert!(v.get(k).is_some(), "field {k}");
+    }
+    for k in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(v["latency_us"].get(k).is_some(), "latency_us.{k}");
+    }
+    for k in ["start", "max", "end"] {
+        assert!(v["rss_mb"].get(k).is_some(), "rss_mb.{k}");
+    }
+}
