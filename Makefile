@@ -8,7 +8,7 @@ SYMBOLS ?= BTCUSDT,ETHUSDT
 PAIR ?= ETHUSDT/BTCUSDT
 BIN := target/release/spreadwatch
 
-.PHONY: all deps build run demo test test-rust lint wasm-check bench golden clean
+.PHONY: all deps build run demo test test-rust lint wasm-check examples docs bench golden clean
 
 all: build
 
@@ -25,7 +25,7 @@ run: build
 demo: build
 	$(BIN) serve --source sim --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
 
-test: deps lint test-rust wasm-check
+test: deps lint test-rust examples docs wasm-check
 	@echo "make test: all passed"
 
 lint:
@@ -36,10 +36,28 @@ test-rust:
 	$(CARGO) test --workspace --exclude spreadwatch-web
 	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
 
+# Every example runs and exits 0 by itself.
+examples:
+	$(CARGO) run -q -p spreadwatch-engine --example embed
+	$(CARGO) run -q -p spreadwatch-engine --example custom_source
+	$(CARGO) run -q -p spreadwatch-engine --example mount_in_actix
+
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p spreadwatch-engine -p spreadwatch-proto
+
 wasm-check:
 	@if rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then \
 		$(CARGO) check -p spreadwatch-web -p spreadwatch-proto --target wasm32-unknown-unknown; \
-	else echo "wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
+	else echo "# Every example runs and exits 0 by itself.
+examples:
+	$(CARGO) run -q -p spreadwatch-engine --example embed
+	$(CARGO) run -q -p spreadwatch-engine --example custom_source
+	$(CARGO) run -q -p spreadwatch-engine --example mount_in_actix
+
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p spreadwatch-engine -p spreadwatch-proto
+
+wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
 
 # Criterion benches plus a replay throughput run on a generated 2M-tick feed.
 bench: deps

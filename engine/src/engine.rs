@@ -96,12 +96,20 @@ pub struct Engine {
     done: watch::Receiver<bool>,
 }
 
-/// A cheap, cloneable handle to a running engine.
+/// A cheap, cloneable handle to a running engine. `Send + Sync`, usable
+/// from any runtime; no actix types in its signatures.
 #[derive(Clone)]
 pub struct EngineHandle {
     registry: Arc<Registry>,
     status: StatusBoard,
     stop: CancellationToken,
+    done: watch::Receiver<bool>,
+    owned: Option<Arc<Owned>>,
+}
+
+/// The thread of an engine started by [`crate::EngineBuilder::start`].
+struct Owned {
+    stop: parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     done: watch::Receiver<bool>,
 }
 
@@ -129,6 +137,7 @@ impl Engine {
             status: status.clone(),
             stop: stop.clone(),
             done: done.clone(),
+            owned: None,
         };
         // Start actors for the configured symbols now, so they exist (and
         // show in the status) before the first trade.
@@ -429,6 +438,31 @@ impl EngineHandle {
     /// Stops analysing a pair; true if it existed.
     pub fn remove_pair(&self, pair: &PairId) -> bool {
         self.registry.remove_pair(pair)
+    }
+
+    pub(crate) fn owned(
+        mut self,
+        stop: tokio::sync::oneshot::Sender<()>,
+        done: watch::Receiver<bool>,
+    ) -> Self {
+        self.owned = Some(Arc::new(Owned {
+            stop: parking_lot::Mutex::new(Some(stop)),
+            done,
+        }));
+        self
+    }
+
+    /// Stops the source and, for an engine started by the builder, its
+    /// threads, after the actors finished what was queued.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        if let Some(o) = &self.owned {
+            if let Some(tx) = o.stop.lock().take() {
+                let _ = tx.send(());
+            }
+            let mut d = o.done.clone();
+            let _ = d.wait_for(|v| *v).await;
+        }
     }
 
     /// Asks the source to stop.

@@ -41,6 +41,7 @@
 
 pub mod actors;
 pub mod analyze;
+mod builder;
 #[cfg(feature = "cli")]
 pub mod config;
 pub mod core;
@@ -54,5 +55,6 @@ pub mod server;
 pub mod sources;
 pub mod status;
 
+pub use builder::EngineBuilder;
 pub use engine::{Engine, EngineConfig, EngineHandle};
 pub use error::{Error, Result};

@@ -300,7 +300,8 @@ where
             k += 1;
             let id = ids[i];
             ids[i] += 1;
-            price[i] *= 1.0 + if id.is_multiple_of(2) { 1e-5 } else { -1e-5 } * ((id % 7) as f64 - 3.0);
+            price[i] *=
+                1.0 + if id.is_multiple_of(2) { 1e-5 } else { -1e-5 } * ((id % 7) as f64 - 3.0);
             let now_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)

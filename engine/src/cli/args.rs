@@ -76,7 +76,7 @@ pub struct ServeArgs {
     /// Require this token: `Authorization: Bearer T` on REST, `?token=T` on /ws.
     #[arg(long, env = "SPREADWATCH_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Extra allowed WebSocket origins (repeatable), e.g. https://desk.example.com.
+    /// Extra allowed WebSocket origins (repeatable), e.g. `https://desk.example.com`.
     #[arg(
         long = "allow-origin",
         env = "SPREADWATCH_ALLOW_ORIGIN",

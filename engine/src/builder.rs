@@ -1,0 +1,183 @@
+//! [`EngineBuilder`]: configure an engine and start it on threads of its
+//! own, so the returned [`EngineHandle`] works from any tokio or actix
+//! runtime (or none).
+
+use std::path::PathBuf;
+
+use spreadwatch_proto::{PairId, PairParams, Symbol};
+
+use crate::engine::{Engine, EngineConfig, EngineHandle};
+use crate::error::{Error, Result};
+use crate::sources::frame::StreamKind;
+use crate::sources::replay::Speed;
+use crate::sources::SourceSpec;
+
+/// Builds an engine step by step.
+///
+/// ```no_run
+/// use spreadwatch_engine::Engine;
+/// # async fn demo() -> spreadwatch_engine::Result<()> {
+/// let handle = Engine::builder()
+///     .sim()
+///     .pair("ETHUSDT/BTCUSDT".parse()?)
+///     .start()?;
+/// println!("{:?}", handle.symbols());
+/// handle.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default, Clone)]
+#[must_use]
+pub struct EngineBuilder {
+    cfg: EngineConfig,
+}
+
+impl EngineBuilder {
+    /// Starts from [`EngineConfig::default`]: no source (manual ingest).
+    pub fn new() -> Self {
+        EngineBuilder::default()
+    }
+
+    /// Live Binance USD-M streams for the configured symbols.
+    pub fn binance(mut self) -> Self {
+        self.cfg.source = SourceSpec::Binance;
+        self
+    }
+
+    /// Overrides the Binance base URL (e.g. a mock in tests).
+    #[cfg(feature = "binance")]
+    pub fn binance_url(mut self, url: impl Into<String>) -> Self {
+        self.cfg.binance.base_url = url.into();
+        self
+    }
+
+    /// The simulator (synthetic, labelled "simulated").
+    pub fn sim(mut self) -> Self {
+        self.cfg.source = SourceSpec::Sim;
+        self
+    }
+
+    /// Replays a recorded file at `speed`.
+    pub fn replay(mut self, path: impl Into<PathBuf>, speed: Speed) -> Self {
+        self.cfg.source = SourceSpec::Replay(path.into());
+        self.cfg.speed = speed;
+        self
+    }
+
+    /// No source: trades come from [`EngineHandle::ingest`].
+    pub fn manual(mut self) -> Self {
+        self.cfg.source = SourceSpec::None;
+        self
+    }
+
+    /// Binance trade stream kind.
+    pub fn stream(mut self, kind: StreamKind) -> Self {
+        self.cfg.stream = kind;
+        self
+    }
+
+    /// Adds symbols to track (and, for a replay, to keep).
+    pub fn symbols(mut self, symbols: impl IntoIterator<Item = Symbol>) -> Self {
+        self.cfg.symbols.extend(symbols);
+        self
+    }
+
+    /// Adds a pair; its legs are tracked too.
+    pub fn pair(mut self, pair: PairId) -> Self {
+        self.cfg.pairs.push(pair);
+        self
+    }
+
+    /// Parameters every pair starts with.
+    pub fn params(mut self, params: PairParams) -> Self {
+        self.cfg.pair_params = params;
+        self
+    }
+
+    /// Ticks kept per symbol.
+    pub fn ring_capacity(mut self, ticks: usize) -> Self {
+        self.cfg.symbol.ring_capacity = ticks.max(1);
+        self
+    }
+
+    /// Closed-bar history at 1 s, 1 m and 5 m, in milliseconds.
+    pub fn history_ms(mut self, history: [i64; 3]) -> Self {
+        self.cfg.symbol.limits = crate::core::SeriesLimits::from_history_ms(history);
+        self
+    }
+
+    /// The configuration built so far.
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// Starts the engine on threads of its own and returns its handle once
+    /// the actors are up.
+    pub fn start(self) -> Result<EngineHandle> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+        let cfg = self.cfg;
+        std::thread::Builder::new()
+            .name("spreadwatch-engine".into())
+            .spawn(move || {
+                actix_rt::System::new().block_on(async move {
+                    match Engine::start(cfg) {
+                        Ok(engine) => {
+                            let _ = ready_tx.send(Ok(engine.handle()));
+                            let _ = stop_rx.await;
+                            engine.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+                let _ = done_tx.send(true);
+            })
+            .map_err(|e| Error::Config(format!("cannot start the engine thread: {e}")))?;
+        let handle = ready_rx.recv().map_err(|_| Error::Stopped)??;
+        Ok(handle.owned(stop_tx, done_rx))
+    }
+}
+
+impl Engine {
+    /// A builder for an engine that runs on its own threads.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handle_crosses_threads_and_runtimes() {
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<EngineHandle>();
+        // Started from plain std, used from a tokio runtime of our own.
+        let h = Engine::builder()
+            .manual()
+            .pair("AAAUSDT/BBBUSDT".parse().unwrap())
+            .start()
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            assert_eq!(h.pairs().len(), 1);
+            let bad = h
+                .set_params(
+                    &"AAAUSDT/BBBUSDT".parse().unwrap(),
+                    PairParams {
+                        window: 0,
+                        ..PairParams::default()
+                    },
+                )
+                .await;
+            assert!(bad.is_err());
+            h.shutdown().await;
+        });
+    }
+}
