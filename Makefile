@@ -41,6 +41,7 @@ examples:
 	$(CARGO) run -q -p spreadwatch-engine --example embed
 	$(CARGO) run -q -p spreadwatch-engine --example custom_source
 	$(CARGO) run -q -p spreadwatch-engine --example mount_in_actix
+	scripts/check-embed.sh
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p spreadwatch-engine -p spreadwatch-proto
@@ -53,6 +54,7 @@ examples:
 	$(CARGO) run -q -p spreadwatch-engine --example embed
 	$(CARGO) run -q -p spreadwatch-engine --example custom_source
 	$(CARGO) run -q -p spreadwatch-engine --example mount_in_actix
+	scripts/check-embed.sh
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p spreadwatch-engine -p spreadwatch-proto

@@ -12,10 +12,14 @@ use spreadwatch_proto::PairParams;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let feed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/golden/feed_aggtrade.jsonl"
-    );
+    // SW_FEED lets a copy of this file run from another project.
+    let feed = std::env::var("SW_FEED").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/golden/feed_aggtrade.jsonl"
+        )
+        .into()
+    });
     let engine = Engine::builder()
         .replay(feed, Speed::Times(100.0))
         .pair("ETHUSDT/BTCUSDT".parse()?)

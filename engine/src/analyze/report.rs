@@ -1,8 +1,6 @@
 //! The whole-sample computation behind an [`AnalyzeReport`].
 
-use spreadwatch_proto::signal::{
-    AdfStats, AlertRow, CointStats, CritValues, KalmanSeries, OlsReport, RegressionReport,
-};
+use spreadwatch_proto::signal::{AlertRow, CointStats, KalmanSeries, OlsReport, RegressionReport};
 use spreadwatch_proto::{AnalyzeReport, Hedge, Model, Side};
 
 use super::input::Aligned;
@@ -12,6 +10,7 @@ use crate::core::huber::fit_huber;
 use crate::core::kalman_hedge::kalman_series;
 use crate::core::mackinnon::Regression;
 use crate::core::ols::fit_ols;
+use crate::core::pair::adf_stats;
 use crate::core::rolling::{rolling_corr, rolling_zscore};
 use crate::core::theil_sen::theil_sen;
 use crate::error::{Error, Result};
@@ -132,17 +131,7 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
     let corr = rolling_corr(x, y, o.window);
     let adf = adfuller(&spread, o.maxlag, Regression::C, Autolag::Aic)
         .ok()
-        .map(|r| AdfStats {
-            stat: r.stat,
-            pvalue: r.pvalue,
-            used_lag: r.used_lag,
-            nobs: r.nobs,
-            crit: CritValues {
-                p1: r.crit[0],
-                p5: r.crit[1],
-                p10: r.crit[2],
-            },
-        });
+        .map(|r| adf_stats(&r));
     let coint = coint(y, x, o.maxlag).ok().map(|r| CointStats {
         stat: r.stat,
         pvalue: r.pvalue,

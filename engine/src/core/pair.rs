@@ -58,6 +58,21 @@ pub struct HeavyInput {
     ols: Option<Hedge>,
 }
 
+/// The wire form of an ADF result.
+pub fn adf_stats(r: &super::adf::AdfResult) -> AdfStats {
+    AdfStats {
+        stat: r.stat,
+        pvalue: r.pvalue,
+        used_lag: r.used_lag,
+        nobs: r.nobs,
+        crit: CritValues {
+            p1: r.crit[0],
+            p5: r.crit[1],
+            p10: r.crit[2],
+        },
+    }
+}
+
 /// Runs the slow estimators; pure, so it can run on any thread.
 pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
     let huber = fit_huber(&i.x, &i.y).map(|f| Hedge {
@@ -83,17 +98,7 @@ pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
     };
     let adf = adfuller(&spread, None, Regression::C, Autolag::Aic)
         .ok()
-        .map(|r| AdfStats {
-            stat: r.stat,
-            pvalue: r.pvalue,
-            used_lag: r.used_lag,
-            nobs: r.nobs,
-            crit: CritValues {
-                p1: r.crit[0],
-                p5: r.crit[1],
-                p10: r.crit[2],
-            },
-        });
+        .map(|r| adf_stats(&r));
     let coint = coint(&i.y, &i.x, None).ok().map(|r| CointStats {
         stat: r.stat,
         pvalue: r.pvalue,
