@@ -49,19 +49,10 @@ docs:
 wasm-check:
 	@if rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then \
 		$(CARGO) check -p spreadwatch-web -p spreadwatch-proto --target wasm32-unknown-unknown; \
-	else echo "# Every example runs and exits 0 by itself.
-examples:
-	$(CARGO) run -q -p spreadwatch-engine --example embed
-	$(CARGO) run -q -p spreadwatch-engine --example custom_source
-	$(CARGO) run -q -p spreadwatch-engine --example mount_in_actix
-	scripts/check-embed.sh
+	else echo "wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
 
-docs:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p spreadwatch-engine -p spreadwatch-proto
-
-wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
-
-# Criterion benches plus a replay throughput run on a generated 2M-tick feed.
+# Criterion benches, replay throughput, the Python side by side and the load
+# matrix; rewrites the load-matrix table in BENCHMARKS.md.
 bench: deps
 	scripts/bench.sh
 

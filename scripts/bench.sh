@@ -1,16 +1,60 @@
 #!/usr/bin/env bash
-# Criterion benches and a full-pipeline replay throughput run.
-# Numbers go to stdout; BENCHMARKS.md records them with these commands.
+# `make bench`: criterion benches, replay throughput, the Python side by side,
+# and the standard load-test matrix. The load matrix table in BENCHMARKS.md
+# (between the load-matrix markers) is rewritten from the JSON results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-cargo bench -p spreadwatch-benches --bench ingest -- --warm-up-time 1 --measurement-time 3
-cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
-
 work="${BENCH_DIR:-target/bench}"
 mkdir -p "$work"
+
+cargo bench -p spreadwatch-benches --bench ingest -- --warm-up-time 1 --measurement-time 3
+cargo bench -p spreadwatch-benches --bench pair -- --warm-up-time 1 --measurement-time 3
+cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
+
 feed="$work/feed2m.jsonl"
 [ -s "$feed" ] || target/release/genfeed --ticks 2000000 --out "$feed"
 for i in 1 2 3; do
     target/release/spreadwatch replay "$feed" --speed max --export-dir "$work/out"
 done
+benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
+
+lt() { # name, args...
+    local name="$1"; shift
+    target/release/loadtest "$@" --json "$work/load_$name.json"
+}
+lt 20k_100 --rate 20000 --clients 100 --duration 10 --warmup 2
+lt 20k_100_slow10 --rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2
+lt 20k_1000 --rate 20000 --clients 1000 --duration 10 --warmup 4
+lt max_1 --rate max --clients 1 --duration 10 --warmup 2
+
+python3 - "$work" <<'PY'
+import json, os, platform, re, sys
+work = sys.argv[1]
+runs = [
+    ("20k_100", "--rate 20000 --clients 100 --duration 10 --warmup 2"),
+    ("20k_100_slow10", "--rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2"),
+    ("20k_1000", "--rate 20000 --clients 1000 --duration 10 --warmup 4"),
+    ("max_1", "--rate max --clients 1 --duration 10 --warmup 2"),
+]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+rows = [f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}. "
+        "Harness and engine share the machine.", "",
+        "| run | ticks/s | p50 | p90 | p99 | p99.9 | max (µs) | frames/s | resyncs | CPU % | RSS MB start/max/end | command |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+for name, args in runs:
+    p = os.path.join(work, f"load_{name}.json")
+    if not os.path.exists(p):
+        continue
+    r = json.load(open(p)); l = r["latency_us"]; m = r["rss_mb"]
+    rows.append(f"| {name} | {r['ticks_per_s']:.0f} | {l['p50']} | {l['p90']} | {l['p99']} | {l['p999']} | {l['max']} | "
+                f"{r['frames_per_s']:.0f} | {r['resyncs']} | {r['cpu_pct']:.0f} | {m['start']:.1f}/{m['max']:.1f}/{m['end']:.1f} | "
+                f"`target/release/loadtest {args}` |")
+text = open("BENCHMARKS.md").read()
+block = "<!-- load-matrix:begin -->\n" + "\n".join(rows) + "\n<!-- load-matrix:end -->"
+if "<!-- load-matrix:begin -->" in text:
+    text = re.sub(r"<!-- load-matrix:begin -->.*?<!-- load-matrix:end -->", lambda _: block, text, flags=re.S)
+else:
+    text += "\n## Load matrix (written by `make bench`)\n\n" + block + "\n"
+open("BENCHMARKS.md", "w").write(text)
+print("BENCHMARKS.md: load matrix refreshed")
+PY
