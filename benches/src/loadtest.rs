@@ -97,6 +97,9 @@ pub struct LoadReport {
     /// Resync snapshots received by the reading clients (0 means every
     /// reader got every delta).
     pub reader_resyncs: u64,
+    /// The engine's own tick-receipt to socket-write latency (from
+    /// `/metrics`, whole run), to tell engine time from harness time.
+    pub server_latency_us: serde_json::Value,
 }
 
 struct ClientResult {
@@ -412,6 +415,26 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let wall = t0.elapsed().as_secs_f64();
     let (cpu1, rss1) = proc_stat(engine.pid);
     let s1 = status(&http, &engine.url).await;
+    let metrics = match http.get(format!("{}/metrics", engine.url)).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let mut server_latency = serde_json::Map::new();
+    for (q, name) in [
+        ("0.5", "p50"),
+        ("0.9", "p90"),
+        ("0.99", "p99"),
+        ("0.999", "p999"),
+    ] {
+        let key = format!("spreadwatch_tick_to_send_us{{quantile=\"{q}\"}} ");
+        if let Some(v) = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            server_latency.insert(name.into(), v.into());
+        }
+    }
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -455,6 +478,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         seq_gaps: gaps,
         unmatched,
         reader_resyncs,
+        server_latency_us: serde_json::Value::Object(server_latency),
     })
 }
 
@@ -463,8 +487,8 @@ impl LoadReport {
     pub fn table(&self) -> String {
         let l = &self.latency_us;
         format!(
-            "rate        {}\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
-            self.rate, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max,
+            "rate        {}\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\nserver µs   {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
+            self.rate, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max, self.server_latency_us,
             self.frames_per_s, self.resyncs, self.drops, self.rss_mb.start, self.rss_mb.max, self.rss_mb.end, self.cpu_pct, self.seq_gaps
         )
     }
