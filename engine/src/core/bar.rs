@@ -218,7 +218,7 @@ impl BarSeries {
         let end = self
             .forming
             .back()
-            .map(|b| b.start_ms + self.interval.millis())
+            .map(|b| b.start_ms.saturating_add(self.interval.millis()))
             .unwrap_or(self.closed_before);
         self.advance(end, on_close);
     }

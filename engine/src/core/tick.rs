@@ -31,7 +31,8 @@ pub struct Tick {
 impl Tick {
     /// Last exchange trade id covered.
     pub fn last_id(&self) -> u64 {
-        self.first_id + u64::from(self.count.max(1)) - 1
+        self.first_id
+            .saturating_add(u64::from(self.count.max(1)) - 1)
     }
 
     /// Builds the wire form for `symbol`, with event time `event_ms`.

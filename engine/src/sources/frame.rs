@@ -225,7 +225,16 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
         }
         Err(err) => return drop(DropReason::BadNumber, sym, format!("quantity: {err}")),
     };
-    let count = u32::try_from(last_id - first_id + 1).unwrap_or(u32::MAX);
+    // Times outside 1970..2100 are corrupt, and would overflow bucket maths.
+    const MAX_TIME_MS: i64 = 4_102_444_800_000;
+    if !(0..=MAX_TIME_MS).contains(&time_ms) || !(0..=MAX_TIME_MS).contains(&event_ms) {
+        return drop(
+            DropReason::BadNumber,
+            sym,
+            format!("time T={time_ms} or E={event_ms} out of range"),
+        );
+    }
+    let count = u32::try_from((last_id - first_id).saturating_add(1)).unwrap_or(u32::MAX);
     Frame::Trade(ParsedTrade {
         symbol,
         tick: Tick {
@@ -327,6 +336,24 @@ mod tests {
             panic!()
         };
         assert_eq!(t.recv_us, Some(1_700_000_000_123_456));
+    }
+
+    #[test]
+    fn absurd_times_and_id_ranges_are_refused_or_clamped() {
+        let far = r#"{"e":"aggTrade","E":9223372036854775807,"s":"BTCUSDT","a":1,"p":"1","q":"1","f":1,"l":1,"T":9223372036854775807,"m":true}"#;
+        assert!(matches!(
+            parse_frame(far.as_bytes()),
+            Frame::Drop {
+                reason: DropReason::BadNumber,
+                ..
+            }
+        ));
+        let wide = r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","a":1,"p":"1","q":"1","f":0,"l":18446744073709551615,"T":1,"m":true}"#;
+        let Frame::Trade(t) = parse_frame(wide.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(t.tick.count, u32::MAX);
+        assert!(t.tick.last_id() >= t.tick.first_id);
     }
 
     proptest! {
