@@ -8,7 +8,7 @@ SYMBOLS ?= BTCUSDT,ETHUSDT
 PAIR ?= ETHUSDT/BTCUSDT
 BIN := target/release/spreadwatch
 
-.PHONY: all deps build run demo ui test test-rust lint wasm-check examples docs bench golden clean
+.PHONY: all deps build run demo ui fuzz test test-rust lint wasm-check examples docs bench golden clean
 
 all: build
 
@@ -50,6 +50,10 @@ wasm-check:
 	@if rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then \
 		$(CARGO) check -p spreadwatch-web -p spreadwatch-proto --target wasm32-unknown-unknown; \
 	else echo "wasm-check: skipped, the wasm32-unknown-unknown target is not installed"; fi
+
+# cargo-fuzz targets (nightly) for a bounded time each: FUZZ_SECONDS=120.
+fuzz:
+	scripts/fuzz.sh
 
 # The dashboard bundle (dist/), built offline with Trunk.
 ui:
