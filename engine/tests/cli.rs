@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, data, spawn_serve};
+use crate::support::{bin, data, get_json, spawn_serve};
 
 fn stderr_of(args: &[&str]) -> (i32, String) {
     let o = bin().args(args).output().unwrap();
@@ -53,25 +53,11 @@ async fn serve_replays_reports_status_and_stops_on_sigterm() {
         "max",
     ]);
     let http = reqwest::Client::new();
-    let health: serde_json::Value = http
-        .get(format!("{url}/api/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: serde_json::Value = get_json(&http, format!("{url}/api/health")).await;
     assert_eq!(health["ok"], true);
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
-        let s: serde_json::Value = http
-            .get(format!("{url}/api/status"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let s: serde_json::Value = get_json(&http, format!("{url}/api/status")).await;
         if s["sources"]["replay"]["state"] == "finished" {
             break s;
         }
@@ -114,14 +100,7 @@ async fn serve_with_the_simulator_labels_it_simulated() {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let s: serde_json::Value = http
-            .get(format!("{url}/api/status"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let s: serde_json::Value = get_json(&http, format!("{url}/api/status")).await;
         let sim = &s["sources"]["sim"];
         assert_eq!(sim["state"], "simulated");
         assert_eq!(sim["simulated"], true);

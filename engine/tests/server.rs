@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{data, spawn_serve};
+use crate::support::{data, get_json, spawn_serve};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -70,14 +70,7 @@ async fn follow(
     loop {
         let Some(m) = next_json(&mut ws, Duration::from_millis(300)).await else {
             // Quiet: stop once the replay is finished and nothing came for a while.
-            let s: Value = http
-                .get(format!("{url}/api/status"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let s: Value = get_json(&http, format!("{url}/api/status")).await;
             if s["sources"]["replay"]["state"] == "finished" {
                 if finished_at.is_some_and(|t| t.elapsed() > Duration::from_millis(600)) {
                     break;
@@ -203,14 +196,7 @@ async fn snapshot_and_deltas_rebuild_the_exported_golden_bars() {
         );
     }
     // The pair is served too.
-    let p: Value = http
-        .get(format!("{url}/api/pair?pair=ETHUSDT/BTCUSDT"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p: Value = get_json(&http, format!("{url}/api/pair?pair=ETHUSDT/BTCUSDT")).await;
     assert!(p["stats"]["ols"]["beta"].is_f64(), "{p}");
     let csv = http
         .get(format!("{url}/api/export/pair?pair=ETHUSDT/BTCUSDT"))
@@ -338,14 +324,7 @@ async fn a_client_that_never_reads_stays_bounded_and_resyncs_when_it_reads() {
         saw_resync,
         "the slow client got a fresh snapshot with resync: true"
     );
-    let s: Value = http
-        .get(format!("{url}/api/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = get_json(&http, format!("{url}/api/status")).await;
     assert!(
         s["ws"]["resyncs"].as_u64().unwrap() >= 1,
         "resyncs are counted: {}",

@@ -55,3 +55,15 @@ pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
     );
     (ChildGuard(child), url)
 }
+
+/// GETs a URL and parses the JSON body, panicking with the URL on failure.
+pub async fn get_json(http: &reqwest::Client, url: String) -> serde_json::Value {
+    let r = http
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
+}
