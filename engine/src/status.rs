@@ -1,6 +1,7 @@
 //! The live status board behind `/api/status`: one shared document that
 //! sources and actors update in batches, never per tick.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -54,7 +55,7 @@ impl StatusBoard {
         f: impl FnOnce(&mut spreadwatch_proto::status::EngineSymbolStatus) -> R,
     ) -> R {
         let mut g = self.inner.lock();
-        f(g.symbols.entry(symbol.to_string()).or_default())
+        f(slot(&mut g.symbols, symbol, Default::default))
     }
 
     /// Applies `f` to the status of pair `name`.
@@ -64,7 +65,7 @@ impl StatusBoard {
         f: impl FnOnce(&mut spreadwatch_proto::status::EnginePairStatus) -> R,
     ) -> R {
         let mut g = self.inner.lock();
-        f(g.pairs.entry(name.to_string()).or_default())
+        f(slot(&mut g.pairs, name, Default::default))
     }
 
     /// Removes a pair's entry.
@@ -91,7 +92,7 @@ impl SourceBoard {
     /// Applies `f` to this source's status.
     pub fn update<R>(&self, f: impl FnOnce(&mut SourceStatus) -> R) -> R {
         let mut g = self.board.inner.lock();
-        f(g.sources.entry(self.key.clone()).or_default())
+        f(slot(&mut g.sources, &self.key, Default::default))
     }
 
     /// Sets the overall state (and the state of every symbol that is not silent).
@@ -125,10 +126,17 @@ impl SourceBoard {
 /// The per-symbol entry of a source, created on first use.
 pub fn sym_entry<'a>(s: &'a mut SourceStatus, symbol: &str) -> &'a mut SymbolStatus {
     let state = s.state;
-    s.symbols
-        .entry(symbol.to_string())
-        .or_insert_with(|| SymbolStatus {
-            state,
-            ..Default::default()
-        })
+    slot(&mut s.symbols, symbol, || SymbolStatus {
+        state,
+        ..Default::default()
+    })
+}
+
+/// The entry for `key`, made with `make` if missing. Updates run per batch
+/// (per tick on a live feed): the key is only copied the first time.
+fn slot<'a, V>(m: &'a mut BTreeMap<String, V>, key: &str, make: impl FnOnce() -> V) -> &'a mut V {
+    if !m.contains_key(key) {
+        m.insert(key.to_owned(), make());
+    }
+    m.get_mut(key).expect("present: inserted just above")
 }

@@ -56,6 +56,18 @@ fn symbols() -> Vec<Symbol> {
         .collect()
 }
 
+/// The engine on the live source, pointed at the mock.
+fn live_config(mock: &MockBinance, stream: StreamKind) -> EngineConfig {
+    let mut cfg = EngineConfig {
+        source: SourceSpec::Binance,
+        symbols: symbols(),
+        stream,
+        ..EngineConfig::default()
+    };
+    cfg.binance.base_url = mock.base_url();
+    cfg
+}
+
 async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let end = Instant::now() + limit;
     while !f() {
@@ -79,13 +91,7 @@ fn reconnects_fast_counts_every_trade_once_and_answers_pings() {
         })
         .await
         .unwrap();
-        let mut cfg = EngineConfig {
-            source: SourceSpec::Binance,
-            symbols: symbols(),
-            stream: StreamKind::Trade,
-            ..EngineConfig::default()
-        };
-        cfg.binance.base_url = mock.base_url();
+        let mut cfg = live_config(&mock, StreamKind::Trade);
         cfg.binance.silent_after = Duration::from_secs(3);
         let engine = Engine::start(cfg).unwrap();
         let h = engine.handle();
@@ -168,11 +174,7 @@ fn a_silent_wrong_route_is_reported_and_reconnected() {
         })
         .await
         .unwrap();
-        let mut cfg = EngineConfig {
-            source: SourceSpec::Binance,
-            symbols: symbols(),
-            ..EngineConfig::default()
-        };
+        let mut cfg = live_config(&mock, StreamKind::AggTrade);
         // The old, unrouted path: accepted, then silent.
         cfg.binance.base_url = format!("ws://{}", mock.addr());
         cfg.binance.silent_after = Duration::from_millis(800);
@@ -214,13 +216,7 @@ fn rollover_before_the_24h_limit_loses_and_doubles_nothing() {
         })
         .await
         .unwrap();
-        let mut cfg = EngineConfig {
-            source: SourceSpec::Binance,
-            symbols: symbols(),
-            stream: StreamKind::Trade,
-            ..EngineConfig::default()
-        };
-        cfg.binance.base_url = mock.base_url();
+        let mut cfg = live_config(&mock, StreamKind::Trade);
         // Scaled down: roll every 700 ms, keep the old connection 200 ms.
         cfg.binance.max_age = Duration::from_millis(700);
         cfg.binance.overlap = Duration::from_millis(200);

@@ -64,6 +64,7 @@ struct HeavyDone(HeavyResult, u64);
 /// Owns one pair's state.
 pub struct PairActor {
     state: PairState,
+    name: String,
     aligner: BarAligner,
     y: Addr<SymbolActor>,
     x: Addr<SymbolActor>,
@@ -91,6 +92,7 @@ impl PairActor {
         status: StatusBoard,
     ) -> Self {
         PairActor {
+            name: pair.to_string(),
             state: PairState::new(pair, params, CHART_POINTS),
             aligner: BarAligner::new(),
             y,
@@ -171,12 +173,9 @@ impl PairActor {
             _ => None,
         };
         self.state.set_stale(reason.clone());
-        let (name, n, p) = (
-            self.pair().to_string(),
-            self.state.count(),
-            *self.state.params(),
-        );
-        self.status.with_pair(&name, |s| {
+        let (n, p) = (self.state.count(), *self.state.params());
+        // Runs on every update: the name is formatted once, in `new`.
+        self.status.with_pair(&self.name, |s| {
             s.points = n;
             s.stale_reason = reason;
             s.model = p.model;

@@ -21,7 +21,7 @@ use super::alert::{AlertDetector, Side as CoreSide};
 use super::huber::fit_huber;
 use super::kalman_hedge::KalmanHedge;
 use super::mackinnon::Regression;
-use super::ols::RollingOls;
+use super::ols::{LinearFit, RollingOls};
 use super::theil_sen::theil_sen;
 
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,20 @@ pub struct HeavyInput {
     kalman_spread: Vec<f64>,
     model: Model,
     ols: Option<Hedge>,
+}
+
+impl From<LinearFit> for Hedge {
+    fn from(f: LinearFit) -> Self {
+        Hedge {
+            beta: f.beta,
+            alpha: f.alpha,
+        }
+    }
+}
+
+/// An OLS fit as the hedge it implies and its r².
+fn hedge_r2(f: LinearFit) -> (Hedge, f64) {
+    (f.into(), f.r2)
 }
 
 /// The wire form of an ADF result.
@@ -306,15 +320,7 @@ impl PairState {
     /// Commits a point; returns its stats, its chart point and an alert side
     /// if |z| crossed the threshold (never while stale).
     pub fn commit(&mut self, ts: i64, x: f64, y: f64) -> (PairStats, PairPoint, Option<Side>) {
-        let fit = self.ols.update(x, y).map(|f| {
-            (
-                Hedge {
-                    beta: f.beta,
-                    alpha: f.alpha,
-                },
-                f.r2,
-            )
-        });
+        let fit = self.ols.update(x, y).map(hedge_r2);
         let k = self.kalman.update(x, y);
         let p = Pt {
             ts,
@@ -358,15 +364,7 @@ impl PairState {
 
     /// Evaluates a provisional point (forming values) without changing state.
     pub fn provisional(&self, ts: i64, x: f64, y: f64) -> PairStats {
-        let fit = self.ols.peek(x, y).map(|f| {
-            (
-                Hedge {
-                    beta: f.beta,
-                    alpha: f.alpha,
-                },
-                f.r2,
-            )
-        });
+        let fit = self.ols.peek(x, y).map(hedge_r2);
         let k = self.kalman.peek(x, y);
         self.evaluate(
             Pt {
@@ -411,10 +409,7 @@ impl PairState {
             y: pts.clone().map(|p| p.y).collect(),
             kalman_spread: pts.map(|p| p.y - p.kb * p.x - p.ka).collect(),
             model: self.params.model,
-            ols: self.ols.fit().map(|f| Hedge {
-                beta: f.beta,
-                alpha: f.alpha,
-            }),
+            ols: self.ols.fit().map(Hedge::from),
         }
     }
 
@@ -431,15 +426,7 @@ impl PairState {
     /// Stats of the newest committed point, if any.
     pub fn latest(&self) -> Option<PairStats> {
         let p = *self.points.back()?;
-        let fit = self.ols.fit().map(|f| {
-            (
-                Hedge {
-                    beta: f.beta,
-                    alpha: f.alpha,
-                },
-                f.r2,
-            )
-        });
+        let fit = self.ols.fit().map(hedge_r2);
         Some(self.evaluate(p, fit, false))
     }
 
