@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 
-use crate::engine::{Engine, EngineConfig, EngineHandle};
+use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
+use crate::handle::EngineHandle;
 use crate::sources::frame::StreamKind;
 use crate::sources::replay::Speed;
 use crate::sources::SourceSpec;

@@ -48,6 +48,7 @@ pub mod core;
 pub mod engine;
 pub mod error;
 pub mod export;
+mod handle;
 #[cfg(feature = "binance")]
 pub mod mock;
 #[cfg(feature = "server")]
@@ -56,5 +57,6 @@ pub mod sources;
 pub mod status;
 
 pub use builder::EngineBuilder;
-pub use engine::{Engine, EngineConfig, EngineHandle};
+pub use engine::{Engine, EngineConfig};
 pub use error::{Error, Result};
+pub use handle::EngineHandle;

@@ -1,0 +1,202 @@
+//! [`EngineHandle`]: what callers hold to use a running engine.
+
+use std::sync::Arc;
+
+use spreadwatch_proto::{Bar, Interval, PairId, PairParams, StatusReport, Symbol, Trade};
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::actors::{
+    GetBars, GetPair, PairSnapshot, Recompute, Registry, SetParams, TickBatch, Update,
+};
+use crate::core::Tick;
+use crate::error::{Error, Result};
+use crate::status::StatusBoard;
+
+/// A cheap, cloneable handle to a running engine. `Send + Sync`, usable
+/// from any runtime; no actix types in its signatures.
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) status: StatusBoard,
+    pub(crate) stop: CancellationToken,
+    pub(crate) done: watch::Receiver<bool>,
+    pub(crate) owned: Option<Arc<Owned>>,
+}
+
+/// The thread of an engine started by [`crate::EngineBuilder::start`].
+pub(crate) struct Owned {
+    stop: parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    done: watch::Receiver<bool>,
+}
+
+impl EngineHandle {
+    /// The current feed and symbol status.
+    pub fn status(&self) -> StatusReport {
+        self.status.report()
+    }
+
+    /// Symbols with an actor, sorted.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.registry.symbols()
+    }
+
+    /// Bars of `symbol` at `interval` with start in `[from_ms, to_ms)`,
+    /// closed ones first, then (optionally) the forming ones.
+    pub async fn bars(
+        &self,
+        symbol: &Symbol,
+        interval: Interval,
+        from_ms: i64,
+        to_ms: i64,
+        include_forming: bool,
+    ) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else {
+            return Ok(Vec::new());
+        };
+        a.send(GetBars {
+            interval,
+            from_ms,
+            to_ms,
+            include_forming,
+        })
+        .await
+        .map_err(|_| Error::Stopped)
+    }
+
+    /// The forming bars of `symbol`, every interval.
+    pub async fn forming_bars(&self, symbol: &Symbol) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else {
+            return Ok(Vec::new());
+        };
+        a.send(crate::actors::messages::GetForming)
+            .await
+            .map_err(|_| Error::Stopped)
+    }
+
+    /// Every closed bar at `interval`, sorted by start then symbol.
+    pub async fn all_bars(&self, interval: Interval) -> Result<Vec<Bar>> {
+        let mut out = Vec::new();
+        for s in self.symbols() {
+            out.extend(self.bars(&s, interval, i64::MIN, i64::MAX, false).await?);
+        }
+        out.sort_by(|a, b| (a.start_ms, &a.symbol).cmp(&(b.start_ms, &b.symbol)));
+        Ok(out)
+    }
+
+    /// Feeds one trade of your own, as if a source had received it.
+    pub async fn ingest(&self, trade: &Trade) -> Result<()> {
+        let a = self
+            .registry
+            .get_or_start(&trade.symbol)
+            .ok_or_else(|| Error::Config(format!("symbol {} is not tracked", trade.symbol)))?;
+        a.send(TickBatch {
+            ticks: vec![Tick::from_trade(trade)],
+            received: Some(std::time::Instant::now()),
+        })
+        .await
+        .map_err(|_| Error::Stopped)
+    }
+
+    /// Closes every forming bar (the end of a finite replay).
+    pub async fn flush(&self) {
+        self.registry.flush_all().await;
+    }
+
+    /// Bar events as they happen. A receiver that falls behind gets
+    /// `RecvError::Lagged` instead of unbounded memory growth.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.registry.events().subscribe()
+    }
+
+    /// Waits until the source has ended (a replay at end of file, or stop).
+    pub async fn source_finished(&self) {
+        let mut d = self.done.clone();
+        let _ = d.wait_for(|v| *v).await;
+    }
+
+    /// Every pair, sorted.
+    pub fn pairs(&self) -> Vec<PairId> {
+        self.registry.pairs()
+    }
+
+    /// A pair's parameters, latest stats, chart points and alert history.
+    pub async fn pair_snapshot(&self, pair: &PairId) -> Result<PairSnapshot> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(GetPair).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Changes a pair's parameters at run time; its state is rebuilt from
+    /// the bars the symbol actors hold.
+    pub async fn set_params(&self, pair: &PairId, params: PairParams) -> Result<()> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(SetParams(params))
+            .await
+            .map_err(|_| Error::Stopped)?
+            .map_err(Error::Config)
+    }
+
+    /// Runs a pair's slow estimators (Huber, Theil-Sen, ADF, coint) now and
+    /// waits for them.
+    pub async fn recompute(&self, pair: &PairId) -> Result<()> {
+        let a = self
+            .registry
+            .pair(pair)
+            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
+        a.send(Recompute).await.map_err(|_| Error::Stopped)
+    }
+
+    /// Starts analysing a pair (and tracking its legs).
+    pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Result<()> {
+        params.validate().map_err(Error::Config)?;
+        self.registry
+            .add_pair(pair, params)
+            .map(|_| ())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "pair {pair}: a leg is not among the tracked symbols"
+                ))
+            })
+    }
+
+    /// Stops analysing a pair; true if it existed.
+    pub fn remove_pair(&self, pair: &PairId) -> bool {
+        self.registry.remove_pair(pair)
+    }
+
+    pub(crate) fn owned(
+        mut self,
+        stop: tokio::sync::oneshot::Sender<()>,
+        done: watch::Receiver<bool>,
+    ) -> Self {
+        self.owned = Some(Arc::new(Owned {
+            stop: parking_lot::Mutex::new(Some(stop)),
+            done,
+        }));
+        self
+    }
+
+    /// Stops the source and, for an engine started by the builder, its
+    /// threads, after the actors finished what was queued.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        if let Some(o) = &self.owned {
+            if let Some(tx) = o.stop.lock().take() {
+                let _ = tx.send(());
+            }
+            let mut d = o.done.clone();
+            let _ = d.wait_for(|v| *v).await;
+        }
+    }
+
+    /// Asks the source to stop.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
