@@ -206,7 +206,7 @@ async fn snapshot_and_deltas_rebuild_the_exported_golden_bars() {
         .text()
         .await
         .unwrap();
-    assert!(csv.starts_with("time,x,y,ols_beta,ols_alpha,huber_beta,theil_sen_beta,kalman_beta,kalman_alpha,spread,z,corr,alert\n"));
+    assert!(csv.starts_with("time,x,y,ols_beta,ols_alpha,huber_beta,theil_sen_beta,kalman_beta,kalman_alpha,spread,spread_mean,spread_std,z,corr,alert\n"));
     assert!(csv.lines().count() > 100);
     let m = http
         .get(format!("{url}/metrics"))

@@ -7,6 +7,9 @@
 //! - [`ids`]: [`Symbol`], [`PairId`] and [`Interval`].
 //! - [`market`]: a [`Trade`] as received and an OHLCV [`Bar`].
 //! - [`status`]: feed health as reported by `/api/status`.
+//! - [`signal`]: pair parameters, statistics, alerts and analysis reports.
+//! - [`msg`]: WebSocket frames, both ways.
+//! - [`heatmap`]: the cross-symbol correlation matrix.
 //!
 //! Everything here is plain data with serde, so it builds for
 //! `wasm32-unknown-unknown` as well as for the engine.
@@ -19,6 +22,7 @@
 //! ```
 
 pub mod fixed;
+pub mod heatmap;
 pub mod ids;
 pub mod market;
 pub mod msg;
@@ -26,6 +30,7 @@ pub mod signal;
 pub mod status;
 
 pub use fixed::{Fixed, FixedError, Volume};
+pub use heatmap::CorrelationMatrix;
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
 pub use msg::{ClientMsg, ParamsPatch, ServerBody, ServerMsg, Subscription};

@@ -176,6 +176,13 @@ pub enum ClientMsg {
         /// The changes.
         params: ParamsPatch,
     },
+    /// Recomputes the pair's ADF, cointegration and robust fits now (the
+    /// subscribed pair by default); the result arrives as a `pair` frame.
+    Recompute {
+        /// The pair.
+        #[serde(default)]
+        pair: Option<PairId>,
+    },
     /// Asks for a `pong`.
     Ping {
         /// Echoed back.

@@ -413,6 +413,12 @@ pub struct PairPoint {
     pub kalman_alpha: f64,
     /// Spread with the selected model.
     pub spread: Option<f64>,
+    /// Rolling mean of the spread (the centre of the ±k·std bands).
+    #[serde(default)]
+    pub spread_mean: Option<f64>,
+    /// Rolling standard deviation of the spread.
+    #[serde(default)]
+    pub spread_std: Option<f64>,
     /// z-score.
     pub z: Option<f64>,
     /// Rolling correlation.

@@ -1,18 +1,28 @@
-//! The spreadwatch dashboard. The charts and controls arrive with the
-//! dashboard issue; for now the app renders its frame.
+//! The spreadwatch dashboard: a Yew app fed by the engine's WebSocket.
+//!
+//! # Layout
+//!
+//! - [`app`]: the root component; owns the store, socket and chart sync.
+//! - [`store`]: the one `Reducible` store; [`series`] its chart rows.
+//! - [`socket`]: the WebSocket with reconnect and per-frame batching.
+//! - [`api`]: REST calls (analyze upload, correlation, downloads).
+//! - [`prefs`]: what is kept in localStorage.
+//! - [`charts`]: lightweight-charts bindings and the chart component.
+//! - [`components`]: controls, stat boxes, charts, alerts, feed health,
+//!   upload, export, backtest and heatmap.
+//! - [`backtest`], [`upload_view`]: pure helpers, unit-tested natively.
 
-use yew::prelude::*;
-
-#[function_component(App)]
-fn app() -> Html {
-    html! {
-        <main class="sw-app">
-            <h1>{ "spreadwatch" }</h1>
-            <p>{ "Live pair analytics for Binance USD-M futures." }</p>
-        </main>
-    }
-}
+mod api;
+mod app;
+mod backtest;
+mod charts;
+mod components;
+mod prefs;
+mod series;
+mod socket;
+mod store;
+mod upload_view;
 
 fn main() {
-    yew::Renderer::<App>::new().render();
+    yew::Renderer::<app::App>::new().render();
 }

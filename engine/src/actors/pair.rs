@@ -419,6 +419,10 @@ impl Handler<Recompute> for PairActor {
                 if let (Some(r), true) = (r, gen == a.generation) {
                     a.state.set_heavy(r);
                     a.last_heavy = Some(Instant::now());
+                    // Whoever asked (the dashboard's "run ADF") sees the result at once.
+                    if let Some(s) = a.state.latest() {
+                        a.publish(EngineEvent::Pair(Box::new(s), None));
+                    }
                 }
             }),
         )

@@ -8,6 +8,7 @@ pub mod adf;
 pub mod alert;
 pub mod align;
 pub mod bar;
+pub mod corr_matrix;
 pub mod huber;
 pub mod kalman_hedge;
 mod linalg;

@@ -351,6 +351,8 @@ impl PairState {
             kalman_beta: k.beta,
             kalman_alpha: k.alpha,
             spread: stats.spread,
+            spread_mean: stats.spread_mean,
+            spread_std: stats.spread_std,
             z: stats.z,
             corr: stats.corr,
             alert: side,

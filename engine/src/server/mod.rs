@@ -5,6 +5,7 @@
 //! future resolves, so tests bind port 0 and stop cleanly.
 
 pub mod auth;
+mod correlation;
 pub mod hub;
 mod metrics;
 mod routes;

@@ -24,6 +24,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/pair", web::get().to(pair))
         .route("/pairs", web::get().to(pairs))
         .route("/alerts", web::get().to(alerts))
+        .route(
+            "/correlation",
+            web::get().to(super::correlation::correlation),
+        )
         .route("/analyze", web::post().to(analyze_upload));
 }
 
@@ -165,6 +169,8 @@ async fn export_pair(s: web::Data<ServerState>, q: web::Query<PairQuery>) -> Htt
         "kalman_beta",
         "kalman_alpha",
         "spread",
+        "spread_mean",
+        "spread_std",
         "z",
         "corr",
         "alert",
@@ -189,6 +195,8 @@ async fn export_pair(s: web::Data<ServerState>, q: web::Query<PairQuery>) -> Htt
                 pt.kalman_beta.to_string(),
                 pt.kalman_alpha.to_string(),
                 opt(pt.spread),
+                opt(pt.spread_mean),
+                opt(pt.spread_std),
                 opt(pt.z),
                 opt(pt.corr),
                 alert.to_string(),

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws;
 use futures_util::stream;
-use spreadwatch_proto::{ClientMsg, Interval, PairId, ServerBody, ServerMsg, Subscription, Symbol};
+use spreadwatch_proto::{
+    ClientMsg, Interval, PairId, PairParams, ServerBody, ServerMsg, Subscription, Symbol,
+};
 use tokio::sync::broadcast;
 
 use super::hub::{conflate, Hub, Topic, WireEvent};
@@ -34,6 +36,8 @@ pub const RATE_PER_SEC: f64 = 50.0;
 pub const RATE_BURST: f64 = 100.0;
 /// Most ring events handled in one wake-up.
 const MAX_BATCH: usize = 4096;
+/// Pairs a client may have the engine track by subscribing (configured ones count).
+const MAX_PAIRS: usize = 32;
 
 /// A batch read from the hub ring.
 pub(crate) enum HubBatch {
@@ -165,14 +169,44 @@ impl WsSession {
                 let pairs = self.engine.pairs();
                 if let Some(p) = &pair {
                     if !pairs.contains(p) {
-                        return self.error(
-                            ctx,
-                            format!("unknown pair {p}; tracked pairs: {}", list(&pairs)),
-                        );
+                        // Any two tracked symbols make a pair: the dashboard
+                        // lets a trader pick both legs. The cap keeps a client
+                        // from making the engine track without bound.
+                        let symbols = self.engine.symbols();
+                        let legs_tracked = symbols.contains(&p.y) && symbols.contains(&p.x);
+                        let added = legs_tracked
+                            && pairs.len() < MAX_PAIRS
+                            && self.engine.add_pair(p, PairParams::default()).is_ok();
+                        if !added {
+                            return self.error(
+                                ctx,
+                                format!(
+                                    "unknown pair {p}; tracked pairs: {}; tracked symbols: {} \
+                                     (up to {MAX_PAIRS} pairs of tracked symbols are added on request)",
+                                    list(&pairs),
+                                    list(&symbols)
+                                ),
+                            );
+                        }
                     }
                 }
                 self.sub = resolve_subscription(&self.engine, pair, symbols, interval);
                 self.send_snapshot(ctx, false);
+            }
+            ClientMsg::Recompute { pair } => {
+                let Some(p) = pair.or_else(|| self.sub.pair.clone()) else {
+                    return self.error(ctx, "recompute: no pair given and none subscribed".into());
+                };
+                let engine = self.engine.clone();
+                ctx.spawn(
+                    async move { engine.recompute(&p).await }
+                        .into_actor(self)
+                        .map(|r, act, ctx| {
+                            if let Err(e) = r {
+                                act.error(ctx, format!("recompute: {e}"));
+                            }
+                        }),
+                );
             }
             ClientMsg::SetParams { pair, params } => {
                 let Some(p) = pair.or_else(|| self.sub.pair.clone()) else {

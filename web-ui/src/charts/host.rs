@@ -1,0 +1,235 @@
+//! One lightweight-charts chart and its series, fed incrementally: a full
+//! `setData` only on a new epoch, otherwise `update` for the rows at or after
+//! the newest one already drawn.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use super::lw::{self, ChartApi, PriceLine, SeriesApi};
+use crate::series::Row;
+
+/// A value a series draws at one time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Datum {
+    /// A line or histogram value.
+    Value(f64),
+    /// A candle: open, high, low, close.
+    Ohlc(f64, f64, f64, f64),
+}
+
+/// How a series looks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Look {
+    /// Candlesticks.
+    Candles,
+    /// A line: colour, width, dashed.
+    Line(&'static str, u32, bool),
+    /// Volume bars on their own scale at the bottom.
+    Volume(&'static str),
+}
+
+/// One series: its look and how to read it from a row (`k` is the chart's
+/// parameter, e.g. the z threshold for the bands).
+pub struct Spec<T> {
+    /// Shown in the legend.
+    pub label: &'static str,
+    /// Look.
+    pub look: Look,
+    /// The value at a row, if any.
+    pub value: fn(&T, f64) -> Option<Datum>,
+}
+
+/// A live chart.
+pub struct Host {
+    /// The chart.
+    pub chart: ChartApi,
+    series: Vec<SeriesApi>,
+    lines: Vec<(SeriesApi, PriceLine)>,
+    drawn: Option<(u64, u64)>,
+    last_t: Option<i64>,
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+fn chart_options() -> JsValue {
+    let layout = obj(&[
+        ("background", obj(&[("color", "#0f1420".into())])),
+        ("textColor", "#c9d1e0".into()),
+        ("fontSize", 11.into()),
+    ]);
+    let grid_line = || obj(&[("color", "#1e2636".into())]);
+    let grid = obj(&[("vertLines", grid_line()), ("horzLines", grid_line())]);
+    let time_scale = obj(&[
+        ("timeVisible", true.into()),
+        ("secondsVisible", true.into()),
+    ]);
+    // Mode 0 is the normal crosshair: it follows the mouse, not only bars.
+    let crosshair = obj(&[("mode", 0.into())]);
+    obj(&[
+        ("autoSize", true.into()),
+        ("layout", layout),
+        ("grid", grid),
+        ("timeScale", time_scale),
+        ("crosshair", crosshair),
+    ])
+}
+
+impl Host {
+    /// Creates the chart in `el` with one series per spec.
+    pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>]) -> Self {
+        let chart = lw::create_chart(el, &chart_options());
+        let series = specs
+            .iter()
+            .map(|s| {
+                let (kind, opts) = match s.look {
+                    Look::Candles => (
+                        "CandlestickSeries",
+                        obj(&[
+                            ("upColor", "#26a69a".into()),
+                            ("downColor", "#ef5350".into()),
+                            ("wickUpColor", "#26a69a".into()),
+                            ("wickDownColor", "#ef5350".into()),
+                            ("borderVisible", false.into()),
+                        ]),
+                    ),
+                    Look::Line(color, width, dashed) => (
+                        "LineSeries",
+                        obj(&[
+                            ("color", color.into()),
+                            ("lineWidth", width.into()),
+                            ("lineStyle", if dashed { 2 } else { 0 }.into()),
+                            ("title", s.label.into()),
+                            ("priceLineVisible", false.into()),
+                        ]),
+                    ),
+                    Look::Volume(color) => (
+                        "HistogramSeries",
+                        obj(&[
+                            ("color", color.into()),
+                            ("priceScaleId", "".into()),
+                            ("priceFormat", obj(&[("type", "volume".into())])),
+                            ("lastValueVisible", false.into()),
+                            ("priceLineVisible", false.into()),
+                        ]),
+                    ),
+                };
+                let api = chart.add_series(&lw::series_kind(kind), &opts, 0);
+                if matches!(s.look, Look::Volume(_)) {
+                    // Volume sits in the bottom fifth, under the candles.
+                    let margins = obj(&[("top", 0.8.into()), ("bottom", 0.0.into())]);
+                    let scale: JsValue = Reflect::get(&api, &"priceScale".into())
+                        .ok()
+                        .and_then(|f| js_sys::Function::from(f).call0(&api).ok())
+                        .unwrap_or(JsValue::UNDEFINED);
+                    if let Ok(apply) = Reflect::get(&scale, &"applyOptions".into()) {
+                        let _ = js_sys::Function::from(apply)
+                            .call1(&scale, &obj(&[("scaleMargins", margins)]));
+                    }
+                }
+                api
+            })
+            .collect();
+        Host {
+            chart,
+            series,
+            lines: Vec::new(),
+            drawn: None,
+            last_t: None,
+        }
+    }
+
+    /// True until rows have been drawn.
+    pub fn is_empty(&self) -> bool {
+        self.last_t.is_none()
+    }
+
+    /// Horizontal lines on the first series (e.g. ±k on the z chart).
+    pub fn set_price_lines(&mut self, levels: &[(f64, &'static str)]) {
+        for (s, l) in self.lines.drain(..) {
+            s.remove_price_line(&l);
+        }
+        let Some(first) = self.series.first() else {
+            return;
+        };
+        for &(price, color) in levels {
+            let l = first.create_price_line(&obj(&[
+                ("price", price.into()),
+                ("color", color.into()),
+                ("lineWidth", 1.into()),
+                ("lineStyle", 2.into()),
+                ("axisLabelVisible", true.into()),
+            ]));
+            self.lines.push((first.clone(), l));
+        }
+    }
+
+    /// Draws what changed since the last call. Returns true when it redrew
+    /// everything (a new `epoch` or `k`).
+    pub fn sync<T: Row>(&mut self, rows: &[T], specs: &[Spec<T>], epoch: u64, k: f64) -> bool {
+        let key = (epoch, k.to_bits());
+        if self.drawn != Some(key) || self.last_t.is_none() {
+            for (i, spec) in specs.iter().enumerate() {
+                let data = Array::new();
+                let mut prev: Option<i64> = None;
+                for r in rows {
+                    let v = point(r.time(), (spec.value)(r, k));
+                    // One row per second: the last wins.
+                    if prev == Some(r.time()) {
+                        data.pop();
+                    }
+                    data.push(&v);
+                    prev = Some(r.time());
+                }
+                self.series[i].set_data(&data);
+            }
+            self.drawn = Some(key);
+            self.last_t = rows.last().map(Row::time);
+            return true;
+        }
+        let last = self.last_t.expect("checked above");
+        let start = rows
+            .iter()
+            .rposition(|r| r.time() < last)
+            .map_or(0, |i| i + 1);
+        for r in &rows[start..] {
+            for (i, spec) in specs.iter().enumerate() {
+                // An update older than the newest drawn row cannot happen
+                // here (the store bumps the epoch), so an error is ignored
+                // rather than breaking the page.
+                let _ = self.series[i].update(&point(r.time(), (spec.value)(r, k)), false);
+            }
+        }
+        if let Some(r) = rows.last() {
+            self.last_t = Some(r.time());
+        }
+        false
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.chart.remove();
+    }
+}
+
+/// `{time, value}`, `{time, open, high, low, close}`, or whitespace `{time}`.
+fn point(t: i64, d: Option<Datum>) -> JsValue {
+    let time: JsValue = (t as f64).into();
+    match d {
+        Some(Datum::Value(v)) if v.is_finite() => obj(&[("time", time), ("value", v.into())]),
+        Some(Datum::Ohlc(o, h, l, c)) => obj(&[
+            ("time", time),
+            ("open", o.into()),
+            ("high", h.into()),
+            ("low", l.into()),
+            ("close", c.into()),
+        ]),
+        _ => obj(&[("time", time)]),
+    }
+}

@@ -1,0 +1,149 @@
+//! The mini backtest on the charts' visible range: equity curve, trips, hit
+//! rate, with costs in basis points.
+
+use std::rc::Rc;
+
+use spreadwatch_proto::{Model, PairPoint};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::backtest::{self, Outcome};
+use crate::charts::{Chart, Datum, Look, Spec, SyncGroup};
+use crate::series::{Row, Series};
+
+/// Props.
+#[derive(Properties)]
+pub struct BacktestProps {
+    /// Pair points.
+    pub points: Series<PairPoint>,
+    /// The model whose hedge ratio trades.
+    pub model: Model,
+    /// Entry threshold.
+    pub k: f64,
+    /// Cost per leg per side, bps.
+    pub cost_bps: f64,
+    /// The cost was changed.
+    pub on_cost: Callback<f64>,
+}
+
+impl PartialEq for BacktestProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.points.rev == o.points.rev
+            && self.points.epoch == o.points.epoch
+            && Rc::ptr_eq(&self.points.rows, &o.points.rows)
+            && self.model == o.model
+            && self.k == o.k
+            && self.cost_bps == o.cost_bps
+    }
+}
+
+/// One equity value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Equity {
+    t: i64,
+    v: f64,
+}
+
+impl Row for Equity {
+    fn time(&self) -> i64 {
+        self.t
+    }
+}
+
+fn beta(p: &PairPoint, m: Model) -> Option<f64> {
+    match m {
+        Model::Ols => p.ols_beta,
+        Model::Huber => p.huber_beta,
+        Model::TheilSen => p.theil_sen_beta,
+        Model::Kalman => Some(p.kalman_beta),
+    }
+}
+
+/// Runs the backtest on the points inside `range` (seconds), or all.
+pub fn on_range(
+    points: &[PairPoint],
+    range: Option<(f64, f64)>,
+    model: Model,
+    k: f64,
+    cost: f64,
+) -> Outcome {
+    let bars: Vec<backtest::Bar> = points
+        .iter()
+        .filter(|p| range.is_none_or(|(a, b)| (a..=b).contains(&(p.time() as f64))))
+        .filter_map(|p| {
+            Some(backtest::Bar {
+                t: p.time(),
+                y: p.y,
+                x: p.x,
+                beta: beta(p, model)?,
+                z: p.z?,
+            })
+        })
+        .collect();
+    backtest::run(&bars, k, cost)
+}
+
+/// The panel.
+#[function_component]
+pub fn Backtest(props: &BacktestProps) -> Html {
+    let group = use_context::<SyncGroup>().unwrap_or_default();
+    let epoch = use_mut_ref(|| 0u64);
+    let range = group.saved();
+    let key = (
+        props.points.rev,
+        props.points.epoch,
+        range.map(|(a, b)| (a.to_bits(), b.to_bits())),
+        props.model,
+        props.k.to_bits(),
+        props.cost_bps.to_bits(),
+    );
+    let (model, k, cost, rows) = (
+        props.model,
+        props.k,
+        props.cost_bps,
+        props.points.rows.clone(),
+    );
+    let result = use_memo(key, move |_| {
+        let out = on_range(&rows, range, model, k, cost);
+        let mut s = Series::new(usize::MAX);
+        s.reset(out.equity.iter().map(|&(t, v)| Equity { t, v }));
+        *epoch.borrow_mut() += 1;
+        s.epoch = *epoch.borrow();
+        (out, s)
+    });
+    let specs = use_memo((), |_| {
+        vec![Spec::<Equity> {
+            label: "equity",
+            look: Look::Line("#66bb6a", 2, false),
+            value: |e, _| Some(Datum::Value(e.v)),
+        }]
+    });
+    let on_cost = props.on_cost.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        if let Ok(v) = input.value().trim().parse::<f64>() {
+            if v.is_finite() && v >= 0.0 {
+                on_cost.emit(v);
+            }
+        }
+    });
+    let (out, series) = &*result;
+    let hit = out
+        .hit_rate
+        .map(|h| format!("{:.0} %", h * 100.0))
+        .unwrap_or_else(|| "—".into());
+    html! {
+        <section class="sw-panel" id="backtest">
+            <h3>{ "Mean-reversion backtest (visible range)" }</h3>
+            <div class="sw-row">
+                <label class="sw-field">{ "Cost bps/leg/side" }
+                    <input id="bt-cost" type="number" step="0.5" min="0" value={props.cost_bps.to_string()} {onchange} />
+                </label>
+                <span id="bt-trips">{ format!("{} trips", out.trips.len()) }</span>
+                <span id="bt-hit">{ format!("hit rate {hit}") }</span>
+                <span id="bt-total">{ format!("P&L {:.4}", out.total) }</span>
+            </div>
+            <Chart<Equity> id="chart-equity" title="Equity (quote per unit of y)" series={series.clone()} specs={specs} />
+        </section>
+    }
+}

@@ -1,0 +1,138 @@
+//! Every chart: candles and volume per leg, spread with ±k·std bands, z with
+//! ±k lines, Kalman beta_t with the static betas, rolling correlation.
+
+use std::rc::Rc;
+
+use spreadwatch_proto::PairPoint;
+use yew::prelude::*;
+
+use crate::charts::{Chart, Datum, Look, Spec};
+use crate::series::{Candle, Series};
+
+/// Props.
+#[derive(Properties)]
+pub struct ChartsPanelProps {
+    /// y then x symbols.
+    pub labels: [String; 2],
+    /// y then x candles.
+    pub legs: [Series<Candle>; 2],
+    /// Pair points.
+    pub points: Series<PairPoint>,
+    /// Threshold k.
+    pub k: f64,
+}
+
+impl PartialEq for ChartsPanelProps {
+    fn eq(&self, o: &Self) -> bool {
+        fn same<T>(a: &Series<T>, b: &Series<T>) -> bool {
+            a.rev == b.rev && a.epoch == b.epoch && Rc::ptr_eq(&a.rows, &b.rows)
+        }
+        self.labels == o.labels
+            && same(&self.legs[0], &o.legs[0])
+            && same(&self.legs[1], &o.legs[1])
+            && same(&self.points, &o.points)
+            && self.k == o.k
+    }
+}
+
+fn v(x: Option<f64>) -> Option<Datum> {
+    x.map(Datum::Value)
+}
+
+fn band(p: &PairPoint, k: f64) -> Option<(f64, f64)> {
+    Some((p.spread_mean?, k * p.spread_std?))
+}
+
+/// The charts.
+#[function_component]
+pub fn ChartsPanel(props: &ChartsPanelProps) -> Html {
+    let candles = use_memo((), |_| {
+        vec![
+            Spec::<Candle> {
+                label: "price",
+                look: Look::Candles,
+                value: |c, _| Some(Datum::Ohlc(c.open, c.high, c.low, c.close)),
+            },
+            Spec {
+                label: "volume",
+                look: Look::Volume("#3b4a6b"),
+                value: |c, _| Some(Datum::Value(c.volume)),
+            },
+        ]
+    });
+    let spread = use_memo((), |_| {
+        vec![
+            Spec::<PairPoint> {
+                label: "spread",
+                look: Look::Line("#4fc3f7", 2, false),
+                value: |p, _| v(p.spread),
+            },
+            Spec {
+                label: "mean",
+                look: Look::Line("#8a94a8", 1, true),
+                value: |p, _| v(p.spread_mean),
+            },
+            Spec {
+                label: "+k·std",
+                look: Look::Line("#ef9a9a", 1, true),
+                value: |p, k| band(p, k).map(|(m, w)| Datum::Value(m + w)),
+            },
+            Spec {
+                label: "−k·std",
+                look: Look::Line("#a5d6a7", 1, true),
+                value: |p, k| band(p, k).map(|(m, w)| Datum::Value(m - w)),
+            },
+        ]
+    });
+    let z = use_memo((), |_| {
+        vec![Spec::<PairPoint> {
+            label: "z",
+            look: Look::Line("#ffb74d", 2, false),
+            value: |p, _| v(p.z),
+        }]
+    });
+    let beta = use_memo((), |_| {
+        vec![
+            Spec::<PairPoint> {
+                label: "Kalman β",
+                look: Look::Line("#ce93d8", 2, false),
+                value: |p, _| Some(Datum::Value(p.kalman_beta)),
+            },
+            Spec {
+                label: "OLS",
+                look: Look::Line("#4fc3f7", 1, true),
+                value: |p, _| v(p.ols_beta),
+            },
+            Spec {
+                label: "Huber",
+                look: Look::Line("#fff176", 1, true),
+                value: |p, _| v(p.huber_beta),
+            },
+            Spec {
+                label: "Theil-Sen",
+                look: Look::Line("#80cbc4", 1, true),
+                value: |p, _| v(p.theil_sen_beta),
+            },
+        ]
+    });
+    let corr = use_memo((), |_| {
+        vec![Spec::<PairPoint> {
+            label: "corr",
+            look: Look::Line("#90caf9", 2, false),
+            value: |p, _| v(p.corr),
+        }]
+    });
+    let k = props.k;
+    let z_lines = vec![(k, "#ef5350"), (0.0, "#5c6b88"), (-k, "#66bb6a")];
+    let [ly, lx] = &props.labels;
+    html! {
+        <div class="sw-charts">
+            <Chart<Candle> id="chart-y" title={format!("{ly} (y)")} series={props.legs[0].clone()} specs={candles.clone()} />
+            <Chart<Candle> id="chart-x" title={format!("{lx} (x)")} series={props.legs[1].clone()} specs={candles} />
+            <Chart<PairPoint> id="chart-spread" title="Spread, mean ± k·std" series={props.points.clone()} specs={spread} {k} />
+            <Chart<PairPoint> id="chart-z" title="z-score" series={props.points.clone()} specs={z} {k} lines={z_lines} />
+            <Chart<PairPoint> id="chart-beta" title="Hedge ratio: Kalman β_t and static fits" series={props.points.clone()} specs={beta} {k} />
+            <Chart<PairPoint> id="chart-corr" title="Rolling correlation" series={props.points.clone()} specs={corr} {k} />
+        </div>
+    }
+}

@@ -1,0 +1,12 @@
+//! One component per file; each takes props and reports changes through
+//! callbacks, and only `App` talks to the store.
+
+pub mod alerts;
+pub mod backtest_panel;
+pub mod charts_panel;
+pub mod controls;
+pub mod export;
+pub mod health;
+pub mod heatmap;
+pub mod stat_boxes;
+pub mod upload;
