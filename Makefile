@@ -8,7 +8,7 @@ SYMBOLS ?= BTCUSDT,ETHUSDT
 PAIR ?= ETHUSDT/BTCUSDT
 BIN := target/release/spreadwatch
 
-.PHONY: all deps build run demo ui fuzz test test-rust lint wasm-check examples docs bench golden clean
+.PHONY: all deps build run demo ui fuzz test test-rust test-web lint wasm-check examples docs bench golden clean
 
 all: build
 
@@ -19,22 +19,31 @@ deps:
 build: deps
 	$(CARGO) build --release -p spreadwatch-engine --bin spreadwatch
 
-run: build
+run: build ui
 	$(BIN) serve --source binance --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
 
-demo: build
+demo: build ui
 	$(BIN) serve --source sim --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
 
-test: deps lint test-rust examples docs wasm-check
+# The dashboard is built first: the browser tests drive it in Chromium.
+test: deps lint ui test-rust test-web examples docs wasm-check
 	@echo "make test: all passed"
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --exclude spreadwatch-web --all-targets -- -D warnings
+	$(CARGO) clippy -p spreadwatch-web --all-targets -- -D warnings
+	$(CARGO) clippy -p spreadwatch-web --target wasm32-unknown-unknown -- -D warnings
 
+# SW_BROWSER_TESTS=1: a missing chromium or dist/ fails the browser tests
+# instead of skipping them.
 test-rust:
-	$(CARGO) test --workspace --exclude spreadwatch-web
+	SW_BROWSER_TESTS=1 $(CARGO) test --workspace --exclude spreadwatch-web
 	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
+
+# The dashboard's pure parts (store rows, backtest, formatting), natively.
+test-web:
+	$(CARGO) test -p spreadwatch-web
 
 # Every example runs and exits 0 by itself.
 examples:

@@ -18,6 +18,15 @@ for i in 1 2 3; do
 done
 benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
 
+# The dashboard in headless chromium against the release engine: bundle
+# size, first draw, frame rate at 2,400 trades/s.
+scripts/ui.sh
+for f in dist/*.wasm dist/*.js dist/*.css; do
+    echo "bundle: $f $(stat -c %s "$f") bytes, $(gzip -9c "$f" | wc -c) gzipped"
+done
+SW_TEST_BIN="$PWD/target/release/spreadwatch" SW_BROWSER_TESTS=1 \
+    cargo test -p spreadwatch-engine --test integration browser::perf -- --ignored --nocapture
+
 lt() { # name, args...
     local name="$1"; shift
     target/release/loadtest "$@" --json "$work/load_$name.json"

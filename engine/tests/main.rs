@@ -1,6 +1,7 @@
 //! Integration tests: one binary, real sockets, real files, the real CLI.
 
 mod analyze;
+mod browser;
 mod cli;
 mod golden_bars;
 mod live_source;

@@ -10,9 +10,12 @@ pub fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The `spreadwatch` binary built for this test run.
+/// The `spreadwatch` binary built for this test run (or `SW_TEST_BIN`, which
+/// the benchmarks point at the release build).
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_spreadwatch"));
+    let exe =
+        std::env::var("SW_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_spreadwatch").into());
+    let mut c = Command::new(exe);
     c.env("RUST_LOG", "warn").env_remove("SPREADWATCH_CONFIG");
     c
 }

@@ -1,6 +1,12 @@
 //! Chart data kept by the store: bounded, time-ordered rows with counters
 //! that let a chart push only what changed.
+//!
+//! The rows live behind a shared `Rc<RefCell<…>>` and are changed in place:
+//! the reducer clones the state on every animation frame, and copying tens of
+//! thousands of rows each time would cost more than drawing them. Consumers
+//! compare `rev` and `epoch`, never the rows.
 
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use spreadwatch_proto::{Bar, PairPoint};
@@ -57,8 +63,7 @@ impl Row for PairPoint {
 /// lightweight-charts' `update` does), holding at most `cap`.
 #[derive(Debug, Clone)]
 pub struct Series<T> {
-    /// The rows, oldest first.
-    pub rows: Rc<Vec<T>>,
+    rows: Rc<RefCell<Vec<T>>>,
     /// Bumped on every change.
     pub rev: u64,
     /// Bumped when a chart must redraw from scratch (a reset, or a change
@@ -71,7 +76,7 @@ impl<T: Row> Series<T> {
     /// An empty series.
     pub fn new(cap: usize) -> Self {
         Series {
-            rows: Rc::new(Vec::new()),
+            rows: Rc::new(RefCell::new(Vec::new())),
             rev: 0,
             epoch: 0,
             cap,
@@ -86,15 +91,16 @@ impl<T: Row> Series<T> {
         }
         let extra = v.len().saturating_sub(self.cap);
         v.drain(..extra);
-        self.rows = Rc::new(v);
+        // A fresh buffer: a state that still shows the old rows keeps them.
+        self.rows = Rc::new(RefCell::new(v));
         self.rev += 1;
         self.epoch += 1;
     }
 
     /// Adds a row or replaces the one with the same second.
     pub fn upsert(&mut self, row: T) {
-        let v = Rc::make_mut(&mut self.rows);
-        if !upsert(v, row) {
+        let mut v = self.rows.borrow_mut();
+        if !upsert(&mut v, row) {
             self.epoch += 1;
         }
         if v.len() > self.cap {
@@ -105,8 +111,18 @@ impl<T: Row> Series<T> {
     }
 
     /// The newest row.
-    pub fn last(&self) -> Option<&T> {
-        self.rows.last()
+    pub fn last(&self) -> Option<T> {
+        self.rows.borrow().last().cloned()
+    }
+
+    /// The rows, oldest first.
+    pub fn rows(&self) -> Ref<'_, Vec<T>> {
+        self.rows.borrow()
+    }
+
+    /// True when both share one buffer at the same revision.
+    pub fn same(&self, o: &Self) -> bool {
+        self.rev == o.rev && self.epoch == o.epoch && Rc::ptr_eq(&self.rows, &o.rows)
     }
 }
 
@@ -149,7 +165,7 @@ mod tests {
         s.upsert(c(1, 1.0));
         s.upsert(c(2, 2.0));
         s.upsert(c(2, 3.0));
-        assert_eq!(s.rows.len(), 2);
+        assert_eq!(s.rows().len(), 2);
         assert_eq!(s.last().unwrap().close, 3.0);
         assert_eq!(s.epoch, 0, "appends and last-row updates are incremental");
     }
@@ -162,9 +178,9 @@ mod tests {
         }
         s.upsert(c(2, 9.0));
         assert_eq!(s.epoch, 1);
-        assert_eq!(s.rows[2].close, 9.0);
+        assert_eq!(s.rows()[2].close, 9.0);
         s.upsert(c(-1, 0.5));
-        assert_eq!(s.rows[0].t, -1);
+        assert_eq!(s.rows()[0].t, -1);
         assert_eq!(s.epoch, 2);
     }
 
@@ -172,8 +188,8 @@ mod tests {
     fn the_cap_drops_the_oldest() {
         let mut s = Series::new(3);
         s.reset((0..10).map(|t| c(t, 0.0)));
-        assert_eq!(s.rows.iter().map(|r| r.t).collect::<Vec<_>>(), [7, 8, 9]);
+        assert_eq!(s.rows().iter().map(|r| r.t).collect::<Vec<_>>(), [7, 8, 9]);
         s.upsert(c(10, 0.0));
-        assert_eq!(s.rows.first().unwrap().t, 8);
+        assert_eq!(s.rows().first().unwrap().t, 8);
     }
 }

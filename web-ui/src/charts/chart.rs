@@ -29,14 +29,16 @@ pub struct ChartProps<T: Row> {
     /// Horizontal lines: price and colour.
     #[prop_or_default]
     pub lines: Vec<(f64, &'static str)>,
+    /// Decimals shown on line series.
+    #[prop_or(2)]
+    pub precision: u32,
 }
 
 impl<T: Row> PartialEq for ChartProps<T> {
     fn eq(&self, o: &Self) -> bool {
         self.id == o.id
             && self.title == o.title
-            && self.series.rev == o.series.rev
-            && self.series.epoch == o.series.epoch
+            && self.series.same(&o.series)
             && Rc::ptr_eq(&self.specs, &o.specs)
             && self.k.to_bits() == o.k.to_bits()
             && self.lines == o.lines
@@ -57,16 +59,17 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
     let group = use_context::<SyncGroup>().unwrap_or_default();
 
     {
-        let (node, live, specs, id) = (
+        let (node, live, specs, id, precision) = (
             node.clone(),
             live.clone(),
             props.specs.clone(),
             props.id.clone(),
+            props.precision,
         );
         let group = group.clone();
         use_effect_with((), move |_| {
             if let (Some(el), true) = (node.cast::<web_sys::HtmlElement>(), lw::available()) {
-                let host = Host::new(&el, &specs);
+                let host = Host::new(&el, &specs, precision);
                 expose(&id, &host);
                 let member = group.join(&host.chart);
                 *live.borrow_mut() = Some(Live {
@@ -91,7 +94,7 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
     {
         let (live, rows, specs, k) = (
             live.clone(),
-            props.series.rows.clone(),
+            props.series.clone(),
             props.specs.clone(),
             props.k,
         );
@@ -100,9 +103,22 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
         use_effect_with(deps, move |_| {
             if let Some(l) = live.borrow_mut().as_mut() {
                 let was_empty = l.host.is_empty();
+                let rows = rows.rows();
                 let redrawn = l.host.sync(&rows, &specs, epoch, k);
-                if redrawn && was_empty && !rows.is_empty() {
-                    group.restore_on(&l.host.chart);
+                if let (true, Some(first), Some(last)) = (redrawn, rows.first(), rows.last()) {
+                    mark_first_draw();
+                    // Keep the user's window when it shows some of the data
+                    // (a reload, a resync); otherwise show all of it (an
+                    // upload, another pair).
+                    let (a, b) = (first.time() as f64, last.time() as f64);
+                    match group.saved() {
+                        Some((from, to)) if from <= b && to >= a => {
+                            if was_empty {
+                                group.restore_on(&l.host.chart);
+                            }
+                        }
+                        _ => l.host.fit(),
+                    }
                 }
             }
         });
@@ -112,6 +128,18 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
             <h3>{ props.title.clone() }</h3>
             <div class="sw-chart-canvas" ref={node}></div>
         </section>
+    }
+}
+
+/// `window.swFirstDraw`: ms from navigation start to the first chart drawn
+/// with data (the first-draw benchmark reads it).
+fn mark_first_draw() {
+    let global = js_sys::global();
+    let key = "swFirstDraw".into();
+    if Reflect::get(&global, &key).is_ok_and(|v| v.is_undefined()) {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = Reflect::set(&global, &key, &p.now().into());
+        }
     }
 }
 

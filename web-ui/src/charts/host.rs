@@ -81,8 +81,17 @@ fn chart_options() -> JsValue {
 }
 
 impl Host {
-    /// Creates the chart in `el` with one series per spec.
-    pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>]) -> Self {
+    /// Creates the chart in `el` with one series per spec; line values show
+    /// `precision` decimals.
+    pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>], precision: u32) -> Self {
+        let min_move = 10f64.powi(-(precision as i32));
+        let price_format = || {
+            obj(&[
+                ("type", "price".into()),
+                ("precision", precision.into()),
+                ("minMove", min_move.into()),
+            ])
+        };
         let chart = lw::create_chart(el, &chart_options());
         let series = specs
             .iter()
@@ -106,6 +115,7 @@ impl Host {
                             ("lineStyle", if dashed { 2 } else { 0 }.into()),
                             ("title", s.label.into()),
                             ("priceLineVisible", false.into()),
+                            ("priceFormat", price_format()),
                         ]),
                     ),
                     Look::Volume(color) => (
@@ -147,6 +157,11 @@ impl Host {
     /// True until rows have been drawn.
     pub fn is_empty(&self) -> bool {
         self.last_t.is_none()
+    }
+
+    /// Fits the time axis to the data.
+    pub fn fit(&self) {
+        self.chart.time_scale().fit_content();
     }
 
     /// Horizontal lines on the first series (e.g. ±k on the z chart).

@@ -1,8 +1,6 @@
 //! The mini backtest on the charts' visible range: equity curve, trips, hit
 //! rate, with costs in basis points.
 
-use std::rc::Rc;
-
 use spreadwatch_proto::{Model, PairPoint};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -28,9 +26,7 @@ pub struct BacktestProps {
 
 impl PartialEq for BacktestProps {
     fn eq(&self, o: &Self) -> bool {
-        self.points.rev == o.points.rev
-            && self.points.epoch == o.points.epoch
-            && Rc::ptr_eq(&self.points.rows, &o.points.rows)
+        self.points.same(&o.points)
             && self.model == o.model
             && self.k == o.k
             && self.cost_bps == o.cost_bps
@@ -89,22 +85,20 @@ pub fn Backtest(props: &BacktestProps) -> Html {
     let group = use_context::<SyncGroup>().unwrap_or_default();
     let epoch = use_mut_ref(|| 0u64);
     let range = group.saved();
+    // New points re-run it at most once a second: a full equity redraw per
+    // animation frame would cost more than everything else on the page.
+    let second = (js_sys::Date::now() / 1000.0) as u64;
     let key = (
-        props.points.rev,
+        second,
         props.points.epoch,
         range.map(|(a, b)| (a.to_bits(), b.to_bits())),
         props.model,
         props.k.to_bits(),
         props.cost_bps.to_bits(),
     );
-    let (model, k, cost, rows) = (
-        props.model,
-        props.k,
-        props.cost_bps,
-        props.points.rows.clone(),
-    );
+    let (model, k, cost, rows) = (props.model, props.k, props.cost_bps, props.points.clone());
     let result = use_memo(key, move |_| {
-        let out = on_range(&rows, range, model, k, cost);
+        let out = on_range(&rows.rows(), range, model, k, cost);
         let mut s = Series::new(usize::MAX);
         s.reset(out.equity.iter().map(|&(t, v)| Equity { t, v }));
         *epoch.borrow_mut() += 1;

@@ -1,8 +1,6 @@
 //! Every chart: candles and volume per leg, spread with ±k·std bands, z with
 //! ±k lines, Kalman beta_t with the static betas, rolling correlation.
 
-use std::rc::Rc;
-
 use spreadwatch_proto::PairPoint;
 use yew::prelude::*;
 
@@ -24,13 +22,10 @@ pub struct ChartsPanelProps {
 
 impl PartialEq for ChartsPanelProps {
     fn eq(&self, o: &Self) -> bool {
-        fn same<T>(a: &Series<T>, b: &Series<T>) -> bool {
-            a.rev == b.rev && a.epoch == b.epoch && Rc::ptr_eq(&a.rows, &b.rows)
-        }
         self.labels == o.labels
-            && same(&self.legs[0], &o.legs[0])
-            && same(&self.legs[1], &o.legs[1])
-            && same(&self.points, &o.points)
+            && self.legs[0].same(&o.legs[0])
+            && self.legs[1].same(&o.legs[1])
+            && self.points.same(&o.points)
             && self.k == o.k
     }
 }
@@ -129,10 +124,10 @@ pub fn ChartsPanel(props: &ChartsPanelProps) -> Html {
         <div class="sw-charts">
             <Chart<Candle> id="chart-y" title={format!("{ly} (y)")} series={props.legs[0].clone()} specs={candles.clone()} />
             <Chart<Candle> id="chart-x" title={format!("{lx} (x)")} series={props.legs[1].clone()} specs={candles} />
-            <Chart<PairPoint> id="chart-spread" title="Spread, mean ± k·std" series={props.points.clone()} specs={spread} {k} />
-            <Chart<PairPoint> id="chart-z" title="z-score" series={props.points.clone()} specs={z} {k} lines={z_lines} />
-            <Chart<PairPoint> id="chart-beta" title="Hedge ratio: Kalman β_t and static fits" series={props.points.clone()} specs={beta} {k} />
-            <Chart<PairPoint> id="chart-corr" title="Rolling correlation" series={props.points.clone()} specs={corr} {k} />
+            <Chart<PairPoint> id="chart-spread" title="Spread, mean ± k·std" series={props.points.clone()} specs={spread} {k} precision={6} />
+            <Chart<PairPoint> id="chart-z" title="z-score" series={props.points.clone()} specs={z} {k} lines={z_lines} precision={3} />
+            <Chart<PairPoint> id="chart-beta" title="Hedge ratio: Kalman β_t and static fits" series={props.points.clone()} specs={beta} {k} precision={6} />
+            <Chart<PairPoint> id="chart-corr" title="Rolling correlation" series={props.points.clone()} specs={corr} {k} precision={3} />
         </div>
     }
 }
