@@ -20,7 +20,7 @@ build: deps
 	$(CARGO) build --release -p spreadwatch-engine --bin spreadwatch
 
 run: build ui
-	$(BIN) serve --source binance --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
+	$(BIN) serve --data-dir data --source binance --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)
 
 demo: build ui
 	$(BIN) serve --source sim --symbols $(SYMBOLS) --pair $(PAIR) --bind $(BIND)

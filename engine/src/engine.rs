@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::actors::{Ingest, Registry, SymbolConfig, TickBatch};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
+use crate::persist::{restore, PersistConfig, Snapshotter};
 use crate::sources::feed::FeedWriter;
 use crate::sources::frame::StreamKind;
 use crate::sources::replay::{Replay, Speed};
@@ -49,6 +50,9 @@ pub struct EngineConfig {
     pub pairs: Vec<PairId>,
     /// Parameters every pair starts with.
     pub pair_params: PairParams,
+    /// Snapshots: restored before the source starts, taken every interval
+    /// and at shutdown.
+    pub persist: Option<PersistConfig>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -80,6 +84,7 @@ impl Default for EngineConfig {
             progress: None,
             pairs: Vec::new(),
             pair_params: PairParams::default(),
+            persist: None,
         }
     }
 }
@@ -90,6 +95,7 @@ pub struct Engine {
     actors: Arbiter,
     source: Arbiter,
     done: watch::Receiver<bool>,
+    snapshotter: Option<Arc<tokio::sync::Mutex<Snapshotter>>>,
 }
 
 impl Engine {
@@ -110,12 +116,14 @@ impl Engine {
         let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
         let stop = CancellationToken::new();
         let (done_tx, done) = watch::channel(false);
+        let (restored_tx, restored) = watch::channel(cfg.persist.is_none());
         let source = Arbiter::new();
         let handle = EngineHandle {
             registry: registry.clone(),
             status: status.clone(),
             stop: stop.clone(),
             done: done.clone(),
+            restored,
             owned: None,
         };
         // Start actors for the configured symbols now, so they exist (and
@@ -131,8 +139,28 @@ impl Engine {
                 )));
             }
         }
+        let snapshotter = match &cfg.persist {
+            Some(p) => Some(Arc::new(tokio::sync::Mutex::new(Snapshotter::new(
+                p.clone(),
+                registry.clone(),
+            )?))),
+            None => None,
+        };
+        let persist = cfg.persist.clone().zip(snapshotter.clone());
+        let (reg, snap_stop) = (registry.clone(), stop.clone());
         let fut = run_source(cfg, registry, status, stop);
         source.spawn(async move {
+            if let Some((p, snap)) = persist {
+                // Restore before any source runs, so the source's trades land
+                // after the restored ones (and repeats are de-duplicated).
+                if let Err(e) = restore(&p, &reg).await {
+                    tracing::error!(
+                        "restoring the snapshot failed, continuing with what was restored: {e}"
+                    );
+                }
+                let _ = restored_tx.send(true);
+                actix_rt::spawn(snapshot_loop(snap, p.interval, snap_stop));
+            }
             if let Err(e) = fut.await {
                 tracing::error!("source failed: {e}");
             }
@@ -143,6 +171,7 @@ impl Engine {
             actors,
             source,
             done,
+            snapshotter,
         })
     }
 
@@ -169,7 +198,32 @@ impl Engine {
                     .await;
             }
         }
+        // The last snapshot holds everything processed (SIGINT/SIGTERM).
+        if let Some(s) = &self.snapshotter {
+            if let Err(e) = s.lock().await.snapshot().await {
+                tracing::error!("final snapshot failed: {e}");
+            }
+        }
         self.actors.stop();
+    }
+}
+
+/// Snapshots every `every` until the engine stops.
+async fn snapshot_loop(
+    snap: Arc<tokio::sync::Mutex<Snapshotter>>,
+    every: std::time::Duration,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = snap.lock().await.snapshot().await {
+            tracing::error!("snapshot failed: {e}");
+        }
     }
 }
 

@@ -42,6 +42,9 @@ pub enum Error {
     /// A network operation failed.
     #[error("network: {0}")]
     Network(String),
+    /// The snapshot store failed or holds something unreadable.
+    #[error("snapshot store: {0}")]
+    Store(String),
 }
 
 fn input_message(file: &str, line: &Option<u64>, column: &Option<String>, reason: &str) -> String {

@@ -21,6 +21,7 @@ pub struct EngineHandle {
     pub(crate) status: StatusBoard,
     pub(crate) stop: CancellationToken,
     pub(crate) done: watch::Receiver<bool>,
+    pub(crate) restored: watch::Receiver<bool>,
     pub(crate) owned: Option<Arc<Owned>>,
 }
 
@@ -31,6 +32,13 @@ pub(crate) struct Owned {
 }
 
 impl EngineHandle {
+    /// Waits until the snapshot (if any) is restored, so what the engine
+    /// serves is whole; at once without `--data-dir`.
+    pub async fn restored(&self) {
+        let mut r = self.restored.clone();
+        let _ = r.wait_for(|d| *d).await;
+    }
+
     /// The current feed and symbol status.
     pub fn status(&self) -> StatusReport {
         self.status.report()

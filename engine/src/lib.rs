@@ -17,6 +17,8 @@
 //! - [`export`]: bars as CSV, the format `spreadwatch replay --export-dir`
 //!   writes.
 //! - [`status`]: the feed-health board behind `/api/status`.
+//! - [`persist`]: snapshots of the state ([`persist::SnapshotStore`], sled
+//!   behind the `sled` feature), restored on restart.
 //! - `server`: the actix-web HTTP server (feature `server`).
 //! - `mock`: a mock Binance server speaking the real protocol, for tests and
 //!   load tests (feature `binance`).
@@ -51,6 +53,7 @@ pub mod export;
 mod handle;
 #[cfg(feature = "binance")]
 pub mod mock;
+pub mod persist;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod sources;

@@ -6,5 +6,6 @@ mod cli;
 mod golden_bars;
 mod live_source;
 mod pair_live;
+mod persist;
 mod server;
 mod support;

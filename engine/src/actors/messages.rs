@@ -114,6 +114,15 @@ pub struct LegUpdate {
 #[rtype(result = "()")]
 pub struct SubscribeLeg(pub Recipient<LegUpdate>);
 
+/// Asks a symbol actor for the ticks in its ring with an id above
+/// `after` (all of them for `None`), oldest first: what a snapshot appends.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Vec<Tick>")]
+pub struct GetTicksAfter {
+    /// The newest id already saved.
+    pub after: Option<u64>,
+}
+
 /// Asks a symbol actor for what a pair needs to rebuild.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "LegSnapshot")]

@@ -7,8 +7,8 @@ use spreadwatch_proto::{BarKind, Interval, Symbol};
 use tokio::sync::broadcast;
 
 use super::messages::{
-    EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, LegSnapshot, LegUpdate,
-    SubscribeLeg, SymbolSnapshot, TickBatch, Update,
+    EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, GetTicksAfter, LegSnapshot,
+    LegUpdate, SubscribeLeg, SymbolSnapshot, TickBatch, Update,
 };
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
@@ -278,6 +278,20 @@ impl Handler<GetSnapshot> for SymbolActor {
             newest_ms: self.bars.newest_ms(),
             kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
         })
+    }
+}
+
+impl Handler<GetTicksAfter> for SymbolActor {
+    type Result = MessageResult<GetTicksAfter>;
+
+    fn handle(&mut self, q: GetTicksAfter, _: &mut Self::Context) -> Self::Result {
+        // The ring is in id order: walk back from the newest.
+        let new = match q.after {
+            None => self.ring.len(),
+            Some(a) => self.ring.iter().rev().take_while(|t| t.id > a).count(),
+        };
+        let skip = self.ring.len() - new;
+        MessageResult(self.ring.iter().skip(skip).copied().collect())
     }
 }
 

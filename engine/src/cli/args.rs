@@ -98,6 +98,15 @@ pub struct ServeArgs {
     /// Updates the WebSocket fan-out ring holds; a client further behind resyncs.
     #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192)]
     pub ws_ring: usize,
+    /// Keep snapshots here and restore them on start (none: state is lost on exit).
+    #[arg(long, env = "SPREADWATCH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Time between snapshots (a final one is taken on SIGINT/SIGTERM).
+    #[arg(long, env = "SPREADWATCH_SNAPSHOT_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub snapshot_interval: std::time::Duration,
+    /// Stored ticks older than this behind each symbol's newest trade (data time) are pruned.
+    #[arg(long, env = "SPREADWATCH_RETAIN_TICKS", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub retain_ticks: std::time::Duration,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }

@@ -20,7 +20,20 @@ pub fn run(a: ServeArgs) -> Result<()> {
         workers: a.workers,
         ring: a.ws_ring,
     };
-    let r = resolve(&a.pipeline, a.source, a.speed, a.pairs, a.bind)?;
+    let mut r = resolve(&a.pipeline, a.source, a.speed, a.pairs, a.bind)?;
+    if let Some(dir) = &a.data_dir {
+        anyhow::ensure!(
+            !a.snapshot_interval.is_zero(),
+            "--snapshot-interval must be above zero"
+        );
+        let store = spreadwatch_engine::persist::open_dir(dir)
+            .with_context(|| format!("cannot use --data-dir {}", dir.display()))?;
+        r.engine.persist = Some(spreadwatch_engine::persist::PersistConfig {
+            store,
+            interval: a.snapshot_interval,
+            retain_ticks: a.retain_ticks,
+        });
+    }
     if let SourceSpec::Replay(p) = &r.engine.source {
         anyhow::ensure!(p.is_file(), "{}: no such file", p.display());
     }
@@ -34,6 +47,8 @@ pub fn run(a: ServeArgs) -> Result<()> {
     let addr = listener.local_addr()?;
     actix_rt::System::new().block_on(async move {
         let engine = Engine::start(r.engine.clone())?;
+        // Serve only once the snapshot is back: never a half-restored state.
+        engine.handle().restored().await;
         if r.engine.source == SourceSpec::Sim {
             tracing::warn!("source is the SIMULATOR: prices are synthetic");
         }

@@ -2,5 +2,5 @@
 
 mod dashboard;
 mod driver;
-mod feed;
+pub mod feed;
 mod perf;

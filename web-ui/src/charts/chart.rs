@@ -8,6 +8,7 @@ use js_sys::Reflect;
 use yew::prelude::*;
 
 use super::host::{Host, Spec};
+use super::legend::Legend;
 use super::lw;
 use super::sync::{Member, SyncGroup};
 use crate::series::{Row, Series};
@@ -47,6 +48,7 @@ impl<T: Row> PartialEq for ChartProps<T> {
 
 /// Drop order matters: leave the sync group before the chart is removed.
 struct Live {
+    _legend: Legend,
     _member: Member,
     host: Host,
 }
@@ -55,10 +57,12 @@ struct Live {
 #[function_component]
 pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
     let node = use_node_ref();
+    let legend = use_node_ref();
     let live = use_mut_ref(|| None::<Live>);
     let group = use_context::<SyncGroup>().unwrap_or_default();
 
     {
+        let legend = legend.clone();
         let (node, live, specs, id, precision) = (
             node.clone(),
             live.clone(),
@@ -68,11 +72,17 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
         );
         let group = group.clone();
         use_effect_with((), move |_| {
-            if let (Some(el), true) = (node.cast::<web_sys::HtmlElement>(), lw::available()) {
+            if let (Some(el), Some(lg), true) = (
+                node.cast::<web_sys::HtmlElement>(),
+                legend.cast::<web_sys::HtmlElement>(),
+                lw::available(),
+            ) {
                 let host = Host::new(&el, &specs, precision);
                 expose(&id, &host);
                 let member = group.join(&host.chart);
+                let legend = Legend::new(&host.chart, host.labelled(), lg, precision as usize);
                 *live.borrow_mut() = Some(Live {
+                    _legend: legend,
                     _member: member,
                     host,
                 });
@@ -125,7 +135,7 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
     }
     html! {
         <section class="sw-chart" id={props.id.clone()}>
-            <h3>{ props.title.clone() }</h3>
+            <h3>{ props.title.clone() }<span class="sw-legend" ref={legend}></span></h3>
             <div class="sw-chart-canvas" ref={node}></div>
         </section>
     }

@@ -44,6 +44,7 @@ pub struct Host {
     /// The chart.
     pub chart: ChartApi,
     series: Vec<SeriesApi>,
+    labels: Vec<&'static str>,
     lines: Vec<(SeriesApi, PriceLine)>,
     drawn: Option<(u64, u64)>,
     last_t: Option<i64>,
@@ -148,10 +149,20 @@ impl Host {
         Host {
             chart,
             series,
+            labels: specs.iter().map(|s| s.label).collect(),
             lines: Vec::new(),
             drawn: None,
             last_t: None,
         }
+    }
+
+    /// Each series with its label, for the legend.
+    pub fn labelled(&self) -> Vec<(&'static str, SeriesApi)> {
+        self.labels
+            .iter()
+            .copied()
+            .zip(self.series.iter().cloned())
+            .collect()
     }
 
     /// True until rows have been drawn.

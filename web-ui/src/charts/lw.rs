@@ -25,6 +25,10 @@ extern "C" {
     pub fn time_scale(this: &ChartApi) -> TimeScaleApi;
     #[wasm_bindgen(method)]
     pub fn remove(this: &ChartApi);
+    #[wasm_bindgen(method, js_name = subscribeCrosshairMove)]
+    pub fn subscribe_crosshair_move(this: &ChartApi, f: &js_sys::Function);
+    #[wasm_bindgen(method, js_name = unsubscribeCrosshairMove)]
+    pub fn unsubscribe_crosshair_move(this: &ChartApi, f: &js_sys::Function);
 
     #[wasm_bindgen(method, js_name = setData)]
     pub fn set_data(this: &SeriesApi, data: &JsValue);

@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod host;
+pub mod legend;
 pub mod lw;
 pub mod sync;
 

@@ -1,0 +1,280 @@
+//! [`SnapshotStore`] on sled 0.34: one tree of ticks per symbol keyed by
+//! (time, id), and the format marker and pairs in the default tree. sled is
+//! log-structured and crash-safe: after `flush`, a `kill -9` loses nothing
+//! written, and never leaves a torn store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use spreadwatch_proto::{PairId, PairParams, Symbol};
+
+use super::codec::{check_format, decode, encode, key, FORMAT};
+use super::SnapshotStore;
+use crate::core::tick::Tick;
+use crate::error::{Error, Result};
+
+const FORMAT_KEY: &[u8] = b"format";
+const PAIRS_KEY: &[u8] = b"pairs";
+const TICKS: &str = "ticks/";
+
+/// A sled database in a directory.
+pub struct SledStore {
+    db: sled::Db,
+}
+
+fn store_err(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+/// Why a directory could not be used.
+enum OpenError {
+    /// Written by another format: refuse, never misread or move.
+    Format(Error),
+    /// Damaged or not a store: move it aside.
+    Unreadable(String),
+}
+
+impl SledStore {
+    fn open(path: &Path) -> std::result::Result<SledStore, OpenError> {
+        // sled can panic on some damage; a damaged store must not take the
+        // engine down.
+        let opened = std::panic::catch_unwind(|| sled::open(path))
+            .map_err(|_| OpenError::Unreadable("the store panicked while opening".into()))?
+            .map_err(|e| OpenError::Unreadable(e.to_string()))?;
+        let store = SledStore { db: opened };
+        let marker = store
+            .db
+            .get(FORMAT_KEY)
+            .map_err(|e| OpenError::Unreadable(e.to_string()))?;
+        match marker {
+            Some(v) => check_format(&v).map_err(OpenError::Format)?,
+            None if store.db.tree_names().len() > 1 => {
+                return Err(OpenError::Unreadable(
+                    "ticks without a format marker".into(),
+                ))
+            }
+            None => {
+                store
+                    .db
+                    .insert(FORMAT_KEY, &FORMAT.to_be_bytes())
+                    .map_err(|e| OpenError::Unreadable(e.to_string()))?;
+            }
+        }
+        // Every tree's newest tick must decode: a cheap check that the data
+        // is ours and whole.
+        for s in store
+            .symbols()
+            .map_err(|e| OpenError::Unreadable(e.to_string()))?
+        {
+            let tree = store
+                .tree(&s)
+                .map_err(|e| OpenError::Unreadable(e.to_string()))?;
+            if let Some((_, v)) = tree
+                .last()
+                .map_err(|e| OpenError::Unreadable(e.to_string()))?
+            {
+                decode(&v).map_err(|e| OpenError::Unreadable(e.to_string()))?;
+            }
+        }
+        Ok(store)
+    }
+
+    fn tree(&self, symbol: &Symbol) -> Result<sled::Tree> {
+        self.db
+            .open_tree(format!("{TICKS}{symbol}"))
+            .map_err(store_err)
+    }
+}
+
+/// Opens (or creates) the store in `dir`. A damaged or foreign directory is
+/// moved aside, kept whole under `<dir>.corrupt-<unix seconds>`, and a fresh
+/// store is started; a store of another format is refused with an error.
+pub fn open_dir(dir: &Path) -> Result<Arc<SledStore>> {
+    match SledStore::open(dir) {
+        Ok(s) => Ok(Arc::new(s)),
+        Err(OpenError::Format(e)) => Err(Error::Store(format!("{}: {e}", dir.display()))),
+        Err(OpenError::Unreadable(why)) => {
+            let aside = aside_path(dir);
+            std::fs::rename(dir, &aside).map_err(|e| Error::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
+            tracing::warn!(
+                "data dir {} is unreadable ({why}); moved it to {} and starting fresh",
+                dir.display(),
+                aside.display()
+            );
+            SledStore::open(dir).map(Arc::new).map_err(|e| match e {
+                OpenError::Format(e) => e,
+                OpenError::Unreadable(w) => Error::Store(format!("{}: {w}", dir.display())),
+            })
+        }
+    }
+}
+
+fn aside_path(dir: &Path) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = dir
+        .file_name()
+        .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned());
+    let mut p = dir.with_file_name(format!("{name}.corrupt-{secs}"));
+    let mut n = 1;
+    while p.exists() {
+        p = dir.with_file_name(format!("{name}.corrupt-{secs}-{n}"));
+        n += 1;
+    }
+    p
+}
+
+impl SnapshotStore for SledStore {
+    fn append_ticks(&self, symbol: &Symbol, ticks: &[Tick]) -> Result<()> {
+        let tree = self.tree(symbol)?;
+        let mut batch = sled::Batch::default();
+        for t in ticks {
+            batch.insert(&key(t.time_ms, t.id), encode(t));
+        }
+        tree.apply_batch(batch).map_err(store_err)
+    }
+
+    fn ticks(&self, symbol: &Symbol) -> Result<Vec<Tick>> {
+        let mut out = Vec::new();
+        for kv in self.tree(symbol)?.iter() {
+            let (_, v) = kv.map_err(store_err)?;
+            out.push(decode(&v)?);
+        }
+        out.sort_by_key(|t| t.id);
+        Ok(out)
+    }
+
+    fn last_id(&self, symbol: &Symbol) -> Result<Option<u64>> {
+        // Keys sort by time; ids grow with time but not strictly, so look at
+        // the newest second's worth.
+        let tree = self.tree(symbol)?;
+        let Some((k, _)) = tree.last().map_err(store_err)? else {
+            return Ok(None);
+        };
+        let t = (u64::from_be_bytes(k[..8].try_into().unwrap_or_default()) ^ (1 << 63)) as i64;
+        let mut max = None;
+        for kv in tree.range(key(t - 1000, 0)..) {
+            let (_, v) = kv.map_err(store_err)?;
+            let id = decode(&v)?.id;
+            max = Some(max.map_or(id, |m: u64| m.max(id)));
+        }
+        Ok(max)
+    }
+
+    fn symbols(&self) -> Result<Vec<Symbol>> {
+        Ok(self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|n| {
+                std::str::from_utf8(n)
+                    .ok()?
+                    .strip_prefix(TICKS)
+                    .map(str::to_string)
+            })
+            .filter_map(|s| Symbol::new(&s).ok())
+            .collect())
+    }
+
+    fn put_pairs(&self, pairs: &[(PairId, PairParams)]) -> Result<()> {
+        let json = serde_json::to_vec(pairs).map_err(store_err)?;
+        self.db
+            .insert(PAIRS_KEY, json)
+            .map(|_| ())
+            .map_err(store_err)
+    }
+
+    fn pairs(&self) -> Result<Vec<(PairId, PairParams)>> {
+        match self.db.get(PAIRS_KEY).map_err(store_err)? {
+            None => Ok(Vec::new()),
+            Some(v) => serde_json::from_slice(&v)
+                .map_err(|e| Error::Store(format!("stored pairs unreadable: {e}"))),
+        }
+    }
+
+    fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64> {
+        let tree = self.tree(symbol)?;
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for kv in tree.range(..key(before_ms, 0)) {
+            let (k, _) = kv.map_err(store_err)?;
+            batch.remove(k);
+            n += 1;
+        }
+        tree.apply_batch(batch).map_err(store_err)?;
+        Ok(n)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(store_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spreadwatch_proto::Fixed;
+
+    fn tick(t: i64, id: u64) -> Tick {
+        Tick {
+            time_ms: t,
+            id,
+            first_id: id,
+            price: Fixed::from_units(100 * 100_000_000 + id as i64),
+            qty: Fixed::from_units(1),
+            count: 1,
+            buyer_maker: false,
+        }
+    }
+
+    #[test]
+    fn ticks_pairs_prune_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d");
+        let s = open_dir(&path).unwrap();
+        let sym = Symbol::new("BTCUSDT").unwrap();
+        s.append_ticks(&sym, &[tick(1000, 1), tick(2000, 2), tick(3000, 3)])
+            .unwrap();
+        let pair: PairId = "ETHUSDT/BTCUSDT".parse().unwrap();
+        s.put_pairs(&[(pair.clone(), PairParams::default())])
+            .unwrap();
+        s.flush().unwrap();
+        assert_eq!(s.last_id(&sym).unwrap(), Some(3));
+        assert_eq!(s.prune(&sym, 2000).unwrap(), 1);
+        drop(s);
+        let s = open_dir(&path).unwrap();
+        assert_eq!(s.symbols().unwrap(), vec![sym.clone()]);
+        assert_eq!(s.ticks(&sym).unwrap(), vec![tick(2000, 2), tick(3000, 3)]);
+        assert_eq!(s.pairs().unwrap(), vec![(pair, PairParams::default())]);
+    }
+
+    #[test]
+    fn a_damaged_dir_is_moved_aside_and_another_format_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("conf"), b"\x00garbage\xff").unwrap();
+        std::fs::write(path.join("db"), vec![0xAB; 4096]).unwrap();
+        let s = open_dir(&path).unwrap();
+        assert!(s.symbols().unwrap().is_empty());
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("d.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "kept, not deleted");
+        assert_eq!(
+            std::fs::read(aside[0].path().join("conf")).unwrap(),
+            b"\x00garbage\xff"
+        );
+        s.db.insert(FORMAT_KEY, &9u16.to_be_bytes()).unwrap();
+        s.flush().unwrap();
+        drop(s);
+        let e = open_dir(&path).err().expect("refused").to_string();
+        assert!(e.contains("format 9"), "{e}");
+    }
+}
