@@ -1,8 +1,10 @@
 //! The compact, versioned encoding of stored ticks.
 //!
-//! A stored tick is postcard (varints) of [`TickRecord`]; the store records
-//! [`FORMAT`] once, and a store written by another format is refused with a
-//! clear error rather than misread.
+//! Ticks are stored in chunks (one per symbol per snapshot): postcard
+//! varints of each tick's fields as differences from the tick before, so a
+//! typical aggTrade costs a few bytes. The store records [`FORMAT`] once,
+//! and a store written by another format is refused with a clear error
+//! rather than misread.
 
 use serde::{Deserialize, Serialize};
 use spreadwatch_proto::Fixed;
@@ -13,17 +15,18 @@ use crate::error::{Error, Result};
 /// The snapshot format this build writes and reads.
 pub const FORMAT: u16 = 1;
 
-/// One tick as stored: about 20 bytes for a typical aggTrade.
+/// One tick as stored, relative to the tick before it in its chunk (the
+/// first is relative to zero).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TickRecord {
-    /// Trade time, ms.
-    pub t: i64,
-    /// Ordering id.
-    pub id: u64,
-    /// First exchange trade id, as an offset below `id` (usually small).
+    /// Trade time change, ms.
+    pub dt: i64,
+    /// Id change (ids rise within a chunk, but a wrap is still read back).
+    pub did: i64,
+    /// `id − first_id`.
     pub f: u64,
-    /// Price, 1e-8 units.
-    pub p: i64,
+    /// Price change, 1e-8 units.
+    pub dp: i64,
     /// Quantity, 1e-8 units.
     pub q: i64,
     /// Exchange trades covered.
@@ -32,49 +35,62 @@ pub struct TickRecord {
     pub m: bool,
 }
 
-impl From<&Tick> for TickRecord {
-    fn from(t: &Tick) -> Self {
-        TickRecord {
-            t: t.time_ms,
-            id: t.id,
-            f: t.id.wrapping_sub(t.first_id),
-            p: t.price.units(),
-            q: t.qty.units(),
-            n: t.count,
-            m: t.buyer_maker,
-        }
-    }
+/// Encodes a chunk of ticks.
+pub fn encode_chunk(ticks: &[Tick]) -> Vec<u8> {
+    let mut prev = (0i64, 0u64, 0i64);
+    let recs: Vec<TickRecord> = ticks
+        .iter()
+        .map(|t| {
+            let r = TickRecord {
+                dt: t.time_ms.wrapping_sub(prev.0),
+                did: t.id.wrapping_sub(prev.1) as i64,
+                f: t.id.wrapping_sub(t.first_id),
+                dp: t.price.units().wrapping_sub(prev.2),
+                q: t.qty.units(),
+                n: t.count,
+                m: t.buyer_maker,
+            };
+            prev = (t.time_ms, t.id, t.price.units());
+            r
+        })
+        .collect();
+    // A vector of plain integer structs always encodes.
+    postcard::to_allocvec(&recs).unwrap_or_default()
 }
 
-impl From<TickRecord> for Tick {
-    fn from(r: TickRecord) -> Self {
-        Tick {
-            time_ms: r.t,
-            id: r.id,
-            first_id: r.id.wrapping_sub(r.f),
-            price: Fixed::from_units(r.p),
-            qty: Fixed::from_units(r.q),
-            count: r.n,
-            buyer_maker: r.m,
-        }
-    }
+/// Decodes a chunk; garbage gets an error naming what was wrong.
+pub fn decode_chunk(bytes: &[u8]) -> Result<Vec<Tick>> {
+    let recs: Vec<TickRecord> = postcard::from_bytes(bytes).map_err(|e| {
+        Error::Store(format!(
+            "undecodable tick chunk ({} bytes): {e}",
+            bytes.len()
+        ))
+    })?;
+    let mut prev = (0i64, 0u64, 0i64);
+    Ok(recs
+        .into_iter()
+        .map(|r| {
+            let (t, id, p) = (
+                prev.0.wrapping_add(r.dt),
+                prev.1.wrapping_add(r.did as u64),
+                prev.2.wrapping_add(r.dp),
+            );
+            prev = (t, id, p);
+            Tick {
+                time_ms: t,
+                id,
+                first_id: id.wrapping_sub(r.f),
+                price: Fixed::from_units(p),
+                qty: Fixed::from_units(r.q),
+                count: r.n,
+                buyer_maker: r.m,
+            }
+        })
+        .collect())
 }
 
-/// Encodes a tick.
-pub fn encode(t: &Tick) -> Vec<u8> {
-    // A plain struct of integers always encodes.
-    postcard::to_allocvec(&TickRecord::from(t)).unwrap_or_default()
-}
-
-/// Decodes a tick; garbage gets an error naming what was wrong.
-pub fn decode(bytes: &[u8]) -> Result<Tick> {
-    postcard::from_bytes::<TickRecord>(bytes)
-        .map(Tick::from)
-        .map_err(|e| Error::Store(format!("undecodable tick ({} bytes): {e}", bytes.len())))
-}
-
-/// The key of a tick: trade time then id, big-endian with the sign bit
-/// flipped, so keys sort by time and pruning is a prefix range.
+/// The key of a chunk: its newest trade time then its last id, big-endian
+/// with the sign bit flipped, so keys sort by time and pruning is a range.
 pub fn key(time_ms: i64, id: u64) -> [u8; 16] {
     let mut k = [0u8; 16];
     k[..8].copy_from_slice(&((time_ms as u64) ^ (1 << 63)).to_be_bytes());
@@ -100,16 +116,36 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn arb_tick() -> impl Strategy<Value = Tick> {
+        (
+            any::<i64>(),
+            any::<u64>(),
+            0u64..1000,
+            any::<i64>(),
+            any::<i64>(),
+            any::<u32>(),
+            any::<bool>(),
+        )
+            .prop_map(|(t, id, back, p, q, n, m)| Tick {
+                time_ms: t,
+                id,
+                first_id: id.wrapping_sub(back),
+                price: Fixed::from_units(p),
+                qty: Fixed::from_units(q),
+                count: n,
+                buyer_maker: m,
+            })
+    }
+
     proptest! {
         #[test]
-        fn ticks_round_trip(t in any::<i64>(), id in any::<u64>(), back in 0u64..1000, p in any::<i64>(), q in any::<i64>(), n in any::<u32>(), m in any::<bool>()) {
-            let tick = Tick { time_ms: t, id, first_id: id.wrapping_sub(back), price: Fixed::from_units(p), qty: Fixed::from_units(q), count: n, buyer_maker: m };
-            prop_assert_eq!(decode(&encode(&tick)).unwrap(), tick);
+        fn chunks_round_trip(ticks in proptest::collection::vec(arb_tick(), 0..40)) {
+            prop_assert_eq!(decode_chunk(&encode_chunk(&ticks)).unwrap(), ticks);
         }
 
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = decode(&bytes);
+            let _ = decode_chunk(&bytes);
         }
 
         #[test]
@@ -119,17 +155,20 @@ mod tests {
     }
 
     #[test]
-    fn a_typical_tick_is_small_and_other_formats_are_refused() {
-        let tick = Tick {
-            time_ms: 1_700_000_123_457,
-            id: 7_000_000_000,
-            first_id: 6_999_999_998,
-            price: "43000.10".parse().unwrap(),
-            qty: "0.024".parse().unwrap(),
-            count: 3,
-            buyer_maker: true,
-        };
-        assert!(encode(&tick).len() <= 24, "{} bytes", encode(&tick).len());
+    fn a_second_of_aggtrades_is_a_few_bytes_each_and_other_formats_are_refused() {
+        let ticks: Vec<Tick> = (0..20)
+            .map(|i| Tick {
+                time_ms: 1_700_000_123_457 + i * 50,
+                id: 7_000_000_000 + i as u64,
+                first_id: 6_999_999_998 + i as u64,
+                price: Fixed::from_units(4_300_010_000_000 + (i % 3) * 1_000_000),
+                qty: "0.024".parse().unwrap(),
+                count: 3,
+                buyer_maker: i % 2 == 0,
+            })
+            .collect();
+        let bytes = encode_chunk(&ticks).len();
+        assert!(bytes <= 20 * 14, "{bytes} bytes for 20 ticks");
         assert!(check_format(&FORMAT.to_be_bytes()).is_ok());
         let e = check_format(&2u16.to_be_bytes()).unwrap_err().to_string();
         assert!(

@@ -11,7 +11,7 @@
 //! [`SnapshotStore`] is the storage seam; [`SledStore`] (feature `sled`) is
 //! the implementation the binary uses.
 
-mod codec;
+pub mod codec;
 #[cfg(feature = "sled")]
 mod sled_store;
 mod snapshot;

@@ -1,5 +1,6 @@
-//! [`SnapshotStore`] on sled 0.34: one tree of ticks per symbol keyed by
-//! (time, id), and the format marker and pairs in the default tree. sled is
+//! [`SnapshotStore`] on sled 0.34: one tree per symbol holding one chunk of
+//! ticks per snapshot, keyed by the chunk's newest (time, id), and the format
+//! marker and pairs in the default tree. sled is
 //! log-structured and crash-safe: after `flush`, a `kill -9` loses nothing
 //! written, and never leaves a torn store.
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 
-use super::codec::{check_format, decode, encode, key, FORMAT};
+use super::codec::{check_format, decode_chunk, encode_chunk, key, FORMAT};
 use super::SnapshotStore;
 use crate::core::tick::Tick;
 use crate::error::{Error, Result};
@@ -73,7 +74,7 @@ impl SledStore {
                 .last()
                 .map_err(|e| OpenError::Unreadable(e.to_string()))?
             {
-                decode(&v).map_err(|e| OpenError::Unreadable(e.to_string()))?;
+                decode_chunk(&v).map_err(|e| OpenError::Unreadable(e.to_string()))?;
             }
         }
         Ok(store)
@@ -130,37 +131,37 @@ fn aside_path(dir: &Path) -> PathBuf {
 
 impl SnapshotStore for SledStore {
     fn append_ticks(&self, symbol: &Symbol, ticks: &[Tick]) -> Result<()> {
-        let tree = self.tree(symbol)?;
-        let mut batch = sled::Batch::default();
-        for t in ticks {
-            batch.insert(&key(t.time_ms, t.id), encode(t));
-        }
-        tree.apply_batch(batch).map_err(store_err)
+        let (Some(newest), Some(last)) = (ticks.iter().map(|t| t.time_ms).max(), ticks.last())
+        else {
+            return Ok(());
+        };
+        self.tree(symbol)?
+            .insert(key(newest, last.id), encode_chunk(ticks))
+            .map(|_| ())
+            .map_err(store_err)
     }
 
     fn ticks(&self, symbol: &Symbol) -> Result<Vec<Tick>> {
         let mut out = Vec::new();
         for kv in self.tree(symbol)?.iter() {
             let (_, v) = kv.map_err(store_err)?;
-            out.push(decode(&v)?);
+            out.extend(decode_chunk(&v)?);
         }
+        // Chunks are in time order, the ring in id order: restore in id order.
         out.sort_by_key(|t| t.id);
+        out.dedup_by_key(|t| t.id);
         Ok(out)
     }
 
     fn last_id(&self, symbol: &Symbol) -> Result<Option<u64>> {
-        // Keys sort by time; ids grow with time but not strictly, so look at
-        // the newest second's worth.
-        let tree = self.tree(symbol)?;
-        let Some((k, _)) = tree.last().map_err(store_err)? else {
-            return Ok(None);
-        };
-        let t = (u64::from_be_bytes(k[..8].try_into().unwrap_or_default()) ^ (1 << 63)) as i64;
+        // Chunks sort by their newest time; ids grow with time but not
+        // strictly, so look at the newest few.
         let mut max = None;
-        for kv in tree.range(key(t - 1000, 0)..) {
+        for kv in self.tree(symbol)?.iter().rev().take(4) {
             let (_, v) = kv.map_err(store_err)?;
-            let id = decode(&v)?.id;
-            max = Some(max.map_or(id, |m: u64| m.max(id)));
+            if let Some(id) = decode_chunk(&v)?.iter().map(|t| t.id).max() {
+                max = Some(max.map_or(id, |m: u64| m.max(id)));
+            }
         }
         Ok(max)
     }
@@ -196,14 +197,15 @@ impl SnapshotStore for SledStore {
         }
     }
 
+    /// Drops whole chunks whose newest tick is older than `before_ms`.
     fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64> {
         let tree = self.tree(symbol)?;
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for kv in tree.range(..key(before_ms, 0)) {
-            let (k, _) = kv.map_err(store_err)?;
+            let (k, v) = kv.map_err(store_err)?;
+            n += decode_chunk(&v).map_or(0, |c| c.len() as u64);
             batch.remove(k);
-            n += 1;
         }
         tree.apply_batch(batch).map_err(store_err)?;
         Ok(n)
@@ -237,7 +239,8 @@ mod tests {
         let path = dir.path().join("d");
         let s = open_dir(&path).unwrap();
         let sym = Symbol::new("BTCUSDT").unwrap();
-        s.append_ticks(&sym, &[tick(1000, 1), tick(2000, 2), tick(3000, 3)])
+        s.append_ticks(&sym, &[tick(1000, 1)]).unwrap();
+        s.append_ticks(&sym, &[tick(2000, 2), tick(3000, 3)])
             .unwrap();
         let pair: PairId = "ETHUSDT/BTCUSDT".parse().unwrap();
         s.put_pairs(&[(pair.clone(), PairParams::default())])
