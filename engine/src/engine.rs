@@ -9,6 +9,7 @@ use spreadwatch_proto::{FeedState, PairId, PairParams, Symbol};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::actors::messages::GetSnapshot;
 use crate::actors::{Ingest, Registry, SymbolConfig, TickBatch};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
@@ -314,6 +315,15 @@ async fn run_source(
                     FeedWriter::new(Ingest::new(registry.clone(), 256), board.clone(), true);
                 feed.only_kind(cfg.stream);
                 feed.expect_symbols(shard.iter().map(Symbol::as_str));
+                // After a restart the first live trade is compared with the
+                // newest restored one, so the outage shows as a gap.
+                for sym in &shard {
+                    if let Some(a) = registry.get(sym) {
+                        if let Ok(Some(id)) = a.send(GetSnapshot).await.map(|s| s.newest_id) {
+                            feed.seed_last_id(sym.as_str(), id);
+                        }
+                    }
+                }
                 let c = BinanceConfig {
                     symbols: shard,
                     ..base.clone()

@@ -307,3 +307,53 @@ async fn record_writes_frames_that_replay_to_the_same_bars() {
     .unwrap();
     assert!(text.lines().next().unwrap().starts_with("{\"recv_us\":"));
 }
+
+#[test]
+fn a_jump_in_aggregate_ids_is_reported_as_a_gap() {
+    actix_rt::System::new().block_on(async {
+        let mut frames = Vec::new();
+        for i in 1..=150u64 {
+            for sym in ["BTCUSDT", "ETHUSDT"] {
+                // BTCUSDT never sends 101..=110.
+                if sym == "BTCUSDT" && (101..=110).contains(&i) {
+                    continue;
+                }
+                let t = 1_700_000_000_000 + i as i64 * 10;
+                frames.push(format!(
+                    r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{},"s":"{sym}","a":{i},"p":"100.0","q":"1","f":{i},"l":{i},"T":{t},"m":false}}}}"#,
+                    sym.to_lowercase(),
+                    t + 1
+                ));
+            }
+        }
+        let mock = MockBinance::start(MockConfig {
+            frames,
+            frame_interval: Duration::from_micros(200),
+            // A reconnect that repeats frames is not a gap.
+            close_after: vec![Some(120)],
+            rewind_on_reconnect: 10,
+            ..MockConfig::default()
+        })
+        .await
+        .unwrap();
+        let mut cfg = live_config(&mock, StreamKind::AggTrade);
+        cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
+        let engine = Engine::start(cfg).unwrap();
+        let h = engine.handle();
+        wait_until("every trade", Duration::from_secs(20), || {
+            let s = h.status();
+            s.symbols.get("BTCUSDT").is_some_and(|x| x.ticks == 140)
+                && s.symbols.get("ETHUSDT").is_some_and(|x| x.ticks == 150)
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let s = h.status();
+        let src = &s.sources["binance"];
+        let btc = &src.symbols["BTCUSDT"];
+        assert_eq!((btc.gaps, btc.missing_ids, btc.last_gap), (1, 10, Some((101, 110))), "{btc:?}");
+        let eth = &src.symbols["ETHUSDT"];
+        assert_eq!((eth.gaps, eth.missing_ids), (0, 0), "{eth:?}");
+        assert!(src.reconnects >= 1);
+        engine.shutdown().await;
+    });
+}

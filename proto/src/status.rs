@@ -99,6 +99,16 @@ pub struct SymbolStatus {
     pub receive_minus_event_ms: Option<i64>,
     /// Last trade id seen.
     pub last_id: Option<u64>,
+    /// Jumps in the aggregate trade ids (a dropped connection, a restart):
+    /// the ids between were never received.
+    #[serde(default)]
+    pub gaps: u64,
+    /// Ids missing across all gaps.
+    #[serde(default)]
+    pub missing_ids: u64,
+    /// The newest gap: first and last missing id.
+    #[serde(default)]
+    pub last_gap: Option<(u64, u64)>,
 }
 
 /// Health of one source (a Binance connection group, a replay, the simulator).

@@ -59,6 +59,8 @@ pub struct SymbolSnapshot {
     pub newest_ms: Option<i64>,
     /// Kalman-filtered price level.
     pub kalman_level: Option<f64>,
+    /// Highest trade id held (the ring is in id order).
+    pub newest_id: Option<u64>,
 }
 
 /// An event with the time its oldest cause (a tick) was received.

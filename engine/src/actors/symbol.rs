@@ -277,6 +277,7 @@ impl Handler<GetSnapshot> for SymbolActor {
             ticks: self.ticks,
             newest_ms: self.bars.newest_ms(),
             kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
+            newest_id: self.ring.last().map(|t| t.id),
         })
     }
 }

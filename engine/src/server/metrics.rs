@@ -22,6 +22,21 @@ pub fn render(s: &ServerState) -> String {
             v.ticks
         );
     }
+    let _ = writeln!(o, "# HELP spreadwatch_gaps_total Jumps in aggregate trade ids, and the ids missed.\n# TYPE spreadwatch_gaps_total counter\n# TYPE spreadwatch_missing_ids_total counter");
+    for (src, v) in &st.sources {
+        for (sym, s) in &v.symbols {
+            let _ = writeln!(
+                o,
+                "spreadwatch_gaps_total{{source=\"{}\",symbol=\"{}\"}} {}\nspreadwatch_missing_ids_total{{source=\"{}\",symbol=\"{}\"}} {}",
+                esc(src),
+                esc(sym),
+                s.gaps,
+                esc(src),
+                esc(sym),
+                s.missing_ids
+            );
+        }
+    }
     let _ = writeln!(o, "# HELP spreadwatch_drops_total Frames or trades not used, by reason.\n# TYPE spreadwatch_drops_total counter");
     for (src, v) in &st.sources {
         for (r, n) in &v.drops {

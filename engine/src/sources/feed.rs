@@ -23,6 +23,9 @@ struct SymCounters {
     last_trade_ms: Option<i64>,
     last_recv_ms: Option<i64>,
     last_id: Option<u64>,
+    gaps: u64,
+    missing_ids: u64,
+    last_gap: Option<(u64, u64)>,
 }
 
 /// Parses frames for one source and feeds the symbol actors.
@@ -93,7 +96,28 @@ impl FeedWriter {
                             );
                             return;
                         }
-                        Some(prev) => *prev = t.tick.id,
+                        Some(prev) => {
+                            // Aggregate ids are consecutive per symbol, so a
+                            // jump is trades never received. (Trade-stream
+                            // ids also skip the non-market trades dropped by
+                            // the X filter, so only aggTrade is checked.)
+                            let gap = (t.kind == StreamKind::AggTrade && t.tick.id > *prev + 1)
+                                .then(|| (*prev + 1, t.tick.id - 1));
+                            *prev = t.tick.id;
+                            if let Some((from, to)) = gap {
+                                tracing::warn!(
+                                    symbol = t.symbol,
+                                    from,
+                                    to,
+                                    "gap in aggregate trade ids: {} trades missed",
+                                    to - from + 1
+                                );
+                                let c = self.sym(t.symbol);
+                                c.gaps += 1;
+                                c.missing_ids += to - from + 1;
+                                c.last_gap = Some((from, to));
+                            }
+                        }
                         None => {
                             last.insert(t.symbol.into(), t.tick.id);
                         }
@@ -194,6 +218,11 @@ impl FeedWriter {
                 let state = s.state;
                 let e = sym_entry(s, &sym);
                 e.messages += c.messages;
+                e.gaps += c.gaps;
+                e.missing_ids += c.missing_ids;
+                if c.last_gap.is_some() {
+                    e.last_gap = c.last_gap;
+                }
                 for (r, n) in c.drops {
                     *e.drops.entry(r).or_default() += n;
                 }

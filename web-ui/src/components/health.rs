@@ -49,7 +49,7 @@ pub fn Health(props: &HealthProps) -> Html {
         <section class="sw-panel" id="feed-health">
             <h3>{ format!("Feed · {} clients · {} resyncs", st.ws.clients, st.ws.resyncs) }</h3>
             <table class="sw-table">
-                <thead><tr><th>{ "stream" }</th><th>{ "state" }</th><th>{ "msg/s" }</th><th>{ "reconnects" }</th><th>{ "skew ms" }</th></tr></thead>
+                <thead><tr><th>{ "stream" }</th><th>{ "state" }</th><th>{ "msg/s" }</th><th>{ "reconnects" }</th><th>{ "skew ms" }</th><th>{ "gaps (ids)" }</th></tr></thead>
                 <tbody>
                 { for st.sources.iter().flat_map(|(name, src)| {
                     let rate = props.rates.get(name).copied();
@@ -60,6 +60,7 @@ pub fn Health(props: &HealthProps) -> Html {
                             <td>{ rate.map(|r| format!("{r:.0}")).unwrap_or_else(|| "—".into()) }</td>
                             <td>{ src.reconnects }</td>
                             <td></td>
+                            <td></td>
                         </tr>
                     };
                     let rows = src.symbols.iter().map(|(sym, s)| html! {
@@ -69,6 +70,7 @@ pub fn Health(props: &HealthProps) -> Html {
                             <td>{ s.messages }</td>
                             <td></td>
                             <td>{ s.receive_minus_event_ms.map(|v| v.to_string()).unwrap_or_else(|| "—".into()) }</td>
+                            <td class={classes!((s.gaps > 0).then_some("sw-warn"))}>{ format!("{} ({})", s.gaps, s.missing_ids) }</td>
                         </tr>
                     }).collect::<Vec<_>>();
                     std::iter::once(head).chain(rows)
