@@ -9,7 +9,6 @@ use spreadwatch_proto::{FeedState, PairId, PairParams, Symbol};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::actors::messages::GetSnapshot;
 use crate::actors::{Ingest, Registry, SymbolConfig, TickBatch};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
@@ -319,7 +318,11 @@ async fn run_source(
                 // newest restored one, so the outage shows as a gap.
                 for sym in &shard {
                     if let Some(a) = registry.get(sym) {
-                        if let Ok(Some(id)) = a.send(GetSnapshot).await.map(|s| s.newest_id) {
+                        if let Ok(Some(id)) = a
+                            .send(crate::actors::messages::GetSnapshot)
+                            .await
+                            .map(|s| s.newest_id)
+                        {
                             feed.seed_last_id(sym.as_str(), id);
                         }
                     }

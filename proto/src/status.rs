@@ -109,6 +109,15 @@ pub struct SymbolStatus {
     /// The newest gap: first and last missing id.
     #[serde(default)]
     pub last_gap: Option<(u64, u64)>,
+    /// Gaps filled completely from REST.
+    #[serde(default)]
+    pub gaps_filled: u64,
+    /// Gaps REST could not fill (the reason is in the source's `last_error`).
+    #[serde(default)]
+    pub gaps_unfilled: u64,
+    /// Trades recovered from REST.
+    #[serde(default)]
+    pub backfilled: u64,
 }
 
 /// Health of one source (a Binance connection group, a replay, the simulator).

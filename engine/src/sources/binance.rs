@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+use super::backfill::{fill, Filled, Gap};
 use super::feed::FeedWriter;
 use super::frame::StreamKind;
 use crate::status::{sym_entry, SourceBoard};
@@ -60,6 +61,9 @@ pub struct BinanceConfig {
     pub connect_timeout: Duration,
     /// Streams per connection (at most 200).
     pub streams_per_connection: usize,
+    /// REST base for filling gaps (`/fapi/v1/aggTrades`); `None` turns
+    /// backfill off.
+    pub rest_url: Option<String>,
 }
 
 impl Default for BinanceConfig {
@@ -76,8 +80,41 @@ impl Default for BinanceConfig {
             jitter: Duration::from_millis(250),
             connect_timeout: Duration::from_secs(10),
             streams_per_connection: MAX_STREAMS_PER_CONNECTION,
+            rest_url: Some(DEFAULT_REST_URL.to_string()),
         }
     }
+}
+
+/// Binance USD-M REST, where gaps are filled from.
+pub const DEFAULT_REST_URL: &str = "https://fapi.binance.com";
+
+/// Starts the backfill worker: gaps in, filled gaps out, one at a time (so
+/// the request weight stays low).
+fn spawn_backfill(
+    rest: String,
+    stop: CancellationToken,
+) -> (mpsc::Sender<Gap>, mpsc::Receiver<Filled>) {
+    let (gap_tx, mut gap_rx) = mpsc::channel::<Gap>(1024);
+    let (done_tx, done_rx) = mpsc::channel::<Filled>(64);
+    tokio::spawn(async move {
+        let http = match reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("backfill disabled: no HTTP client: {e}");
+                return;
+            }
+        };
+        while let Some(g) = gap_rx.recv().await {
+            let f = fill(&http, &rest, g, &stop).await;
+            if done_tx.send(f).await.is_err() {
+                break;
+            }
+        }
+    });
+    (gap_tx, done_rx)
 }
 
 /// Builds the combined-stream URL for some symbols.
@@ -148,6 +185,12 @@ pub trait FrameSink: Send {
     fn flush(&mut self) -> impl Future<Output = ()> + Send;
     /// Symbols with no trade for `after`.
     fn silent_symbols(&self, after: Duration) -> Vec<String>;
+    /// Gaps in the ids found since the last call: (symbol, first, last).
+    fn take_gaps(&mut self) -> Vec<(String, u64, u64)> {
+        Vec::new()
+    }
+    /// Trades recovered from REST for a gap, and whether it is now whole.
+    fn backfilled(&mut self, _symbol: &str, _ticks: &[crate::core::Tick], _complete: bool) {}
 }
 
 impl FrameSink for FeedWriter {
@@ -159,6 +202,12 @@ impl FrameSink for FeedWriter {
     }
     fn silent_symbols(&self, after: Duration) -> Vec<String> {
         FeedWriter::silent_symbols(self, after)
+    }
+    fn take_gaps(&mut self) -> Vec<(String, u64, u64)> {
+        FeedWriter::take_gaps(self)
+    }
+    fn backfilled(&mut self, symbol: &str, ticks: &[crate::core::Tick], complete: bool) {
+        FeedWriter::backfilled(self, symbol, ticks, complete)
     }
 }
 
@@ -274,6 +323,13 @@ pub async fn run_shard<S: FrameSink>(
             sym_entry(s, sym.as_str());
         }
     });
+    let (gap_tx, mut filled_rx) = match &cfg.rest_url {
+        Some(rest) if cfg.kind == StreamKind::AggTrade => {
+            let (g, f) = spawn_backfill(rest.clone(), stop.clone());
+            (Some(g), Some(f))
+        }
+        _ => (None, None),
+    };
 
     let open = |next_id: &mut u64, conns: &mut HashMap<u64, Conn>| {
         *next_id += 1;
@@ -369,6 +425,24 @@ pub async fn run_shard<S: FrameSink>(
                         ev = rx.try_recv().ok();
                     }
                 }
+                sink.flush().await;
+                for (symbol, from, to) in sink.take_gaps() {
+                    let sent = gap_tx
+                        .as_ref()
+                        .is_some_and(|tx| tx.try_send(Gap { symbol: symbol.clone(), from, to }).is_ok());
+                    if !sent {
+                        sink.backfilled(&symbol, &[], false);
+                    }
+                }
+            }
+            Some(f) = async { match filled_rx.as_mut() { Some(r) => r.recv().await, None => None } } => {
+                if let Some(e) = &f.error {
+                    tracing::warn!(symbol = %f.gap.symbol, "gap {}..={} not filled: {e}", f.gap.from, f.gap.to);
+                    board.update(|s| s.last_error = Some(format!("backfill {}: {e}", f.gap.symbol)));
+                } else {
+                    tracing::info!(symbol = %f.gap.symbol, "gap {}..={} filled from REST", f.gap.from, f.gap.to);
+                }
+                sink.backfilled(&f.gap.symbol, &f.ticks, f.error.is_none());
                 sink.flush().await;
             }
             _ = tick.tick() => {

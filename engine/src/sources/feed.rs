@@ -26,7 +26,13 @@ struct SymCounters {
     gaps: u64,
     missing_ids: u64,
     last_gap: Option<(u64, u64)>,
+    gaps_filled: u64,
+    gaps_unfilled: u64,
+    backfilled: u64,
 }
+
+/// Gaps kept for the backfiller at most; more are counted, not queued.
+const MAX_PENDING_GAPS: usize = 1024;
 
 /// Parses frames for one source and feeds the symbol actors.
 pub struct FeedWriter {
@@ -37,6 +43,7 @@ pub struct FeedWriter {
     per_symbol: HashMap<Box<str>, SymCounters>,
     last_ids: Option<HashMap<Box<str>, u64>>,
     only: Option<StreamKind>,
+    pending_gaps: Vec<(String, u64, u64)>,
     last_warn: HashMap<DropReason, (Instant, u64)>,
     /// Wall time of the last trade per symbol, for the silence watchdog.
     last_seen: HashMap<Box<str>, Instant>,
@@ -56,6 +63,7 @@ impl FeedWriter {
             per_symbol: HashMap::new(),
             last_ids: dedupe.then(HashMap::new),
             only: None,
+            pending_gaps: Vec::new(),
             last_warn: HashMap::new(),
             last_seen: HashMap::new(),
         }
@@ -65,6 +73,31 @@ impl FeedWriter {
     pub fn seed_last_id(&mut self, symbol: &str, id: u64) {
         if let Some(m) = &mut self.last_ids {
             m.insert(symbol.into(), id);
+        }
+    }
+
+    /// The gaps found since the last call: (symbol, first, last missing id).
+    pub fn take_gaps(&mut self) -> Vec<(String, u64, u64)> {
+        std::mem::take(&mut self.pending_gaps)
+    }
+
+    /// Puts trades recovered for a gap into the actors (in id order; they
+    /// are older than what was forwarded, so they bypass the id check, and
+    /// the ring places them and revises the bars they touch), and records
+    /// whether the gap was filled.
+    pub fn backfilled(&mut self, symbol: &str, ticks: &[crate::core::Tick], complete: bool) {
+        let mut n = 0;
+        for t in ticks {
+            if self.ingest.push(symbol, *t) {
+                n += 1;
+            }
+        }
+        let c = self.sym(symbol);
+        c.backfilled += n;
+        if complete {
+            c.gaps_filled += 1;
+        } else {
+            c.gaps_unfilled += 1;
         }
     }
 
@@ -112,6 +145,9 @@ impl FeedWriter {
                                     "gap in aggregate trade ids: {} trades missed",
                                     to - from + 1
                                 );
+                                if self.pending_gaps.len() < MAX_PENDING_GAPS {
+                                    self.pending_gaps.push((t.symbol.to_string(), from, to));
+                                }
                                 let c = self.sym(t.symbol);
                                 c.gaps += 1;
                                 c.missing_ids += to - from + 1;
@@ -220,6 +256,9 @@ impl FeedWriter {
                 e.messages += c.messages;
                 e.gaps += c.gaps;
                 e.missing_ids += c.missing_ids;
+                e.gaps_filled += c.gaps_filled;
+                e.gaps_unfilled += c.gaps_unfilled;
+                e.backfilled += c.backfilled;
                 if c.last_gap.is_some() {
                     e.last_gap = c.last_gap;
                 }

@@ -2,6 +2,8 @@
 //! All three go through [`feed::FeedWriter`] into the same actor path.
 
 #[cfg(feature = "binance")]
+pub mod backfill;
+#[cfg(feature = "binance")]
 pub mod binance;
 pub mod feed;
 pub mod frame;

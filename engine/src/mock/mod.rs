@@ -6,6 +6,9 @@
 //! Like Binance, it accepts a connection on a wrong route and then sends
 //! nothing at all.
 
+mod rest;
+pub use rest::MockRest;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

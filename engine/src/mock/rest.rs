@@ -1,0 +1,161 @@
+//! The mock of Binance USD-M REST `GET /fapi/v1/aggTrades`: it serves the
+//! same trades as the mock WebSocket (all of them, gaps included), in
+//! Binance's field order, and can answer the first requests with
+//! `429 Too Many Requests` and `Retry-After` to test the client's manners.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response, StatusCode};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A running mock REST server; stops when dropped.
+pub struct MockRest {
+    addr: SocketAddr,
+    requests: Arc<AtomicU64>,
+    stop: CancellationToken,
+}
+
+struct Book {
+    /// Per symbol, (aggregate id, REST JSON object), in id order.
+    trades: HashMap<String, Vec<(u64, String)>>,
+    throttle: u64,
+    requests: Arc<AtomicU64>,
+}
+
+impl MockRest {
+    /// Serves the aggTrades found in `frames` (combined-stream or bare
+    /// WebSocket frames); the first `throttle` requests get 429.
+    pub async fn start(frames: &[String], throttle: u64) -> std::io::Result<Self> {
+        let mut trades: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        for f in frames {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(f) else {
+                continue;
+            };
+            let d = v.get("data").unwrap_or(&v);
+            let (Some(sym), Some(a)) = (d["s"].as_str(), d["a"].as_u64()) else {
+                continue;
+            };
+            // Binance's order: a, p, q, f, l, T, m.
+            let obj = format!(
+                r#"{{"a":{a},"p":{},"q":{},"f":{},"l":{},"T":{},"m":{}}}"#,
+                d["p"], d["q"], d["f"], d["l"], d["T"], d["m"]
+            );
+            trades.entry(sym.to_string()).or_default().push((a, obj));
+        }
+        for list in trades.values_mut() {
+            list.sort_by_key(|t| t.0);
+            list.dedup_by_key(|t| t.0);
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let requests = Arc::new(AtomicU64::new(0));
+        let book = Arc::new(Book {
+            trades,
+            throttle,
+            requests: requests.clone(),
+        });
+        let stop = CancellationToken::new();
+        let sp = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let (tcp, _) = tokio::select! {
+                    _ = sp.cancelled() => break,
+                    r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+                };
+                let book = book.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| {
+                        let book = book.clone();
+                        async move { Ok::<_, Infallible>(answer(&book, &req)) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                        .await;
+                });
+            }
+        });
+        Ok(MockRest {
+            addr,
+            requests,
+            stop,
+        })
+    }
+
+    /// The REST base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for MockRest {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+fn json(code: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = code;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
+    let n = book.requests.fetch_add(1, Ordering::SeqCst);
+    if req.uri().path() != "/fapi/v1/aggTrades" {
+        return json(
+            StatusCode::NOT_FOUND,
+            r#"{"code":-1000,"msg":"Not found."}"#.into(),
+        );
+    }
+    if n < book.throttle {
+        let mut r = json(
+            StatusCode::TOO_MANY_REQUESTS,
+            r#"{"code":-1003,"msg":"Too many requests; current limit is 2400 request weight per 1 MINUTE."}"#.into(),
+        );
+        r.headers_mut()
+            .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+        return r;
+    }
+    let q: HashMap<&str, &str> = req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let Some(list) = q.get("symbol").and_then(|s| book.trades.get(*s)) else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            r#"{"code":-1121,"msg":"Invalid symbol."}"#.into(),
+        );
+    };
+    let from: u64 = q.get("fromId").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let limit: usize = q
+        .get("limit")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+        .min(1000);
+    let start = list.partition_point(|t| t.0 < from);
+    let page: Vec<&str> = list[start..]
+        .iter()
+        .take(limit)
+        .map(|t| t.1.as_str())
+        .collect();
+    json(StatusCode::OK, format!("[{}]", page.join(",")))
+}
