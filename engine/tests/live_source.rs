@@ -489,3 +489,106 @@ fn a_gap_is_filled_from_rest_and_the_bars_match_an_unbroken_feed() {
         );
     });
 }
+
+#[test]
+fn a_feed_that_drops_every_few_hundred_trades_ends_with_the_unbroken_bars() {
+    actix_rt::System::new().block_on(async {
+        let whole = agg_frames(1_200, |_, _| false);
+        let rest = MockRest::start(&whole, 0).await.unwrap();
+        let mock = MockBinance::start(MockConfig {
+            frames: whole.clone(),
+            frame_interval: Duration::from_micros(300),
+            // Dropped five times; 30 frames are lost at each reconnect.
+            close_after: vec![Some(350), Some(350), Some(350), Some(350), Some(350)],
+            skip_on_reconnect: 30,
+            ..MockConfig::default()
+        })
+        .await
+        .unwrap();
+        let mut cfg = live_config(&mock, StreamKind::AggTrade);
+        cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
+        cfg.binance.rest_url = Some(rest.url());
+        let engine = Engine::start(cfg).unwrap();
+        let h = engine.handle();
+        wait_until(
+            "every trade, live or backfilled",
+            Duration::from_secs(30),
+            || {
+                let s = h.status();
+                ["BTCUSDT", "ETHUSDT"]
+                    .iter()
+                    .all(|k| s.symbols.get(*k).is_some_and(|x| x.ticks == 1_200))
+            },
+        )
+        .await;
+        let s = h.status();
+        let src = &s.sources["binance"];
+        assert_eq!(src.reconnects, 5, "{src:?}");
+        let gaps: u64 = src.symbols.values().map(|x| x.gaps).sum();
+        let filled: u64 = src.symbols.values().map(|x| x.gaps_filled).sum();
+        assert!(gaps >= 5 && filled == gaps, "{src:?}");
+        // Every reconnect within a second of its drop.
+        let tl = mock.stats().timeline.lock().clone();
+        for w in tl.windows(2) {
+            if let ((t0, MockEvent::Closed(a)), (t1, MockEvent::Accepted(b))) = (w[0], w[1]) {
+                assert_eq!(b, a + 1);
+                assert!(
+                    t1 - t0 <= Duration::from_secs(1),
+                    "reconnect took {:?}",
+                    t1 - t0
+                );
+            }
+        }
+        let mut live = Vec::new();
+        for sym in ["BTCUSDT", "ETHUSDT"] {
+            let sym: Symbol = sym.parse().unwrap();
+            live.push(
+                h.bars(
+                    &sym,
+                    spreadwatch_proto::Interval::S1,
+                    i64::MIN,
+                    i64::MAX,
+                    false,
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        engine.shutdown().await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("whole.jsonl");
+        std::fs::write(&path, whole.join("\n")).unwrap();
+        let engine = Engine::start(EngineConfig {
+            source: SourceSpec::Replay(path),
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let h = engine.handle();
+        wait_until("the replay", Duration::from_secs(20), || {
+            let s = h.status();
+            !s.sources.is_empty() && s.sources.values().all(|s| s.state == FeedState::Finished)
+        })
+        .await;
+        for (i, sym) in ["BTCUSDT", "ETHUSDT"].iter().enumerate() {
+            let sym: Symbol = sym.parse().unwrap();
+            let want = h
+                .bars(
+                    &sym,
+                    spreadwatch_proto::Interval::S1,
+                    i64::MIN,
+                    i64::MAX,
+                    false,
+                )
+                .await
+                .unwrap();
+            assert!(live[i].len() >= 10);
+            assert_eq!(
+                live[i][..],
+                want[..live[i].len()],
+                "{sym}: closed bars equal the unbroken feed"
+            );
+        }
+        engine.shutdown().await;
+    });
+}

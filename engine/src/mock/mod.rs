@@ -39,6 +39,9 @@ pub struct MockConfig {
     /// On a reconnect, resend this many frames the previous connection
     /// already sent (an overlap the client must de-duplicate).
     pub rewind_on_reconnect: usize,
+    /// On a reconnect, skip this many frames: trades made while the client
+    /// was away, which it must fetch from REST.
+    pub skip_on_reconnect: usize,
     /// Instead of `frames`, synthesise aggTrades at a rate (load tests).
     pub synth: Option<Synth>,
 }
@@ -104,6 +107,7 @@ impl Default for MockConfig {
             close_after: Vec::new(),
             ping_interval: None,
             rewind_on_reconnect: 0,
+            skip_on_reconnect: 0,
             synth: None,
         }
     }
@@ -238,7 +242,7 @@ async fn serve(
     let mut i = if n == 0 {
         0
     } else {
-        pos.lock().saturating_sub(cfg.rewind_on_reconnect)
+        (*pos.lock() + cfg.skip_on_reconnect).saturating_sub(cfg.rewind_on_reconnect)
     };
     let close_after = cfg.close_after.get(n).copied().flatten();
     let mut sent = 0usize;
