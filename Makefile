@@ -32,6 +32,7 @@ test: deps lint ui test-rust test-web examples docs wasm-check
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --exclude spreadwatch-web --all-targets -- -D warnings
+	$(CARGO) clippy -p spreadwatch-engine --features nats --all-targets -- -D warnings
 	$(CARGO) clippy -p spreadwatch-web --all-targets -- -D warnings
 	$(CARGO) clippy -p spreadwatch-web --target wasm32-unknown-unknown -- -D warnings
 
@@ -39,6 +40,7 @@ lint:
 # instead of skipping them.
 test-rust:
 	SW_BROWSER_TESTS=1 $(CARGO) test --workspace --exclude spreadwatch-web
+	SW_NATS_TESTS=1 $(CARGO) test -p spreadwatch-engine --features nats --test integration nats::
 	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
 
 # The dashboard's pure parts (store rows, backtest, formatting), natively.

@@ -25,3 +25,11 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
         echo "deps: no apt-get; install chromium and chromedriver for the browser tests" >&2
     fi
 fi
+
+# --source nats / --publish nats are tested against Debian's nats-server.
+if ! [ -x /usr/sbin/nats-server ] && command -v apt-get >/dev/null 2>&1; then
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y nats-server \
+        || echo "deps: could not install nats-server; the NATS test will fail" >&2
+fi

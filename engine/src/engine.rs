@@ -343,5 +343,20 @@ async fn run_source(
         }
         #[cfg(not(feature = "binance"))]
         SourceSpec::Binance => Err(Error::Config("built without the binance feature".into())),
+        #[cfg(feature = "nats")]
+        SourceSpec::Nats(url) => {
+            let board = status.source("nats", "nats", &url, false);
+            let mut feed = FeedWriter::new(Ingest::new(registry, 256), board.clone(), true);
+            let res = crate::sources::nats::run(&url, &mut feed, &board, &stop).await;
+            if let Err(e) = &res {
+                board.update(|s| s.last_error = Some(e.to_string()));
+            }
+            board.set_state(FeedState::Stopped);
+            res
+        }
+        #[cfg(not(feature = "nats"))]
+        SourceSpec::Nats(_) => Err(Error::Config(
+            "the nats source needs a build with the `nats` feature".into(),
+        )),
     }
 }

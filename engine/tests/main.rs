@@ -5,6 +5,8 @@ mod browser;
 mod cli;
 mod golden_bars;
 mod live_source;
+#[cfg(feature = "nats")]
+mod nats;
 mod pair_live;
 mod persist;
 mod server;

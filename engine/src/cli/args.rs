@@ -22,6 +22,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up and matched at once: the size is irrelevant.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run the pipeline and the HTTP server.
     Serve(ServeArgs),
@@ -98,6 +100,9 @@ pub struct ServeArgs {
     /// Updates the WebSocket fan-out ring holds; a client further behind resyncs.
     #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192)]
     pub ws_ring: usize,
+    /// Publish every update to a broker: `nats:nats://host:4222` (feature `nats`).
+    #[arg(long, env = "SPREADWATCH_PUBLISH")]
+    pub publish: Option<String>,
     /// Keep snapshots here and restore them on start (none: state is lost on exit).
     #[arg(long, env = "SPREADWATCH_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

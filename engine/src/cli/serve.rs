@@ -40,6 +40,21 @@ pub fn run(a: ServeArgs) -> Result<()> {
     if r.engine.source == SourceSpec::Binance && r.engine.symbols.is_empty() {
         anyhow::bail!("the binance source needs --symbols or --pair");
     }
+    let publish = match a.publish.as_deref() {
+        None => None,
+        Some(p) => Some(
+            p.strip_prefix("nats:")
+                .filter(|u| !u.is_empty())
+                .with_context(|| format!("--publish {p:?}: expected nats:URL"))?
+                .to_string(),
+        ),
+    };
+    let nats_source = matches!(r.engine.source, SourceSpec::Nats(_));
+    if (publish.is_some() || nats_source) && !cfg!(feature = "nats") {
+        anyhow::bail!(
+            "NATS needs a build with the `nats` feature: cargo build --release --features nats"
+        );
+    }
     let listener =
         TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
     let listener =
@@ -49,6 +64,17 @@ pub fn run(a: ServeArgs) -> Result<()> {
         let engine = Engine::start(r.engine.clone())?;
         // Serve only once the snapshot is back: never a half-restored state.
         engine.handle().restored().await;
+        #[cfg(feature = "nats")]
+        if let Some(url) = publish {
+            let h = engine.handle();
+            actix_rt::spawn(async move {
+                if let Err(e) = spreadwatch_engine::sources::nats::publish(&url, h).await {
+                    tracing::error!("publishing to NATS stopped: {e}");
+                }
+            });
+        }
+        #[cfg(not(feature = "nats"))]
+        let _ = publish;
         if r.engine.source == SourceSpec::Sim {
             tracing::warn!("source is the SIMULATOR: prices are synthetic");
         }

@@ -29,7 +29,8 @@ fn store_err(e: impl std::fmt::Display) -> Error {
 
 /// Why a directory could not be used.
 enum OpenError {
-    /// Written by another format: refuse, never misread or move.
+    /// Written by another format, or in use by another process: refuse,
+    /// never misread or move.
     Format(Error),
     /// Damaged or not a store: move it aside.
     Unreadable(String),
@@ -41,7 +42,16 @@ impl SledStore {
         // engine down.
         let opened = std::panic::catch_unwind(|| sled::open(path))
             .map_err(|_| OpenError::Unreadable("the store panicked while opening".into()))?
-            .map_err(|e| OpenError::Unreadable(e.to_string()))?;
+            .map_err(|e| {
+                // sled locks its directory: another process has it open.
+                if e.to_string().contains("could not acquire lock") {
+                    OpenError::Format(Error::Store(
+                        "in use by another spreadwatch (or one still shutting down)".into(),
+                    ))
+                } else {
+                    OpenError::Unreadable(e.to_string())
+                }
+            })?;
         let store = SledStore { db: opened };
         let marker = store
             .db
@@ -277,7 +287,15 @@ mod tests {
         s.db.insert(FORMAT_KEY, &9u16.to_be_bytes()).unwrap();
         s.flush().unwrap();
         drop(s);
-        let e = open_dir(&path).err().expect("refused").to_string();
+        // sled's threads may hold the lock a moment after the drop.
+        let mut e = String::new();
+        for _ in 0..100 {
+            e = open_dir(&path).err().expect("refused").to_string();
+            if !e.contains("in use") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         assert!(e.contains("format 9"), "{e}");
     }
 }

@@ -7,6 +7,8 @@ pub mod backfill;
 pub mod binance;
 pub mod feed;
 pub mod frame;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod record;
 pub mod replay;
 pub mod sim;
@@ -24,6 +26,9 @@ pub enum SourceSpec {
     Replay(PathBuf),
     /// No source: trades come from [`crate::EngineHandle::ingest`].
     None,
+    /// Binance frames from a NATS server (`nats:nats://host:4222`), on the
+    /// subjects `spreadwatch.ticks.<SYMBOL>` (feature `nats`).
+    Nats(String),
 }
 
 impl std::str::FromStr for SourceSpec {
@@ -33,10 +38,11 @@ impl std::str::FromStr for SourceSpec {
             "binance" => Ok(SourceSpec::Binance),
             "sim" => Ok(SourceSpec::Sim),
             "none" => Ok(SourceSpec::None),
-            other => match other.strip_prefix("replay:") {
-                Some(p) if !p.is_empty() => Ok(SourceSpec::Replay(PathBuf::from(p))),
+            other => match (other.strip_prefix("replay:"), other.strip_prefix("nats:")) {
+                (Some(p), _) if !p.is_empty() => Ok(SourceSpec::Replay(PathBuf::from(p))),
+                (_, Some(u)) if !u.is_empty() => Ok(SourceSpec::Nats(u.to_string())),
                 _ => Err(format!(
-                    "unknown source {other:?}: expected binance, sim, none or replay:PATH"
+                    "unknown source {other:?}: expected binance, sim, none, replay:PATH or nats:URL"
                 )),
             },
         }
@@ -50,6 +56,7 @@ impl std::fmt::Display for SourceSpec {
             SourceSpec::Sim => f.write_str("sim"),
             SourceSpec::None => f.write_str("none"),
             SourceSpec::Replay(p) => write!(f, "replay:{}", p.display()),
+            SourceSpec::Nats(u) => write!(f, "nats:{u}"),
         }
     }
 }

@@ -1,0 +1,120 @@
+//! NATS in and out (feature `nats`), for running many instances over one
+//! broker (docs/scaling.md).
+//!
+//! In: Binance frames (combined-stream or bare, byte for byte as Binance
+//! sends them) published on `spreadwatch.ticks.<SYMBOL>`, e.g. by an ingest
+//! instance or a recorder. Out: every engine update as the JSON of the
+//! WebSocket frame (without `seq`) on `spreadwatch.updates.bar.<SYMBOL>.<interval>`,
+//! `spreadwatch.updates.pair.<Y>.<X>`, `spreadwatch.updates.alert.<Y>.<X>` and
+//! `spreadwatch.updates.params.<Y>.<X>`.
+
+use futures_util::StreamExt;
+use spreadwatch_proto::ServerBody;
+use tokio_util::sync::CancellationToken;
+
+/// The client, re-exported for tests and embedders.
+pub use async_nats;
+
+use super::feed::FeedWriter;
+use crate::actors::messages::EngineEvent;
+use crate::error::{Error, Result};
+use crate::status::SourceBoard;
+use crate::EngineHandle;
+
+/// Subjects the source reads.
+pub const TICKS: &str = "spreadwatch.ticks.>";
+
+fn net(e: impl std::fmt::Display) -> Error {
+    Error::Network(format!("nats: {e}"))
+}
+
+/// Reads frames from `url` until `stop`.
+pub async fn run(
+    url: &str,
+    feed: &mut FeedWriter,
+    board: &SourceBoard,
+    stop: &CancellationToken,
+) -> Result<()> {
+    let client = async_nats::connect(url).await.map_err(net)?;
+    let mut sub = client.subscribe(TICKS).await.map_err(net)?;
+    board.update(|s| s.connects += 1);
+    board.set_state(spreadwatch_proto::FeedState::Live);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            m = sub.next() => {
+                let Some(m) = m else { break };
+                feed.handle(&m.payload, None);
+                // Everything already delivered goes in one batch.
+                while let Some(Some(m)) = futures_util::FutureExt::now_or_never(sub.next()) {
+                    feed.handle(&m.payload, None);
+                    if feed.should_flush() {
+                        break;
+                    }
+                }
+                feed.flush().await;
+            }
+        }
+    }
+    feed.flush().await;
+    Ok(())
+}
+
+/// The subject and body an update is published with (`None` for internal
+/// events such as a pair reset).
+pub fn update_subject(e: &EngineEvent) -> Option<(String, ServerBody)> {
+    let pair = |p: &spreadwatch_proto::PairId| format!("{}.{}", p.y, p.x);
+    Some(match e {
+        EngineEvent::Bar { bar, kind } => (
+            format!("spreadwatch.updates.bar.{}.{}", bar.symbol, bar.interval),
+            ServerBody::Bar {
+                kind: *kind,
+                bar: bar.clone(),
+            },
+        ),
+        EngineEvent::Pair(stats, point) => (
+            format!("spreadwatch.updates.pair.{}", pair(&stats.pair)),
+            ServerBody::Pair {
+                stats: (**stats).clone(),
+                point: *point,
+            },
+        ),
+        EngineEvent::Alert(a) => (
+            format!("spreadwatch.updates.alert.{}", pair(&a.pair)),
+            ServerBody::Alert { alert: a.clone() },
+        ),
+        EngineEvent::Params(p, params) => (
+            format!("spreadwatch.updates.params.{}", pair(p)),
+            ServerBody::Params {
+                pair: p.clone(),
+                params: *params,
+            },
+        ),
+        EngineEvent::PairReset(_) => return None,
+    })
+}
+
+/// Publishes every update of `engine` to `url` until the engine stops. A
+/// publisher that falls behind the engine's event channel skips what it
+/// missed (counted in the log), never blocking the engine.
+pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
+    let client = async_nats::connect(url).await.map_err(net)?;
+    let mut rx = engine.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(u) => {
+                let Some((subject, body)) = update_subject(&u.event) else {
+                    continue;
+                };
+                let json = serde_json::to_vec(&body).map_err(|e| Error::Network(e.to_string()))?;
+                client.publish(subject, json.into()).await.map_err(net)?;
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!("nats publisher fell behind: {n} updates skipped");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        }
+    }
+    client.flush().await.map_err(net)?;
+    Ok(())
+}
