@@ -359,6 +359,41 @@ fn a_jump_in_aggregate_ids_is_reported_as_a_gap() {
     });
 }
 
+/// The closed 1 s bars of each symbol.
+async fn closed_1s(
+    h: &spreadwatch_engine::EngineHandle,
+    symbols: &[&str],
+) -> Vec<Vec<spreadwatch_proto::Bar>> {
+    let mut out = Vec::new();
+    for s in symbols {
+        let sym: Symbol = s.parse().unwrap();
+        let iv = spreadwatch_proto::Interval::S1;
+        out.push(h.bars(&sym, iv, i64::MIN, i64::MAX, false).await.unwrap());
+    }
+    out
+}
+
+/// The closed 1 s bars of each symbol after replaying `frames` unbroken.
+async fn replayed_1s(frames: &[String], symbols: &[&str]) -> Vec<Vec<spreadwatch_proto::Bar>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("whole.jsonl");
+    std::fs::write(&path, frames.join("\n")).unwrap();
+    let engine = Engine::start(EngineConfig {
+        source: SourceSpec::Replay(path),
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    let h = engine.handle();
+    wait_until("the replay", Duration::from_secs(20), || {
+        let s = h.status();
+        !s.sources.is_empty() && s.sources.values().all(|s| s.state == FeedState::Finished)
+    })
+    .await;
+    let bars = closed_1s(&h, symbols).await;
+    engine.shutdown().await;
+    bars
+}
+
 /// aggTrade frames for BTCUSDT and ETHUSDT, ids 1..=n each, 10 ms apart.
 fn agg_frames(n: u64, skip: impl Fn(&str, u64) -> bool) -> Vec<String> {
     let mut frames = Vec::new();
@@ -439,46 +474,9 @@ fn a_gap_is_filled_from_rest_and_the_bars_match_an_unbroken_feed() {
                 .is_some_and(|x| x.ticks == 400)
         })
         .await;
-        let sym: Symbol = "BTCUSDT".parse().unwrap();
-        let live = h
-            .bars(
-                &sym,
-                spreadwatch_proto::Interval::S1,
-                i64::MIN,
-                i64::MAX,
-                false,
-            )
-            .await
-            .unwrap();
+        let live = closed_1s(&h, &["BTCUSDT"]).await.remove(0);
         engine.shutdown().await;
-
-        // The same trades, unbroken, through a replay.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("whole.jsonl");
-        std::fs::write(&path, whole.join("\n")).unwrap();
-        let engine = Engine::start(EngineConfig {
-            source: SourceSpec::Replay(path),
-            symbols: vec![sym.clone()],
-            ..EngineConfig::default()
-        })
-        .unwrap();
-        let h = engine.handle();
-        wait_until("the replay", Duration::from_secs(20), || {
-            let s = h.status();
-            !s.sources.is_empty() && s.sources.values().all(|s| s.state == FeedState::Finished)
-        })
-        .await;
-        let want = h
-            .bars(
-                &sym,
-                spreadwatch_proto::Interval::S1,
-                i64::MIN,
-                i64::MAX,
-                false,
-            )
-            .await
-            .unwrap();
-        engine.shutdown().await;
+        let want = replayed_1s(&whole, &["BTCUSDT"]).await.remove(0);
         // The replay closed its last bar at the end of the file; the live
         // one is still forming.
         assert!(live.len() >= 3);
@@ -539,49 +537,11 @@ fn a_feed_that_drops_every_few_hundred_trades_ends_with_the_unbroken_bars() {
                 );
             }
         }
-        let mut live = Vec::new();
-        for sym in ["BTCUSDT", "ETHUSDT"] {
-            let sym: Symbol = sym.parse().unwrap();
-            live.push(
-                h.bars(
-                    &sym,
-                    spreadwatch_proto::Interval::S1,
-                    i64::MIN,
-                    i64::MAX,
-                    false,
-                )
-                .await
-                .unwrap(),
-            );
-        }
+        let live = closed_1s(&h, &["BTCUSDT", "ETHUSDT"]).await;
         engine.shutdown().await;
-
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("whole.jsonl");
-        std::fs::write(&path, whole.join("\n")).unwrap();
-        let engine = Engine::start(EngineConfig {
-            source: SourceSpec::Replay(path),
-            ..EngineConfig::default()
-        })
-        .unwrap();
-        let h = engine.handle();
-        wait_until("the replay", Duration::from_secs(20), || {
-            let s = h.status();
-            !s.sources.is_empty() && s.sources.values().all(|s| s.state == FeedState::Finished)
-        })
-        .await;
+        let want = replayed_1s(&whole, &["BTCUSDT", "ETHUSDT"]).await;
         for (i, sym) in ["BTCUSDT", "ETHUSDT"].iter().enumerate() {
-            let sym: Symbol = sym.parse().unwrap();
-            let want = h
-                .bars(
-                    &sym,
-                    spreadwatch_proto::Interval::S1,
-                    i64::MIN,
-                    i64::MAX,
-                    false,
-                )
-                .await
-                .unwrap();
+            let want = &want[i];
             assert!(live[i].len() >= 10);
             assert_eq!(
                 live[i][..],
@@ -589,6 +549,5 @@ fn a_feed_that_drops_every_few_hundred_trades_ends_with_the_unbroken_bars() {
                 "{sym}: closed bars equal the unbroken feed"
             );
         }
-        engine.shutdown().await;
     });
 }

@@ -57,7 +57,8 @@ async fn error_of(r: Response) -> String {
     }
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+/// GETs `path` with the token; a non-2xx answer becomes its error message.
+async fn get_ok(path: &str) -> Result<Response, String> {
     let r = authed(Request::get(path))
         .send()
         .await
@@ -65,7 +66,11 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
     if !r.ok() {
         return Err(error_of(r).await);
     }
-    r.json().await.map_err(|e| e.to_string())
+    Ok(r)
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    get_ok(path).await?.json().await.map_err(|e| e.to_string())
 }
 
 /// `GET /api/correlation`.
@@ -114,14 +119,11 @@ pub async fn analyze(file: web_sys::File, p: &AnalyzeParams) -> Result<AnalyzeRe
 /// Fetches `path` and saves it as `name` through a temporary link (a plain
 /// link could not carry the bearer token).
 pub async fn download(path: &str, name: &str) -> Result<(), String> {
-    let r = authed(Request::get(path))
-        .send()
+    let bytes = get_ok(path)
+        .await?
+        .binary()
         .await
         .map_err(|e| e.to_string())?;
-    if !r.ok() {
-        return Err(error_of(r).await);
-    }
-    let bytes = r.binary().await.map_err(|e| e.to_string())?;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("text/csv");

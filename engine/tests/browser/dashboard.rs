@@ -65,6 +65,14 @@ async fn set_input(c: &Client, css: &str, value: &str) -> R<()> {
         .map_err(|e| e.to_string())
 }
 
+async fn click(c: &Client, css: &str) -> R<()> {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?;
+    el.click().await.map_err(|e| format!("click {css}: {e}"))
+}
+
 async fn select(c: &Client, css: &str, value: &str) -> R<()> {
     let el = c.find(Locator::Css(css)).await.map_err(|e| e.to_string())?;
     el.select_by_value(value)
@@ -299,12 +307,7 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
             .then_some(())
     })
     .await?;
-    c.find(Locator::Css("#mode-upload"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    click(c, "#mode-upload").await?;
     let golden = data("golden/aggtrade/bars_1s.csv");
     let want = ols_beta_of_bars(&std::fs::read_to_string(&golden).map_err(|e| e.to_string())?);
     let input = c
@@ -345,12 +348,7 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
     if !msg.contains("line") {
         return Err(format!("upload error {msg:?} does not name the line"));
     }
-    c.find(Locator::Css("#mode-live"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    click(c, "#mode-live").await?;
 
     // 7. Once the replay has finished, the export equals /api/export.
     wait_for("the replay to finish", Duration::from_secs(90), || async {
@@ -369,12 +367,7 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
         done.then_some(())
     })
     .await?;
-    c.find(Locator::Css("#export-1m"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    click(c, "#export-1m").await?;
     let file = driver.downloads().join("bars_1m.csv");
     let got = wait_for("the downloaded file", Duration::from_secs(15), || async {
         // Chromium writes a .crdownload first and renames it when complete.
