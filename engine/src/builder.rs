@@ -30,6 +30,8 @@ use crate::sources::SourceSpec;
 #[must_use]
 pub struct EngineBuilder {
     cfg: EngineConfig,
+    data_dir: Option<PathBuf>,
+    snapshot_interval: Option<std::time::Duration>,
 }
 
 impl EngineBuilder {
@@ -106,6 +108,34 @@ impl EngineBuilder {
         self
     }
 
+    /// Keeps snapshots in `dir` (a sled store, opened by [`start`](Self::start);
+    /// a damaged directory is moved aside) and restores them before the
+    /// source starts. Without it, the state lives in memory only.
+    #[cfg(feature = "sled")]
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Time between snapshots (1 s by default); one more is taken at shutdown.
+    pub fn snapshot_interval(mut self, every: std::time::Duration) -> Self {
+        self.snapshot_interval = Some(every);
+        self
+    }
+
+    /// Snapshots into a store of your own instead of a data dir.
+    pub fn snapshot_store(
+        mut self,
+        store: std::sync::Arc<dyn crate::persist::SnapshotStore>,
+    ) -> Self {
+        self.cfg.persist = Some(crate::persist::PersistConfig {
+            store,
+            interval: std::time::Duration::from_secs(1),
+            retain_ticks: std::time::Duration::from_secs(86_400),
+        });
+        self
+    }
+
     /// The configuration built so far.
     pub fn config(&self) -> &EngineConfig {
         &self.cfg
@@ -117,7 +147,18 @@ impl EngineBuilder {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-        let cfg = self.cfg;
+        let mut cfg = self.cfg;
+        #[cfg(feature = "sled")]
+        if let Some(dir) = &self.data_dir {
+            cfg.persist = Some(crate::persist::PersistConfig {
+                store: crate::persist::open_dir(dir)?,
+                interval: std::time::Duration::from_secs(1),
+                retain_ticks: std::time::Duration::from_secs(86_400),
+            });
+        }
+        if let (Some(p), Some(every)) = (cfg.persist.as_mut(), self.snapshot_interval) {
+            p.interval = every.max(std::time::Duration::from_millis(10));
+        }
         std::thread::Builder::new()
             .name("spreadwatch-engine".into())
             .spawn(move || {
@@ -137,6 +178,8 @@ impl EngineBuilder {
             })
             .map_err(|e| Error::Config(format!("cannot start the engine thread: {e}")))?;
         let handle = ready_rx.recv().map_err(|_| Error::Stopped)??;
+        // The handle is returned once the snapshot (if any) is back.
+        futures_executor::block_on(handle.restored());
         Ok(handle.owned(stop_tx, done_rx))
     }
 }
@@ -178,6 +221,63 @@ mod tests {
                 )
                 .await;
             assert!(bad.is_err());
+            h.shutdown().await;
+        });
+    }
+
+    #[cfg(feature = "sled")]
+    #[test]
+    fn a_data_dir_brings_the_ticks_back_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        let sym: spreadwatch_proto::Symbol = "AAAUSDT".parse().unwrap();
+        let start = || {
+            Engine::builder()
+                .manual()
+                .symbols([sym.clone()])
+                .data_dir(&path)
+                .snapshot_interval(std::time::Duration::from_secs(3600))
+                .start()
+                .unwrap()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let h = start();
+        rt.block_on(async {
+            for i in 1..=50u64 {
+                let t = spreadwatch_proto::Trade {
+                    symbol: sym.clone(),
+                    id: i,
+                    first_id: i,
+                    last_id: i,
+                    price: spreadwatch_proto::Fixed::from_units(100_000_000 * (100 + i as i64 % 3)),
+                    qty: spreadwatch_proto::Fixed::from_units(1_000_000),
+                    time_ms: 1_700_000_000_000 + i as i64 * 100,
+                    event_ms: 1_700_000_000_000 + i as i64 * 100,
+                    buyer_maker: false,
+                };
+                h.ingest(&t).await.unwrap();
+            }
+            h.flush().await;
+            // Only the shutdown snapshot can hold them (the interval is 1 h).
+            h.shutdown().await;
+        });
+        let h = start();
+        rt.block_on(async {
+            assert_eq!(h.status().symbols[sym.as_str()].ticks, 50);
+            let bars = h
+                .bars(
+                    &sym,
+                    spreadwatch_proto::Interval::S1,
+                    i64::MIN,
+                    i64::MAX,
+                    false,
+                )
+                .await
+                .unwrap();
+            assert!(bars.len() >= 3, "{} closed bars", bars.len());
             h.shutdown().await;
         });
     }

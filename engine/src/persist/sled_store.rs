@@ -101,7 +101,19 @@ impl SledStore {
 /// moved aside, kept whole under `<dir>.corrupt-<unix seconds>`, and a fresh
 /// store is started; a store of another format is refused with an error.
 pub fn open_dir(dir: &Path) -> Result<Arc<SledStore>> {
-    match SledStore::open(dir) {
+    // A store closed a moment ago (a quick restart) may still hold its lock
+    // while sled's threads wind down: wait up to 2 s before refusing.
+    let mut opened = SledStore::open(dir);
+    for _ in 0..20 {
+        match &opened {
+            Err(OpenError::Format(e)) if e.to_string().contains("in use") => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                opened = SledStore::open(dir);
+            }
+            _ => break,
+        }
+    }
+    match opened {
         Ok(s) => Ok(Arc::new(s)),
         Err(OpenError::Format(e)) => Err(Error::Store(format!("{}: {e}", dir.display()))),
         Err(OpenError::Unreadable(why)) => {

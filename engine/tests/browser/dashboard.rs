@@ -196,9 +196,11 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
         (y != y1).then_some(())
     })
     .await?;
-    if frames(c).await? == f1 {
-        return Err("no frames arrived".into());
-    }
+    wait_for("more frames", Duration::from_secs(10), || async {
+        let f = frames(c).await.ok()?;
+        (f.as_f64()? > f1.as_f64()?).then_some(())
+    })
+    .await?;
 
     // 3. The model and window reach the engine and change what is shown.
     let ols = stat(c, "stat-hedge").await?;
