@@ -117,12 +117,38 @@ impl Driver {
     }
 }
 
+/// Processes whose process group is `pgid`, read from /proc.
+fn group_members(pgid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // Field 5 of /proc/PID/stat, after the parenthesised name.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|st| {
+                    let rest = &st[st.rfind(')')? + 2..];
+                    rest.split(' ').nth(2)?.parse::<u32>().ok()
+                })
+                == Some(pgid)
+        })
+        .collect()
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The group holds chromedriver and every chromium it started.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        // The group holds chromedriver and every chromium it started. Each
+        // member is killed by its own pid, found by its group id, so nothing
+        // outside the group can be touched.
+        let pgid = self.child.id();
+        for pid in group_members(pgid) {
+            if pid != std::process::id() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
