@@ -30,6 +30,7 @@ use crate::sources::SourceSpec;
 #[must_use]
 pub struct EngineBuilder {
     cfg: EngineConfig,
+    #[cfg(feature = "sled")]
     data_dir: Option<PathBuf>,
     snapshot_interval: Option<std::time::Duration>,
 }

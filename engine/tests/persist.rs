@@ -188,3 +188,61 @@ async fn sigterm_takes_a_last_snapshot_so_nothing_is_lost() {
         closed.lines().count()
     );
 }
+
+#[tokio::test]
+async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed_path = dir.path().join("pair.jsonl");
+    std::fs::write(&feed_path, feed::cointegrated(900, 5).text).unwrap();
+    let source = format!("replay:{}", feed_path.display());
+    let data_s = dir.path().join("data").display().to_string();
+    let whole = dir.path().join("whole");
+    let st = bin()
+        .args(["replay", &feed_path.display().to_string(), "--export-dir"])
+        .arg(&whole)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let http = reqwest::Client::new();
+    let mut args = serve_args(&source, "max", &data_s);
+    args.extend(["--retain-ticks", "2m"]);
+    let (mut child, url) = spawn_serve(&args);
+    wait_finished(&http, &url).await;
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let end = Instant::now() + Duration::from_secs(20);
+    while child.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < end, "serve did not exit on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_child, url) = spawn_serve(&serve_args("none", "max", &data_s));
+    for (iv, ms) in [("1s", 1_000), ("1m", 60_000)] {
+        let after = export(&http, &url, iv).await;
+        let full = std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
+        let restored: Vec<&str> = after.lines().skip(1).collect();
+        let starts: Vec<i64> = restored
+            .iter()
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        let (first, last) = (starts[0], *starts.last().unwrap());
+        assert_eq!(
+            first % 300_000,
+            0,
+            "{iv}: the oldest restored bar starts on the 5 m cut"
+        );
+        assert!(
+            last - first >= 2 * 60_000 - ms,
+            "{iv}: two minutes kept ({first}..{last})"
+        );
+        assert!(feed::T0 < first, "{iv}: older history was pruned");
+        for line in &restored {
+            assert!(
+                full.lines().any(|l| l == *line),
+                "{iv}: restored bar {line} is partial or wrong"
+            );
+        }
+    }
+}

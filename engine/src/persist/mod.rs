@@ -34,7 +34,8 @@ use crate::error::Result;
 pub trait SnapshotStore: Send + Sync + 'static {
     /// Appends a symbol's ticks (new ones, in id order).
     fn append_ticks(&self, symbol: &Symbol, ticks: &[Tick]) -> Result<()>;
-    /// Every stored tick of a symbol, in id order.
+    /// Every stored tick of a symbol at or after the last prune cut, in id
+    /// order.
     fn ticks(&self, symbol: &Symbol) -> Result<Vec<Tick>>;
     /// The newest stored tick id of a symbol.
     fn last_id(&self, symbol: &Symbol) -> Result<Option<u64>>;
@@ -45,6 +46,9 @@ pub trait SnapshotStore: Send + Sync + 'static {
     /// The stored pairs.
     fn pairs(&self) -> Result<Vec<(PairId, PairParams)>>;
     /// Drops a symbol's ticks traded before `before_ms`; returns how many.
+    /// Ticks before the cut may be kept on disk (whole chunks are dropped)
+    /// but are never returned again, so bars rebuilt from the rest are whole
+    /// when the cut is on a bar boundary.
     fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64>;
     /// Makes every write so far durable.
     fn flush(&self) -> Result<()>;

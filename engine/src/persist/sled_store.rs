@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 const FORMAT_KEY: &[u8] = b"format";
 const PAIRS_KEY: &[u8] = b"pairs";
 const TICKS: &str = "ticks/";
+/// Per symbol, the last prune cut (ms, i64 big-endian).
+const PRUNED: &str = "pruned/";
 
 /// A sled database in a directory.
 pub struct SledStore {
@@ -88,6 +90,14 @@ impl SledStore {
             }
         }
         Ok(store)
+    }
+
+    fn pruned_before(&self, symbol: &Symbol) -> Result<Option<i64>> {
+        let v = self
+            .db
+            .get(format!("{PRUNED}{symbol}"))
+            .map_err(store_err)?;
+        Ok(v.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok().map(i64::from_be_bytes)))
     }
 
     fn tree(&self, symbol: &Symbol) -> Result<sled::Tree> {
@@ -169,6 +179,11 @@ impl SnapshotStore for SledStore {
             let (_, v) = kv.map_err(store_err)?;
             out.extend(decode_chunk(&v)?);
         }
+        // A chunk that straddled the last prune cut still holds older ticks,
+        // but not all of them: leave them out so no rebuilt bar is partial.
+        if let Some(cut) = self.pruned_before(symbol)? {
+            out.retain(|t| t.time_ms >= cut);
+        }
         // Chunks are in time order, the ring in id order: restore in id order.
         out.sort_by_key(|t| t.id);
         out.dedup_by_key(|t| t.id);
@@ -221,6 +236,12 @@ impl SnapshotStore for SledStore {
 
     /// Drops whole chunks whose newest tick is older than `before_ms`.
     fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64> {
+        if self.pruned_before(symbol)?.is_some_and(|c| c >= before_ms) {
+            return Ok(0);
+        }
+        self.db
+            .insert(format!("{PRUNED}{symbol}"), &before_ms.to_be_bytes())
+            .map_err(store_err)?;
         let tree = self.tree(symbol)?;
         let mut batch = sled::Batch::default();
         let mut n = 0;
@@ -262,18 +283,21 @@ mod tests {
         let s = open_dir(&path).unwrap();
         let sym = Symbol::new("BTCUSDT").unwrap();
         s.append_ticks(&sym, &[tick(1000, 1)]).unwrap();
-        s.append_ticks(&sym, &[tick(2000, 2), tick(3000, 3)])
+        // This chunk straddles the cut below: its 1500 ms tick is kept on
+        // disk but never returned.
+        s.append_ticks(&sym, &[tick(1500, 2), tick(2000, 3), tick(3000, 4)])
             .unwrap();
         let pair: PairId = "ETHUSDT/BTCUSDT".parse().unwrap();
         s.put_pairs(&[(pair.clone(), PairParams::default())])
             .unwrap();
         s.flush().unwrap();
-        assert_eq!(s.last_id(&sym).unwrap(), Some(3));
+        assert_eq!(s.last_id(&sym).unwrap(), Some(4));
         assert_eq!(s.prune(&sym, 2000).unwrap(), 1);
+        assert_eq!(s.prune(&sym, 1000).unwrap(), 0, "the cut never moves back");
         drop(s);
         let s = open_dir(&path).unwrap();
         assert_eq!(s.symbols().unwrap(), vec![sym.clone()]);
-        assert_eq!(s.ticks(&sym).unwrap(), vec![tick(2000, 2), tick(3000, 3)]);
+        assert_eq!(s.ticks(&sym).unwrap(), vec![tick(2000, 3), tick(3000, 4)]);
         assert_eq!(s.pairs().unwrap(), vec![(pair, PairParams::default())]);
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use spreadwatch_proto::Symbol;
+use spreadwatch_proto::{Interval, Symbol};
 
 use super::PersistConfig;
 use crate::actors::messages::{GetTicksAfter, TickBatch};
@@ -61,7 +61,10 @@ impl Snapshotter {
             self.saved.insert(sym.clone(), last.id);
             written += ticks.len();
             let keep = i64::try_from(self.cfg.retain_ticks.as_millis()).unwrap_or(i64::MAX);
-            store.prune(&sym, newest.saturating_sub(keep))?;
+            // Cut on a 5 m boundary (so also 1 m and 1 s): every bar rebuilt
+            // from what is left is whole.
+            let cut = Interval::M5.bucket_start(newest.saturating_sub(keep));
+            store.prune(&sym, cut)?;
         }
         let mut pairs = Vec::new();
         for p in self.registry.pairs() {
