@@ -219,30 +219,48 @@ async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (_child, url) = spawn_serve(&serve_args("none", "max", &data_s));
-    for (iv, ms) in [("1s", 1_000), ("1m", 60_000)] {
-        let after = export(&http, &url, iv).await;
-        let full = std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
-        let restored: Vec<&str> = after.lines().skip(1).collect();
-        let starts: Vec<i64> = restored
-            .iter()
-            .map(|l| l.split(',').next().unwrap().parse().unwrap())
-            .collect();
-        let (first, last) = (starts[0], *starts.last().unwrap());
-        assert_eq!(
-            first % 300_000,
-            0,
-            "{iv}: the oldest restored bar starts on the 5 m cut"
-        );
+    let read = |iv: &str| std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
+    // 1 s bars are only rebuilt from the retained ticks: they start on the cut.
+    let after = export(&http, &url, "1s").await;
+    let full = read("1s");
+    let restored: Vec<&str> = after.lines().skip(1).collect();
+    let starts: Vec<i64> = restored
+        .iter()
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    let (first, last) = (starts[0], *starts.last().unwrap());
+    assert_eq!(
+        first % 300_000,
+        0,
+        "the oldest 1 s bar starts on the 5 m cut"
+    );
+    assert!(
+        last - first >= 2 * 60_000 - 1_000,
+        "two minutes kept ({first}..{last})"
+    );
+    assert!(feed::T0 < first, "older ticks were pruned");
+    for line in &restored {
         assert!(
-            last - first >= 2 * 60_000 - ms,
-            "{iv}: two minutes kept ({first}..{last})"
+            full.lines().any(|l| l == *line),
+            "restored 1 s bar {line} is partial or wrong"
         );
-        assert!(feed::T0 < first, "{iv}: older history was pruned");
-        for line in &restored {
-            assert!(
-                full.lines().any(|l| l == *line),
-                "{iv}: restored bar {line} is partial or wrong"
-            );
-        }
+    }
+    // 1 m and 5 m bars older than the ticks come back from the bar store:
+    // the whole history, less the bars still forming at the end.
+    for iv in ["1m", "5m"] {
+        let after = export(&http, &url, iv).await;
+        let full = read(iv);
+        let (got, want): (Vec<&str>, Vec<&str>) = (after.lines().collect(), full.lines().collect());
+        assert!(
+            got.len() >= want.len() - 2 && got.len() > 3,
+            "{iv}: {} of {} lines",
+            got.len(),
+            want.len()
+        );
+        assert_eq!(
+            got[..],
+            want[..got.len()],
+            "{iv}: restored history equals the uninterrupted run"
+        );
     }
 }

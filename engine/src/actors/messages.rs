@@ -125,6 +125,16 @@ pub struct GetTicksAfter {
     pub after: Option<u64>,
 }
 
+/// Restores closed bars from a snapshot, older than any tick held.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct SeedBars {
+    /// Their interval.
+    pub interval: Interval,
+    /// The bars.
+    pub bars: Vec<Bar>,
+}
+
 /// Asks a symbol actor for what a pair needs to rebuild.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "LegSnapshot")]

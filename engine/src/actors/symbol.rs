@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 
 use super::messages::{
     EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, GetTicksAfter, LegSnapshot,
-    LegUpdate, SubscribeLeg, SymbolSnapshot, TickBatch, Update,
+    LegUpdate, SeedBars, SubscribeLeg, SymbolSnapshot, TickBatch, Update,
 };
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
@@ -279,6 +279,17 @@ impl Handler<GetSnapshot> for SymbolActor {
             kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
             newest_id: self.ring.last().map(|t| t.id),
         })
+    }
+}
+
+impl Handler<SeedBars> for SymbolActor {
+    type Result = ();
+
+    fn handle(&mut self, m: SeedBars, _: &mut Self::Context) {
+        self.bars.seed_closed(
+            m.interval,
+            m.bars.iter().map(crate::core::bar::Ohlcv::from_bar),
+        );
     }
 }
 

@@ -67,6 +67,22 @@ impl Ohlcv {
         self.trades += u64::from(t.count);
     }
 
+    /// A closed bar read back from a snapshot. Its opening trade id is not
+    /// kept, so a trade revising it cannot become its open.
+    pub fn from_bar(b: &Bar) -> Self {
+        Ohlcv {
+            start_ms: b.start_ms,
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+            trades: b.trades,
+            open_id: 0,
+            close_id: b.close_id,
+        }
+    }
+
     /// The wire form for `symbol` at `interval`.
     pub fn to_bar(&self, symbol: &Symbol, interval: Interval) -> Bar {
         Bar {
@@ -229,6 +245,28 @@ impl BarSeries {
         }
     }
 
+    /// Puts closed bars older than everything held back in front (a
+    /// restore: bars from before the retained ticks). Bars that overlap what
+    /// is held are ignored.
+    pub fn seed_closed(&mut self, bars: impl IntoIterator<Item = Ohlcv>) {
+        let first = self
+            .closed
+            .front()
+            .or(self.forming.front())
+            .map_or(i64::MAX, |b| b.start_ms);
+        let mut older: Vec<Ohlcv> = bars.into_iter().filter(|b| b.start_ms < first).collect();
+        older.sort_by_key(|b| b.start_ms);
+        older.dedup_by_key(|b| b.start_ms);
+        if let Some(last) = older.last() {
+            let end = last.start_ms.saturating_add(self.interval.millis());
+            self.closed_before = self.closed_before.max(end);
+        }
+        for b in older.into_iter().rev() {
+            self.closed.push_front(b);
+        }
+        self.trim();
+    }
+
     /// Buckets starting before this time are closed.
     pub fn closed_before(&self) -> i64 {
         self.closed_before
@@ -323,6 +361,11 @@ impl BarBook {
         &self.series[iv.index()]
     }
 
+    /// See [`BarSeries::seed_closed`].
+    pub fn seed_closed(&mut self, iv: Interval, bars: impl IntoIterator<Item = Ohlcv>) {
+        self.series[iv.index()].seed_closed(bars);
+    }
+
     /// True once a trade has been seen.
     pub fn initialized(&self) -> bool {
         self.newest_ms != i64::MIN
@@ -352,6 +395,25 @@ mod tests {
             count: 1,
             buyer_maker: false,
         }
+    }
+
+    #[test]
+    fn seeded_bars_go_in_front_and_later_trades_stay_forming() {
+        let mut s = BarSeries::new(Interval::M1, 100);
+        let old = |start: i64| Ohlcv::new(start, &tick(start as u64, start, 100, 1));
+        s.seed_closed([old(120_000), old(0), old(60_000), old(60_000)]);
+        assert_eq!(
+            s.closed().map(|b| b.start_ms).collect::<Vec<_>>(),
+            [0, 60_000, 120_000]
+        );
+        assert_eq!(s.closed_before(), 180_000);
+        assert!(matches!(
+            s.update(&tick(500, 185_000, 7, 1)),
+            BarUpdate::Forming(_)
+        ));
+        // Nothing newer than what is held is taken.
+        s.seed_closed([old(240_000)]);
+        assert_eq!(s.closed().len(), 3);
     }
 
     fn all_bars(book: &mut BarBook) -> Vec<(Interval, Ohlcv)> {

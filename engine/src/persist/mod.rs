@@ -1,7 +1,9 @@
 //! Snapshots of the engine's state, restored on restart.
 //!
 //! What is kept: every symbol's ticks (appended incrementally, only what is
-//! new since the last snapshot) and every pair with its parameters. On
+//! new since the last snapshot), its closed 1 m and 5 m bars (so history
+//! older than the retained ticks survives), and every pair with its
+//! parameters. On
 //! restart the ticks go back through the symbol actors in id order before
 //! any source starts, which rebuilds the closed and forming bars, the Kalman
 //! price level and, through the pair actors, every estimator, z window and
@@ -23,7 +25,7 @@ pub use codec::{TickRecord, FORMAT};
 #[cfg(feature = "sled")]
 pub use sled_store::{open_dir, SledStore};
 pub use snapshot::{restore, Snapshotter};
-use spreadwatch_proto::{PairId, PairParams, Symbol};
+use spreadwatch_proto::{Bar, Interval, PairId, PairParams, Symbol};
 
 use crate::core::tick::Tick;
 use crate::error::Result;
@@ -52,6 +54,20 @@ pub trait SnapshotStore: Send + Sync + 'static {
     fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64>;
     /// Makes every write so far durable.
     fn flush(&self) -> Result<()>;
+    /// Appends closed bars (newer than those stored), so history older than
+    /// the retained ticks survives a restart. A store without bars keeps
+    /// only what the ticks rebuild.
+    fn append_bars(&self, _symbol: &Symbol, _interval: Interval, _bars: &[Bar]) -> Result<()> {
+        Ok(())
+    }
+    /// The stored closed bars, oldest first.
+    fn bars(&self, _symbol: &Symbol, _interval: Interval) -> Result<Vec<Bar>> {
+        Ok(Vec::new())
+    }
+    /// Drops bars that start before `before_ms`.
+    fn prune_bars(&self, _symbol: &Symbol, _interval: Interval, _before_ms: i64) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How the engine snapshots.

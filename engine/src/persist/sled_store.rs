@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use spreadwatch_proto::{PairId, PairParams, Symbol};
+use spreadwatch_proto::{Bar, Interval, PairId, PairParams, Symbol};
 
 use super::codec::{check_format, decode_chunk, encode_chunk, key, FORMAT};
 use super::SnapshotStore;
@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 const FORMAT_KEY: &[u8] = b"format";
 const PAIRS_KEY: &[u8] = b"pairs";
 const TICKS: &str = "ticks/";
+/// Closed bars per symbol and interval, keyed by start.
+const BARS: &str = "bars/";
 /// Per symbol, the last prune cut (ms, i64 big-endian).
 const PRUNED: &str = "pruned/";
 
@@ -98,6 +100,12 @@ impl SledStore {
             .get(format!("{PRUNED}{symbol}"))
             .map_err(store_err)?;
         Ok(v.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok().map(i64::from_be_bytes)))
+    }
+
+    fn bar_tree(&self, symbol: &Symbol, interval: Interval) -> Result<sled::Tree> {
+        self.db
+            .open_tree(format!("{BARS}{symbol}/{interval}"))
+            .map_err(store_err)
     }
 
     fn tree(&self, symbol: &Symbol) -> Result<sled::Tree> {
@@ -256,6 +264,39 @@ impl SnapshotStore for SledStore {
 
     fn flush(&self) -> Result<()> {
         self.db.flush().map(|_| ()).map_err(store_err)
+    }
+
+    fn append_bars(&self, symbol: &Symbol, interval: Interval, bars: &[Bar]) -> Result<()> {
+        let tree = self.bar_tree(symbol, interval)?;
+        let mut batch = sled::Batch::default();
+        for b in bars {
+            batch.insert(
+                &key(b.start_ms, 0),
+                serde_json::to_vec(b).map_err(store_err)?,
+            );
+        }
+        tree.apply_batch(batch).map_err(store_err)
+    }
+
+    fn bars(&self, symbol: &Symbol, interval: Interval) -> Result<Vec<Bar>> {
+        let mut out = Vec::new();
+        for kv in self.bar_tree(symbol, interval)?.iter() {
+            let (_, v) = kv.map_err(store_err)?;
+            out.push(
+                serde_json::from_slice(&v)
+                    .map_err(|e| Error::Store(format!("stored {interval} bar of {symbol}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn prune_bars(&self, symbol: &Symbol, interval: Interval, before_ms: i64) -> Result<()> {
+        let tree = self.bar_tree(symbol, interval)?;
+        let mut batch = sled::Batch::default();
+        for kv in tree.range(..key(before_ms, 0)) {
+            batch.remove(kv.map_err(store_err)?.0);
+        }
+        tree.apply_batch(batch).map_err(store_err)
     }
 }
 

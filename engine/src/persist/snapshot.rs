@@ -8,34 +8,47 @@ use std::time::Instant;
 use spreadwatch_proto::{Interval, Symbol};
 
 use super::PersistConfig;
-use crate::actors::messages::{GetTicksAfter, TickBatch};
+use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
 use crate::actors::pair::{GetPair, SetParams};
 use crate::actors::registry::Registry;
 use crate::error::{Error, Result};
 
 /// Ticks per message while restoring.
 const RESTORE_BATCH: usize = 8_192;
+/// Bars kept beyond the ticks, and for how long (the default history).
+const KEPT_BARS: [(Interval, i64); 2] = [
+    (Interval::M1, 7 * 86_400_000),
+    (Interval::M5, 30 * 86_400_000),
+];
 
 /// Appends what is new since the last snapshot.
 pub struct Snapshotter {
     cfg: PersistConfig,
     registry: Arc<Registry>,
     saved: HashMap<Symbol, u64>,
+    saved_bars: HashMap<(Symbol, Interval), i64>,
 }
 
 impl Snapshotter {
     /// A snapshotter that continues after what the store holds.
     pub fn new(cfg: PersistConfig, registry: Arc<Registry>) -> Result<Self> {
         let mut saved = HashMap::new();
+        let mut saved_bars = HashMap::new();
         for s in cfg.store.symbols()? {
             if let Some(id) = cfg.store.last_id(&s)? {
-                saved.insert(s, id);
+                saved.insert(s.clone(), id);
+            }
+            for (iv, _) in KEPT_BARS {
+                if let Some(b) = cfg.store.bars(&s, iv)?.last() {
+                    saved_bars.insert((s.clone(), iv), b.start_ms);
+                }
             }
         }
         Ok(Snapshotter {
             cfg,
             registry,
             saved,
+            saved_bars,
         })
     }
 
@@ -60,6 +73,26 @@ impl Snapshotter {
             store.append_ticks(&sym, &ticks)?;
             self.saved.insert(sym.clone(), last.id);
             written += ticks.len();
+            for (iv, history) in KEPT_BARS {
+                let from = self
+                    .saved_bars
+                    .get(&(sym.clone(), iv))
+                    .map_or(i64::MIN, |s| s + 1);
+                let bars = actor
+                    .send(GetBars {
+                        interval: iv,
+                        from_ms: from,
+                        to_ms: i64::MAX,
+                        include_forming: false,
+                    })
+                    .await
+                    .map_err(|_| Error::Stopped)?;
+                if let Some(last) = bars.last() {
+                    store.append_bars(&sym, iv, &bars)?;
+                    self.saved_bars.insert((sym.clone(), iv), last.start_ms);
+                    store.prune_bars(&sym, iv, last.start_ms.saturating_sub(history))?;
+                }
+            }
             let keep = i64::try_from(self.cfg.retain_ticks.as_millis()).unwrap_or(i64::MAX);
             // Cut on a 5 m boundary (so also 1 m and 1 s): every bar rebuilt
             // from what is left is whole.
@@ -109,6 +142,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
         }
     }
     let mut n = 0;
+    let mut seeded = false;
     for sym in store.symbols()? {
         let Some(actor) = registry.get_or_start(&sym) else {
             tracing::info!(symbol = %sym, "stored ticks skipped: the symbol is not tracked");
@@ -116,6 +150,24 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
         };
         let ticks = store.ticks(&sym)?;
         n += ticks.len();
+        // Bars from before the first restored tick come from the bar store;
+        // the ticks rebuild the rest.
+        let first = ticks.iter().map(|t| t.time_ms).min();
+        for (iv, _) in KEPT_BARS {
+            let cut = first.map_or(i64::MAX, |t| iv.bucket_start(t));
+            let bars: Vec<_> = store
+                .bars(&sym, iv)?
+                .into_iter()
+                .filter(|b| b.start_ms.saturating_add(iv.millis()) <= cut)
+                .collect();
+            if !bars.is_empty() {
+                seeded = true;
+                actor
+                    .send(SeedBars { interval: iv, bars })
+                    .await
+                    .map_err(|_| Error::Stopped)?;
+            }
+        }
         for chunk in ticks.chunks(RESTORE_BATCH) {
             actor
                 .send(TickBatch {
@@ -124,6 +176,16 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
                 })
                 .await
                 .map_err(|_| Error::Stopped)?;
+        }
+    }
+    // Pairs sampling 1 m or 5 m bars rebuild from the legs' bars, now that
+    // the older ones are back.
+    if seeded {
+        for p in registry.pairs() {
+            if let Some(a) = registry.pair(&p) {
+                let params = a.send(GetPair).await.map_err(|_| Error::Stopped)?.params;
+                let _ = a.send(SetParams(params)).await;
+            }
         }
     }
     if n > 0 {
