@@ -30,6 +30,30 @@ async fn wait_finished(http: &reqwest::Client, url: &str) {
     }
 }
 
+/// Sends SIGTERM and waits (bounded) for the process to exit.
+async fn sigterm_and_wait(child: &mut crate::support::ChildGuard) {
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let end = Instant::now() + Duration::from_secs(20);
+    while child.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < end, "serve did not exit on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The uninterrupted run: `spreadwatch replay FEED --export-dir OUT`.
+fn replay_export(feed: &Path, out: &Path) {
+    let st = bin()
+        .args(["replay", &feed.display().to_string(), "--export-dir"])
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
 fn serve_args<'a>(source: &'a str, speed: &'a str, data: &'a str) -> Vec<&'a str> {
     vec![
         "--source",
@@ -58,12 +82,7 @@ async fn kill_9_mid_replay_then_restart_gives_the_uninterrupted_bars() {
 
     // The uninterrupted run.
     let whole = dir.path().join("whole");
-    let st = bin()
-        .args(["replay", &feed_path.display().to_string(), "--export-dir"])
-        .arg(&whole)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    replay_export(&feed_path, &whole);
     let want = |iv: &str| std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
 
     let http = reqwest::Client::new();
@@ -155,16 +174,7 @@ async fn sigterm_takes_a_last_snapshot_so_nothing_is_lost() {
     let (mut child, url) = spawn_serve(&args);
     wait_finished(&http, &url).await;
     let before = export(&http, &url, "1s").await;
-    let st = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let end = Instant::now() + Duration::from_secs(20);
-    while child.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "serve did not exit on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    sigterm_and_wait(&mut child).await;
     let (_child, url) = spawn_serve(&serve_args("none", "max", &data_s));
     // The end of the file closed the last bars (a replay flushes); restored
     // from ticks they are forming again, so compare the rest.
@@ -197,27 +207,13 @@ async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
     let source = format!("replay:{}", feed_path.display());
     let data_s = dir.path().join("data").display().to_string();
     let whole = dir.path().join("whole");
-    let st = bin()
-        .args(["replay", &feed_path.display().to_string(), "--export-dir"])
-        .arg(&whole)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    replay_export(&feed_path, &whole);
     let http = reqwest::Client::new();
     let mut args = serve_args(&source, "max", &data_s);
     args.extend(["--retain-ticks", "2m"]);
     let (mut child, url) = spawn_serve(&args);
     wait_finished(&http, &url).await;
-    let st = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let end = Instant::now() + Duration::from_secs(20);
-    while child.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "serve did not exit on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    sigterm_and_wait(&mut child).await;
     let (_child, url) = spawn_serve(&serve_args("none", "max", &data_s));
     let read = |iv: &str| std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
     // 1 s bars are only rebuilt from the retained ticks: they start on the cut.
