@@ -103,9 +103,11 @@ async fn kill_9_mid_replay_then_restart_gives_the_uninterrupted_bars() {
     let after = export(&http, &url, "1s").await;
     drop(child);
     let restored: Vec<&str> = after.lines().skip(1).collect();
-    // At 20x, 200 ms between snapshots is 4 s of data: at most ~5 bars lost.
+    // At 20x, 200 ms between snapshots is 4 s of data, 4 bars for each of
+    // the two symbols. The kill can land while a snapshot is being taken,
+    // so up to two intervals (16 lines) may be missing.
     assert!(
-        restored.len() + 6 >= seen,
+        restored.len() + 16 >= seen,
         "restored {} closed 1 s bars, {seen} were there at the kill",
         restored.len()
     );
