@@ -200,7 +200,7 @@ impl Engine {
         }
         // The last snapshot holds everything processed (SIGINT/SIGTERM).
         if let Some(s) = &self.snapshotter {
-            if let Err(e) = s.lock().await.snapshot().await {
+            if let Err(e) = s.lock().await.final_snapshot().await {
                 tracing::error!("final snapshot failed: {e}");
             }
         }

@@ -44,6 +44,39 @@ async fn sigterm_and_wait(child: &mut crate::support::ChildGuard) {
     }
 }
 
+/// What a client sees of the pair: stats, alerts, every processed column.
+async fn pair_state(
+    http: &reqwest::Client,
+    url: &str,
+) -> (serde_json::Value, serde_json::Value, String) {
+    let q = "pair=ETHUSDT/BTCUSDT";
+    let csv = http
+        .get(format!("{url}/api/export/pair?{q}"))
+        .send()
+        .await
+        .unwrap();
+    (
+        get_json(http, format!("{url}/api/pair?{q}")).await,
+        get_json(http, format!("{url}/api/alerts")).await,
+        csv.text().await.unwrap(),
+    )
+}
+
+/// Reads `f` until two reads 300 ms apart agree (the slow estimators land
+/// up to 250 ms after the last point), at most 10 s.
+async fn settled<T: PartialEq, F: std::future::Future<Output = T>>(f: impl Fn() -> F) -> T {
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut last = f().await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = f().await;
+        if now == last || Instant::now() > end {
+            return now;
+        }
+        last = now;
+    }
+}
+
 /// The uninterrupted run: `spreadwatch replay FEED --export-dir OUT`.
 fn replay_export(feed: &Path, out: &Path) {
     let st = bin()
@@ -215,8 +248,27 @@ async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
     args.extend(["--retain-ticks", "2m"]);
     let (mut child, url) = spawn_serve(&args);
     wait_finished(&http, &url).await;
+    // The pair's estimator state reaches back past the retained ticks.
+    let before = settled(|| pair_state(&http, &url)).await;
     sigterm_and_wait(&mut child).await;
     let (_child, url) = spawn_serve(&serve_args("none", "max", &data_s));
+    let after = settled(|| pair_state(&http, &url)).await;
+    assert!(
+        before.0["stats"]["n"].as_u64().unwrap() > 800,
+        "the pair committed the whole feed: {}",
+        before.0
+    );
+    assert_eq!(
+        after.0, before.0,
+        "restored pair stats (count, OLS, Kalman, z, heavy estimators) equal the run before"
+    );
+    assert_eq!(after.1, before.1, "alert history restored");
+    assert!(
+        after.2 == before.2,
+        "pair export differs after restore ({} vs {} lines)",
+        after.2.lines().count(),
+        before.2.lines().count()
+    );
     let read = |iv: &str| std::fs::read_to_string(whole.join(format!("bars_{iv}.csv"))).unwrap();
     // 1 s bars are only rebuilt from the retained ticks: they start on the cut.
     let after = export(&http, &url, "1s").await;

@@ -9,6 +9,9 @@ pub mod registry;
 pub mod symbol;
 
 pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch, Update};
-pub use pair::{GetPair, PairActor, PairSnapshot, Recompute, SetParams};
+pub use pair::{
+    GetCheckpoint, GetPair, PairActor, PairCheckpoint, PairSnapshot, Recompute, RestoreCheckpoint,
+    SetParams,
+};
 pub use registry::{Ingest, Registry, SymbolConfig};
 pub use symbol::SymbolActor;

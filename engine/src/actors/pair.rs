@@ -16,6 +16,9 @@ use crate::core::align::{join_bars, AlignEvent, BarAligner, Leg};
 use crate::core::pair::{compute_heavy, HeavyResult, PairState};
 use crate::status::StatusBoard;
 
+mod checkpoint;
+pub use checkpoint::{GetCheckpoint, PairCheckpoint, RestoreCheckpoint, CHECKPOINT_VERSION};
+
 /// The slow estimators run at most this often (and on bar close).
 const HEAVY_EVERY: Duration = Duration::from_millis(250);
 /// Alerts kept per pair.

@@ -25,7 +25,7 @@ pub enum Side {
 /// assert_eq!(d.update(Some(-2.5)), Some(Side::Below));
 /// assert_eq!(d.update(Some(2.5)), None); // never re-entered the band
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertDetector {
     k: f64,
     h: f64,

@@ -27,7 +27,7 @@ pub enum AlignEvent {
 }
 
 /// Joins closed bars of two legs on their start time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct BarAligner {
     pending: BTreeMap<i64, (Option<f64>, Option<f64>)>,
     cut_y: i64,

@@ -47,7 +47,7 @@ const PRIOR: KalmanHedge = KalmanHedge {
 /// let s = k.peek(100.5, 202.0);
 /// assert!((s.beta * 100.5 + s.alpha - 202.0).abs() < 0.01);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KalmanHedge {
     q: f64,
     r: f64,

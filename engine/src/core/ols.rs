@@ -91,7 +91,7 @@ pub fn fit_ols(x: &[f64], y: &[f64]) -> Option<LinearFit> {
 /// let fit = r.peek(3.0, 7.0).unwrap();
 /// assert!((fit.beta - 2.0).abs() < 1e-12 && !r.initialized());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RollingOls {
     win: PairWindow,
 }

@@ -24,7 +24,7 @@ use super::mackinnon::Regression;
 use super::ols::{LinearFit, RollingOls};
 use super::theil_sen::theil_sen;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Pt {
     ts: i64,
     x: f64,
@@ -34,7 +34,7 @@ struct Pt {
 }
 
 /// Results of the slow estimators over the lookback.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HeavyResult {
     /// Huber fit.
     pub huber: Option<Hedge>,
@@ -172,7 +172,7 @@ fn corr(xs: impl Iterator<Item = (f64, f64)> + Clone) -> Option<f64> {
 }
 
 /// The state of one pair.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PairState {
     pair: PairId,
     params: PairParams,

@@ -2,12 +2,15 @@
 //!
 //! What is kept: every symbol's ticks (appended incrementally, only what is
 //! new since the last snapshot), its closed 1 m and 5 m bars (so history
-//! older than the retained ticks survives), and every pair with its
-//! parameters. On
-//! restart the ticks go back through the symbol actors in id order before
-//! any source starts, which rebuilds the closed and forming bars, the Kalman
-//! price level and, through the pair actors, every estimator, z window and
-//! alert exactly as an uninterrupted run has them. A source that then sends
+//! older than the retained ticks survives), every pair with its parameters,
+//! and each pair's estimator state (OLS window and sums, Kalman mean and
+//! covariance, z window, chart points, alert history; see
+//! [`PairCheckpoint`](crate::actors::PairCheckpoint)). On restart the ticks
+//! go back through the symbol actors in id order before any source starts,
+//! which rebuilds the closed and forming bars and the Kalman price level;
+//! each pair then takes its saved state and joins only the bars closed after
+//! it, so it holds exactly what an uninterrupted run has, even when its
+//! history is older than the retained ticks. A source that then sends
 //! trades already restored finds them de-duplicated by id.
 //!
 //! [`SnapshotStore`] is the storage seam; [`SledStore`] (feature `sled`) is
@@ -67,6 +70,15 @@ pub trait SnapshotStore: Send + Sync + 'static {
     /// Drops bars that start before `before_ms`.
     fn prune_bars(&self, _symbol: &Symbol, _interval: Interval, _before_ms: i64) -> Result<()> {
         Ok(())
+    }
+    /// Replaces a pair's saved estimator state (an opaque, versioned blob).
+    /// A store without it rebuilds pairs from the ticks it keeps.
+    fn put_pair_state(&self, _pair: &PairId, _state: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    /// A pair's saved estimator state.
+    fn pair_state(&self, _pair: &PairId) -> Result<Option<Vec<u8>>> {
+        Ok(None)
     }
 }
 

@@ -21,6 +21,8 @@ const TICKS: &str = "ticks/";
 const BARS: &str = "bars/";
 /// Per symbol, the last prune cut (ms, i64 big-endian).
 const PRUNED: &str = "pruned/";
+/// Per pair: the saved estimator state.
+const PAIR_STATE: &str = "pair_state/";
 
 /// A sled database in a directory.
 pub struct SledStore {
@@ -240,6 +242,20 @@ impl SnapshotStore for SledStore {
             Some(v) => serde_json::from_slice(&v)
                 .map_err(|e| Error::Store(format!("stored pairs unreadable: {e}"))),
         }
+    }
+
+    fn put_pair_state(&self, pair: &PairId, state: &[u8]) -> Result<()> {
+        self.db
+            .insert(format!("{PAIR_STATE}{pair}"), state)
+            .map(|_| ())
+            .map_err(store_err)
+    }
+
+    fn pair_state(&self, pair: &PairId) -> Result<Option<Vec<u8>>> {
+        self.db
+            .get(format!("{PAIR_STATE}{pair}"))
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(store_err)
     }
 
     /// Drops whole chunks whose newest tick is older than `before_ms`.

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use spreadwatch_proto::{Interval, Symbol};
+use spreadwatch_proto::{Interval, PairId, PairParams, Symbol};
 
 use super::PersistConfig;
 use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
-use crate::actors::pair::{GetPair, SetParams};
+use crate::actors::pair::{GetCheckpoint, GetPair, PairCheckpoint, RestoreCheckpoint, SetParams};
 use crate::actors::registry::Registry;
 use crate::error::{Error, Result};
 
@@ -20,6 +20,10 @@ const KEPT_BARS: [(Interval, i64); 2] = [
     (Interval::M1, 7 * 86_400_000),
     (Interval::M5, 30 * 86_400_000),
 ];
+/// A pair's estimator state is rewritten at most this often (and at
+/// shutdown): it holds its chart and windows, so it is larger than a second
+/// of ticks, and an older one only means more bars to join on restore.
+const PAIR_STATE_EVERY: Duration = Duration::from_secs(10);
 
 /// Appends what is new since the last snapshot.
 pub struct Snapshotter {
@@ -27,6 +31,7 @@ pub struct Snapshotter {
     registry: Arc<Registry>,
     saved: HashMap<Symbol, u64>,
     saved_bars: HashMap<(Symbol, Interval), i64>,
+    saved_pairs: HashMap<PairId, (Instant, u64, PairParams)>,
 }
 
 impl Snapshotter {
@@ -49,13 +54,45 @@ impl Snapshotter {
             registry,
             saved,
             saved_bars,
+            saved_pairs: HashMap::new(),
         })
     }
 
-    /// Takes one snapshot: new ticks of every symbol, the pairs and their
-    /// parameters, pruning, then a durable flush. Returns ticks written.
+    /// Takes one snapshot: the pairs' estimator state (when due), new ticks
+    /// and closed bars of every symbol, the pairs' parameters, pruning, then
+    /// a durable flush. Returns ticks written.
     pub async fn snapshot(&mut self) -> Result<usize> {
+        self.take(false).await
+    }
+
+    /// The last snapshot before exit: like [`snapshot`](Self::snapshot), and
+    /// every pair's estimator state is written whatever its age.
+    pub async fn final_snapshot(&mut self) -> Result<usize> {
+        self.take(true).await
+    }
+
+    async fn take(&mut self, all: bool) -> Result<usize> {
+        // Pair state first: the ticks written after it then reach at least
+        // as far as what the pairs had seen.
+        let mut states = Vec::new();
+        for p in self.registry.pairs() {
+            let saved = self.saved_pairs.get(&p);
+            let due = all || saved.is_none_or(|(at, _, _)| at.elapsed() >= PAIR_STATE_EVERY);
+            let Some(a) = self.registry.pair(&p).filter(|_| due) else {
+                continue;
+            };
+            let cp = a.send(GetCheckpoint).await.map_err(|_| Error::Stopped)?;
+            let unchanged =
+                saved.is_some_and(|(_, n, params)| *n == cp.count() && *params == cp.params);
+            if unchanged && !all {
+                continue;
+            }
+            states.push((p, cp));
+        }
         let store = &self.cfg.store;
+        for (p, cp) in &states {
+            store.put_pair_state(p, &cp.encode()?)?;
+        }
         let mut written = 0;
         for sym in self.registry.symbols() {
             let Some(actor) = self.registry.get(&sym) else {
@@ -109,6 +146,10 @@ impl Snapshotter {
         }
         store.put_pairs(&pairs)?;
         store.flush()?;
+        for (p, cp) in states {
+            self.saved_pairs
+                .insert(p, (Instant::now(), cp.count(), cp.params));
+        }
         Ok(written)
     }
 }
@@ -178,18 +219,41 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
                 .map_err(|_| Error::Stopped)?;
         }
     }
-    // Pairs sampling 1 m or 5 m bars rebuild from the legs' bars, now that
-    // the older ones are back.
-    if seeded {
-        for p in registry.pairs() {
-            if let Some(a) = registry.pair(&p) {
-                let params = a.send(GetPair).await.map_err(|_| Error::Stopped)?.params;
-                let _ = a.send(SetParams(params)).await;
-            }
+    // Each pair takes its saved estimator state and joins the bars closed
+    // after it. A pair without one (an older store, other parameters, or
+    // sampled on trades) keeps what the ticks rebuilt, or rebuilds from
+    // the legs' bars now that the older ones are back.
+    for p in registry.pairs() {
+        let Some(a) = registry.pair(&p) else { continue };
+        let applied = match saved_checkpoint(cfg, &p) {
+            Some(cp) => a
+                .send(RestoreCheckpoint(cp))
+                .await
+                .map_err(|_| Error::Stopped)?,
+            None => false,
+        };
+        if seeded && !applied {
+            let params = a.send(GetPair).await.map_err(|_| Error::Stopped)?.params;
+            let _ = a.send(SetParams(params)).await;
         }
     }
     if n > 0 {
         tracing::info!("restored {n} ticks in {:?}", t0.elapsed());
     }
     Ok(n)
+}
+
+/// A pair's stored checkpoint, if there is a readable one; an unreadable
+/// one is reported and skipped (the pair is rebuilt instead).
+fn saved_checkpoint(cfg: &PersistConfig, p: &PairId) -> Option<PairCheckpoint> {
+    let bytes = match cfg.store.pair_state(p) {
+        Ok(b) => b?,
+        Err(e) => {
+            tracing::warn!(pair = %p, "saved pair state not read: {e}");
+            return None;
+        }
+    };
+    PairCheckpoint::decode(&bytes)
+        .inspect_err(|e| tracing::warn!(pair = %p, "saved pair state skipped, rebuilding: {e}"))
+        .ok()
 }

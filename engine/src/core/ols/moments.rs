@@ -17,7 +17,7 @@
 const SLACK_RATIO: f64 = 1024.0;
 
 /// Count, means and centred second moments of a set of (x, y) pairs.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoMoments {
     n: usize,
     // The shift: every point enters as (x - kx, y - ky).

@@ -19,7 +19,7 @@ pub struct WindowMoments {
 
 /// A fixed-capacity window of (x, y) pairs with incrementally maintained,
 /// periodically re-anchored co-moments.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PairWindow {
     cap: usize,
     buf: VecDeque<(f64, f64)>,
