@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use spreadwatch_proto::{FeedState, PairId, PairParams, Symbol};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::{Ingest, Registry, SymbolConfig, TickBatch};
@@ -107,7 +107,7 @@ impl Engine {
             ));
         }
         let status = StatusBoard::new();
-        let (events, _) = broadcast::channel(4096);
+        let events = crate::actors::Events::new(4096);
         let actors = Arbiter::new();
         let allowed: Option<HashSet<Symbol>> = (!cfg.symbols.is_empty()).then(|| {
             let legs = cfg.pairs.iter().flat_map(|p| [p.y.clone(), p.x.clone()]);

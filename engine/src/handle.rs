@@ -117,6 +117,14 @@ impl EngineHandle {
         self.registry.events().subscribe()
     }
 
+    /// Calls `f` with every update, synchronously on the actor thread, as
+    /// it is made: the lowest-latency way out (the server's fan-out uses
+    /// it). `f` must be quick and must never block; anything slow belongs
+    /// behind [`subscribe`](Self::subscribe).
+    pub fn tap(&self, f: impl Fn(&Update) + Send + Sync + 'static) {
+        self.registry.events().tap(std::sync::Arc::new(f));
+    }
+
     /// Waits until the source has ended (a replay at end of file, or stop).
     pub async fn source_finished(&self) {
         let mut d = self.done.clone();

@@ -8,8 +8,8 @@ use actix::prelude::*;
 use spreadwatch_proto::{
     Alert, Interval, PairId, PairParams, PairPoint, PairStats, Sampling, Symbol,
 };
-use tokio::sync::broadcast;
 
+use super::events::Events;
 use super::messages::{EngineEvent, GetLeg, LegSnapshot, LegUpdate, SubscribeLeg, Update};
 use super::symbol::SymbolActor;
 use crate::core::align::{join_bars, AlignEvent, BarAligner, Leg};
@@ -72,7 +72,7 @@ pub struct PairActor {
     y: Addr<SymbolActor>,
     x: Addr<SymbolActor>,
     last: [Option<(i64, f64)>; 2],
-    events: broadcast::Sender<Update>,
+    events: Events,
     status: StatusBoard,
     alerts: VecDeque<Alert>,
     origin: Instant,
@@ -91,7 +91,7 @@ impl PairActor {
         params: PairParams,
         y: Addr<SymbolActor>,
         x: Addr<SymbolActor>,
-        events: broadcast::Sender<Update>,
+        events: Events,
         status: StatusBoard,
     ) -> Self {
         PairActor {
@@ -129,8 +129,8 @@ impl PairActor {
     }
 
     fn publish(&self, event: EngineEvent) {
-        if self.events.receiver_count() > 0 {
-            let _ = self.events.send(Update {
+        if self.events.listening() {
+            self.events.send(Update {
                 origin: self.origin,
                 event,
             });

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use actix::prelude::*;
 use parking_lot::RwLock;
 use spreadwatch_proto::{PairId, PairParams, Symbol};
-use tokio::sync::broadcast;
 
-use super::messages::{Flush, TickBatch, Update};
+use super::events::Events;
+use super::messages::{Flush, TickBatch};
 use super::pair::PairActor;
 use super::symbol::SymbolActor;
 use crate::core::{SeriesLimits, Tick};
@@ -46,7 +46,7 @@ pub struct Registry {
     allowed: Option<HashSet<Symbol>>,
     arbiter: ArbiterHandle,
     config: SymbolConfig,
-    events: broadcast::Sender<Update>,
+    events: Events,
     status: StatusBoard,
 }
 
@@ -57,7 +57,7 @@ impl Registry {
         arbiter: ArbiterHandle,
         config: SymbolConfig,
         allowed: Option<HashSet<Symbol>>,
-        events: broadcast::Sender<Update>,
+        events: Events,
         status: StatusBoard,
     ) -> Arc<Self> {
         Arc::new(Registry {
@@ -156,7 +156,7 @@ impl Registry {
     }
 
     /// The event channel.
-    pub fn events(&self) -> &broadcast::Sender<Update> {
+    pub fn events(&self) -> &Events {
         &self.events
     }
 }

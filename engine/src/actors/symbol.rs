@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use spreadwatch_proto::{BarKind, Interval, Symbol};
-use tokio::sync::broadcast;
 
+use super::events::Events;
 use super::messages::{
     EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, GetTicksAfter, LegSnapshot,
     LegUpdate, SeedBars, SubscribeLeg, SymbolSnapshot, TickBatch, Update,
@@ -22,7 +22,7 @@ pub struct SymbolActor {
     ring: TickRing,
     bars: BarBook,
     kalman: PriceKalman,
-    events: broadcast::Sender<Update>,
+    events: Events,
     status: StatusBoard,
     ticks: u64,
     duplicates: u64,
@@ -33,12 +33,7 @@ pub struct SymbolActor {
 
 impl SymbolActor {
     /// Creates the actor's state.
-    pub fn new(
-        symbol: Symbol,
-        cfg: &SymbolConfig,
-        events: broadcast::Sender<Update>,
-        status: StatusBoard,
-    ) -> Self {
+    pub fn new(symbol: Symbol, cfg: &SymbolConfig, events: Events, status: StatusBoard) -> Self {
         SymbolActor {
             symbol,
             ring: TickRing::new(cfg.ring_capacity),
@@ -69,7 +64,7 @@ impl SymbolActor {
     }
 
     fn publish(&self, origin: Instant, iv: Interval, b: &Ohlcv, kind: BarKind) {
-        let _ = self.events.send(Update {
+        self.events.send(Update {
             origin,
             event: EngineEvent::Bar {
                 bar: b.to_bar(&self.symbol, iv),
@@ -112,7 +107,7 @@ impl Handler<TickBatch> for SymbolActor {
     fn handle(&mut self, msg: TickBatch, _: &mut Self::Context) {
         // Only build wire bars when someone listens; replay at full speed
         // with no subscribers then costs nothing here.
-        let listening = self.events.receiver_count() > 0;
+        let listening = self.events.listening();
         let origin = msg.received.unwrap_or_else(Instant::now);
         // Closes and revisions go out in the order they happen; forming bars
         // are conflated to one per interval per batch.

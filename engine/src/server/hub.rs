@@ -1,5 +1,6 @@
-//! The fan-out hub: engine updates are serialised to JSON once, then put on
-//! one bounded broadcast ring that every WebSocket session reads.
+//! The fan-out hub: engine updates are serialised to JSON once, on the actor
+//! thread that made them, then put on one bounded broadcast ring that every
+//! WebSocket session reads.
 //!
 //! Memory is bounded by the ring, whatever clients do: a session that does
 //! not keep up falls behind on the ring and, when it reads again, finds it
@@ -32,8 +33,6 @@ pub enum Topic {
     Reset(PairId),
     /// Feed status: everyone.
     Status,
-    /// The hub itself fell behind the engine: everyone resyncs.
-    ResyncAll,
 }
 
 /// A serialised update, shared by every session.
@@ -153,41 +152,38 @@ pub fn to_wire(u: &Update) -> Option<Arc<WireEvent>> {
 }
 
 impl Hub {
-    /// Starts the hub on the current actix arbiter: it reads the engine's
-    /// updates, serialises each once, and publishes status once a second.
+    /// Starts the hub: every engine update is serialised once, where the
+    /// engine makes it (an [`EngineHandle::tap`], so no thread sits between
+    /// the actors and the sessions), and put on the ring when anyone reads
+    /// it. Status goes out once a second from a task on the current arbiter.
     pub fn start(engine: &EngineHandle, capacity: usize) -> Hub {
         let (tx, _) = broadcast::channel(capacity.max(16));
         let hub = Hub {
             tx,
             metrics: Arc::new(HubMetrics::default()),
         };
-        let mut rx = engine.subscribe();
+        let ring = hub.tx.clone();
+        engine.tap(move |u| {
+            if ring.receiver_count() > 0 {
+                if let Some(w) = to_wire(u) {
+                    let _ = ring.send(w);
+                }
+            }
+        });
         let (h, e) = (hub.clone(), engine.clone());
         actix_rt::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
-                tokio::select! {
-                    r = rx.recv() => match r {
-                        Ok(u) => {
-                            if h.tx.receiver_count() > 0 {
-                                if let Some(w) = to_wire(&u) {
-                                    let _ = h.tx.send(w);
-                                }
-                            }
-                        }
-                        Err(broadcast::error::RecvError::Lagged(n)) => {
-                            tracing::warn!("hub fell {n} updates behind the engine; clients resync");
-                            let _ = h.tx.send(Arc::new(WireEvent { topic: Topic::ResyncAll, conflate: false, json: Bytes::new(), origin: Instant::now() }));
-                        }
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    },
-                    _ = tick.tick() => {
-                        if h.tx.receiver_count() > 0 {
-                            let status = h.status_report(&e);
-                            if let Some(w) = wire(Topic::Status, true, &ServerBody::Status { status }, Instant::now()) {
-                                let _ = h.tx.send(w);
-                            }
-                        }
+                tick.tick().await;
+                if h.tx.receiver_count() > 0 {
+                    let status = h.status_report(&e);
+                    if let Some(w) = wire(
+                        Topic::Status,
+                        true,
+                        &ServerBody::Status { status },
+                        Instant::now(),
+                    ) {
+                        let _ = h.tx.send(w);
                     }
                 }
             }
@@ -219,22 +215,40 @@ impl Hub {
 
 /// Keeps only the last event of each conflatable topic, preserving order.
 /// Returns the kept events and how many were dropped.
+///
+/// This runs for every session on every wake-up, so it allocates nothing
+/// beyond the kept list: a session sees a handful of distinct topics (its
+/// bars, its pair, status), and a linear scan of those beats hashing.
 pub fn conflate(batch: Vec<Arc<WireEvent>>) -> (Vec<Arc<WireEvent>>, u64) {
     if batch.len() < 2 {
         return (batch, 0);
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut keep = Vec::with_capacity(batch.len());
+    let mut keep = vec![true; batch.len()];
     let mut dropped = 0;
-    for e in batch.into_iter().rev() {
-        if e.conflate && !seen.insert(e.topic.clone()) {
-            dropped += 1;
-            continue;
+    {
+        let mut seen: smallvec::SmallVec<[&Topic; 8]> = smallvec::SmallVec::new();
+        for (i, e) in batch.iter().enumerate().rev() {
+            if !e.conflate {
+                continue;
+            }
+            if seen.contains(&&e.topic) {
+                keep[i] = false;
+                dropped += 1;
+            } else {
+                seen.push(&e.topic);
+            }
         }
-        keep.push(e);
     }
-    keep.reverse();
-    (keep, dropped)
+    if dropped == 0 {
+        return (batch, 0);
+    }
+    let kept = batch
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(e, _)| e.clone())
+        .collect();
+    (kept, dropped)
 }
 
 #[cfg(test)]

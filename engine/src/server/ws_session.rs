@@ -8,6 +8,7 @@
 //! are limited to 64 KiB and to 50 a second (bursts of 100); abuse closes the
 //! session with a reason.
 
+use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -103,7 +104,7 @@ impl WsSession {
                 self.sub.interval.is_some_and(|i| i == *iv) && self.sub.symbols.contains(s)
             }
             Topic::Pair(p) | Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
-            Topic::Status | Topic::ResyncAll => true,
+            Topic::Status => true,
         }
     }
 
@@ -125,9 +126,7 @@ impl WsSession {
         self.seq += 1;
         // `{"seq":N,` + the pre-serialised body without its opening brace.
         let mut s = String::with_capacity(json.len() + 24);
-        s.push_str("{\"seq\":");
-        s.push_str(&self.seq.to_string());
-        s.push(',');
+        let _ = write!(s, "{{\"seq\":{},", self.seq);
         s.push_str(std::str::from_utf8(&json[1..]).unwrap_or("}"));
         ctx.text(s);
         self.hub.metrics().frames.fetch_add(1, Ordering::Relaxed);
@@ -294,9 +293,6 @@ impl StreamHandler<HubBatch> for WsSession {
             .into_iter()
             .filter(|e| self.wants(&e.topic))
             .collect();
-        if mine.iter().any(|e| matches!(e.topic, Topic::ResyncAll)) {
-            return self.send_snapshot(ctx, true);
-        }
         // A pair that rebuilt its history needs a fresh snapshot, after the
         // deltas before it (its `params` frame among them).
         let reset = mine.iter().any(|e| matches!(e.topic, Topic::Reset(_)));
