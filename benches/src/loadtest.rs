@@ -88,6 +88,8 @@ pub struct LoadReport {
     pub drops: u64,
     /// Engine RSS.
     pub rss_mb: Rss,
+    /// RSS every 10 s of the measured run, MB (a soak's growth curve).
+    pub rss_series_mb: Vec<f64>,
     /// Engine CPU while measuring, % of one core.
     pub cpu_pct: f64,
     /// Frames whose seq did not follow the previous one (must be 0 without resyncs).
@@ -255,6 +257,9 @@ pub fn start_engine(bin: Option<&PathBuf>, mock_url: &str, symbols: &[String]) -
                     "binance",
                     "--binance-url",
                     mock_url,
+                    // The mock has no REST; no request leaves the machine.
+                    "--binance-rest-url",
+                    "none",
                     "--symbols",
                     &syms,
                     "--pair",
@@ -298,6 +303,7 @@ pub fn start_engine(bin: Option<&PathBuf>, mock_url: &str, symbols: &[String]) -
                         ..Default::default()
                     };
                     cfg.binance.base_url = mock_url;
+                    cfg.binance.rest_url = None;
                     let Ok(engine) = spreadwatch_engine::Engine::start(cfg) else {
                         return;
                     };
@@ -429,11 +435,17 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let s0 = status(&http, &engine.url).await;
     let (cpu0, rss0) = proc_stat(engine.pid);
     let mut rss_max = rss0;
+    let mut rss_series = vec![rss0];
+    let mut next_sample = Instant::now() + Duration::from_secs(10);
     let t0 = Instant::now();
     while Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let (_, rss) = proc_stat(engine.pid);
         rss_max = rss_max.max(rss);
+        if Instant::now() >= next_sample {
+            rss_series.push(rss);
+            next_sample += Duration::from_secs(10);
+        }
         if let Some(pb) = &pb {
             pb.set_position(start.elapsed().as_secs());
             pb.set_message(format!(
@@ -499,6 +511,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         frames_per_s: frames as f64 / wall,
         resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),
         drops: drops_of(&s1),
+        rss_series_mb: rss_series,
         rss_mb: Rss {
             start: rss0,
             max: rss_max.max(rss1),

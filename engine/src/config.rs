@@ -26,6 +26,10 @@ pub struct FileConfig {
     pub bind: Option<String>,
     /// Base URL of the Binance market streams.
     pub binance_url: Option<String>,
+    /// Binance REST base for gap backfill, or `none`.
+    pub binance_rest_url: Option<String>,
+    /// Binance API key for trade-stream gap backfill (`historicalTrades`).
+    pub binance_api_key: Option<String>,
     /// Watchdog: a stream or connection silent this long is flagged.
     #[serde(default, with = "humantime_serde")]
     pub silent_after: Option<std::time::Duration>,

@@ -57,7 +57,7 @@ fn symbols() -> Vec<Symbol> {
 }
 
 /// The engine on the live source, pointed at the mock.
-fn live_config(mock: &MockBinance, stream: StreamKind) -> EngineConfig {
+pub(crate) fn live_config(mock: &MockBinance, stream: StreamKind) -> EngineConfig {
     let mut cfg = EngineConfig {
         source: SourceSpec::Binance,
         symbols: symbols(),
@@ -65,10 +65,12 @@ fn live_config(mock: &MockBinance, stream: StreamKind) -> EngineConfig {
         ..EngineConfig::default()
     };
     cfg.binance.base_url = mock.base_url();
+    // Tests reach 127.0.0.1 only: backfill is on where a mock REST is set.
+    cfg.binance.rest_url = None;
     cfg
 }
 
-async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let end = Instant::now() + limit;
     while !f() {
         assert!(Instant::now() < end, "timed out waiting for {what}");
@@ -360,7 +362,7 @@ fn a_jump_in_aggregate_ids_is_reported_as_a_gap() {
 }
 
 /// The closed 1 s bars of each symbol.
-async fn closed_1s(
+pub(crate) async fn closed_1s(
     h: &spreadwatch_engine::EngineHandle,
     symbols: &[&str],
 ) -> Vec<Vec<spreadwatch_proto::Bar>> {
@@ -374,7 +376,10 @@ async fn closed_1s(
 }
 
 /// The closed 1 s bars of each symbol after replaying `frames` unbroken.
-async fn replayed_1s(frames: &[String], symbols: &[&str]) -> Vec<Vec<spreadwatch_proto::Bar>> {
+pub(crate) async fn replayed_1s(
+    frames: &[String],
+    symbols: &[&str],
+) -> Vec<Vec<spreadwatch_proto::Bar>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("whole.jsonl");
     std::fs::write(&path, frames.join("\n")).unwrap();

@@ -11,3 +11,4 @@ mod pair_live;
 mod persist;
 mod server;
 mod support;
+mod trade_gaps;

@@ -47,6 +47,14 @@ pub struct PipelineArgs {
     /// Base URL of Binance's market streams.
     #[arg(long, env = "SPREADWATCH_BINANCE_URL")]
     pub binance_url: Option<String>,
+    /// Binance REST base that gaps are filled from (default
+    /// https://fapi.binance.com), or `none` to leave gaps unfilled.
+    #[arg(long, env = "SPREADWATCH_BINANCE_REST_URL")]
+    pub binance_rest_url: Option<String>,
+    /// Binance API key, sent only to REST when filling gaps in the `trade`
+    /// stream (`historicalTrades` needs one; aggTrade gaps do not).
+    #[arg(long, env = "SPREADWATCH_BINANCE_API_KEY", hide_env_values = true)]
+    pub binance_api_key: Option<String>,
     /// Flag a stream (and reconnect a connection) silent this long, e.g. 30s.
     #[arg(long, env = "SPREADWATCH_SILENT_AFTER", value_parser = humantime::parse_duration)]
     pub silent_after: Option<Duration>,
@@ -233,6 +241,20 @@ pub fn resolve(
             anyhow::bail!("--binance-url {u:?}: expected a ws:// or wss:// URL");
         }
         e.binance.base_url = u;
+    }
+    if let Some(u) = p.binance_rest_url.clone().or(file.binance_rest_url.clone()) {
+        e.binance.rest_url = match u.as_str() {
+            "none" => None,
+            u if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_string()),
+            _ => anyhow::bail!("--binance-rest-url {u:?}: expected an http(s):// URL or none"),
+        };
+    }
+    if let Some(k) = p.binance_api_key.clone().or(file.binance_api_key.clone()) {
+        anyhow::ensure!(
+            !k.trim().is_empty() && k.is_ascii(),
+            "--binance-api-key: expected a non-empty ASCII key"
+        );
+        e.binance.api_key = Some(k.trim().to_string());
     }
     if let Some(d) = p.silent_after.or(file.silent_after) {
         anyhow::ensure!(!d.is_zero(), "--silent-after must be above zero");

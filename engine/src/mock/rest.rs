@@ -1,5 +1,7 @@
-//! The mock of Binance USD-M REST `GET /fapi/v1/aggTrades`: it serves the
-//! same trades as the mock WebSocket (all of them, gaps included), in
+//! The mock of Binance USD-M REST `GET /fapi/v1/aggTrades` and
+//! `GET /fapi/v1/historicalTrades`: it serves the same trades as the mock
+//! WebSocket (all of them, gaps included; market trades only for
+//! `historicalTrades`, which also wants an `X-MBX-APIKEY` header), in
 //! Binance's field order, and can answer the first requests with
 //! `429 Too Many Requests` and `Retry-After` to test the client's manners.
 
@@ -25,6 +27,8 @@ pub struct MockRest {
 struct Book {
     /// Per symbol, (aggregate id, REST JSON object), in id order.
     trades: HashMap<String, Vec<(u64, String)>>,
+    /// Per symbol, (trade id, `historicalTrades` JSON object), in id order.
+    raw: HashMap<String, Vec<(u64, String)>>,
     throttle: u64,
     requests: Arc<AtomicU64>,
 }
@@ -34,11 +38,28 @@ impl MockRest {
     /// WebSocket frames); the first `throttle` requests get 429.
     pub async fn start(frames: &[String], throttle: u64) -> std::io::Result<Self> {
         let mut trades: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        let mut raw: HashMap<String, Vec<(u64, String)>> = HashMap::new();
         for f in frames {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(f) else {
                 continue;
             };
             let d = v.get("data").unwrap_or(&v);
+            if let (Some(sym), Some(t), Some("MARKET")) =
+                (d["s"].as_str(), d["t"].as_u64(), d["X"].as_str())
+            {
+                let (p, q) = (
+                    d["p"].as_str().unwrap_or("0"),
+                    d["q"].as_str().unwrap_or("0"),
+                );
+                let quote = p.parse::<f64>().unwrap_or(0.0) * q.parse::<f64>().unwrap_or(0.0);
+                // Binance's order: id, price, qty, quoteQty, time, isBuyerMaker.
+                let obj = format!(
+                    r#"{{"id":{t},"price":"{p}","qty":"{q}","quoteQty":"{quote}","time":{},"isBuyerMaker":{}}}"#,
+                    d["T"], d["m"]
+                );
+                raw.entry(sym.to_string()).or_default().push((t, obj));
+                continue;
+            }
             let (Some(sym), Some(a)) = (d["s"].as_str(), d["a"].as_u64()) else {
                 continue;
             };
@@ -49,7 +70,7 @@ impl MockRest {
             );
             trades.entry(sym.to_string()).or_default().push((a, obj));
         }
-        for list in trades.values_mut() {
+        for list in trades.values_mut().chain(raw.values_mut()) {
             list.sort_by_key(|t| t.0);
             list.dedup_by_key(|t| t.0);
         }
@@ -58,6 +79,7 @@ impl MockRest {
         let requests = Arc::new(AtomicU64::new(0));
         let book = Arc::new(Book {
             trades,
+            raw,
             throttle,
             requests: requests.clone(),
         });
@@ -117,12 +139,24 @@ fn json(code: StatusCode, body: String) -> Response<Full<Bytes>> {
 
 fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
     let n = book.requests.fetch_add(1, Ordering::SeqCst);
-    if req.uri().path() != "/fapi/v1/aggTrades" {
-        return json(
-            StatusCode::NOT_FOUND,
-            r#"{"code":-1000,"msg":"Not found."}"#.into(),
-        );
-    }
+    let (books, max) = match req.uri().path() {
+        "/fapi/v1/aggTrades" => (&book.trades, 1000),
+        "/fapi/v1/historicalTrades" => {
+            if !req.headers().contains_key("x-mbx-apikey") {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    r#"{"code":-2014,"msg":"API-key format invalid."}"#.into(),
+                );
+            }
+            (&book.raw, 500)
+        }
+        _ => {
+            return json(
+                StatusCode::NOT_FOUND,
+                r#"{"code":-1000,"msg":"Not found."}"#.into(),
+            )
+        }
+    };
     if n < book.throttle {
         let mut r = json(
             StatusCode::TOO_MANY_REQUESTS,
@@ -139,7 +173,7 @@ fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
         .split('&')
         .filter_map(|kv| kv.split_once('='))
         .collect();
-    let Some(list) = q.get("symbol").and_then(|s| book.trades.get(*s)) else {
+    let Some(list) = q.get("symbol").and_then(|s| books.get(*s)) else {
         return json(
             StatusCode::BAD_REQUEST,
             r#"{"code":-1121,"msg":"Invalid symbol."}"#.into(),
@@ -150,7 +184,7 @@ fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
         .get("limit")
         .and_then(|v| v.parse().ok())
         .unwrap_or(500)
-        .min(1000);
+        .min(max);
     let start = list.partition_point(|t| t.0 < from);
     let page: Vec<&str> = list[start..]
         .iter()

@@ -1,25 +1,43 @@
-//! Filling gaps from Binance REST: `GET /fapi/v1/aggTrades?symbol=&fromId=&limit=1000`,
-//! paged until the gap is closed. A 429 or 418 is honoured: the request
-//! waits for `Retry-After` (or backs off) before it is tried again.
+//! Filling gaps from Binance REST, paged by id until the gap is closed:
+//! aggregate trades from `GET /fapi/v1/aggTrades?symbol=&fromId=&limit=1000`,
+//! trades (the `@trade` stream) from `GET /fapi/v1/historicalTrades?symbol=&fromId=&limit=500`,
+//! which Binance serves only with an API key (`X-MBX-APIKEY`). A 429 or 418
+//! is honoured: the request waits for `Retry-After` (or backs off) before
+//! it is tried again.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use spreadwatch_proto::Fixed;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::frame::StreamKind;
 use crate::core::tick::Tick;
 
-/// Trades per page (Binance's maximum).
-const PAGE: u64 = 1000;
+/// Aggregate trades per page (Binance's maximum).
+const AGG_PAGE: u64 = 1000;
+/// Trades per page of `historicalTrades` (Binance's maximum).
+const TRADE_PAGE: u64 = 500;
 /// Attempts per page before the gap is given up.
 const ATTEMPTS: u32 = 6;
+
+/// Where gaps are filled from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rest {
+    /// Base URL, e.g. `https://fapi.binance.com`.
+    pub url: String,
+    /// Sent as `X-MBX-APIKEY`; trade-stream gaps need one.
+    pub api_key: Option<String>,
+}
 
 /// A run of ids never received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gap {
     /// The symbol.
     pub symbol: String,
+    /// Which ids: aggregate (`aggTrade`) or trade (`trade`).
+    pub kind: StreamKind,
     /// First missing id.
     pub from: u64,
     /// Last missing id.
@@ -66,34 +84,136 @@ impl RestAggTrade {
     }
 }
 
-/// Fetches the trades of `gap` from `rest_url` (e.g. `https://fapi.binance.com`).
+/// One trade of `historicalTrades`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RestTrade {
+    id: u64,
+    price: String,
+    qty: String,
+    time: i64,
+    is_buyer_maker: bool,
+}
+
+impl RestTrade {
+    fn tick(&self) -> Result<Tick, String> {
+        let price =
+            Fixed::parse(&self.price).map_err(|e| format!("price {:?}: {e}", self.price))?;
+        let qty = Fixed::parse(&self.qty).map_err(|e| format!("quantity {:?}: {e}", self.qty))?;
+        Ok(Tick {
+            time_ms: self.time,
+            id: self.id,
+            first_id: self.id,
+            price,
+            qty,
+            count: 1,
+            buyer_maker: self.is_buyer_maker,
+        })
+    }
+}
+
+/// One trade of a page: its id, and its tick or why it is unusable.
+type PageTrade = (u64, Result<Tick, String>);
+
+/// A page of either answer, in id order.
+fn page_ticks(kind: StreamKind, body: &[u8]) -> Result<Vec<PageTrade>, String> {
+    let e = |e: serde_json::Error| e.to_string();
+    Ok(match kind {
+        StreamKind::AggTrade => serde_json::from_slice::<Vec<RestAggTrade>>(body)
+            .map_err(e)?
+            .iter()
+            .map(|t| (t.a, t.tick()))
+            .collect(),
+        StreamKind::Trade => serde_json::from_slice::<Vec<RestTrade>>(body)
+            .map_err(e)?
+            .iter()
+            .map(|t| (t.id, t.tick()))
+            .collect(),
+    })
+}
+
+/// Starts the backfill worker: gaps in, filled gaps out, one at a time (so
+/// the request weight stays low).
+pub fn spawn(rest: Rest, stop: CancellationToken) -> (mpsc::Sender<Gap>, mpsc::Receiver<Filled>) {
+    let (gap_tx, mut gap_rx) = mpsc::channel::<Gap>(1024);
+    let (done_tx, done_rx) = mpsc::channel::<Filled>(64);
+    tokio::spawn(async move {
+        let http = match reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("backfill disabled: no HTTP client: {e}");
+                return;
+            }
+        };
+        while let Some(g) = gap_rx.recv().await {
+            let f = fill(&http, &rest, g, &stop).await;
+            if done_tx.send(f).await.is_err() {
+                break;
+            }
+        }
+    });
+    (gap_tx, done_rx)
+}
+
+/// Fetches the trades of `gap` from `rest`.
 pub async fn fill(
     http: &reqwest::Client,
-    rest_url: &str,
+    rest: &Rest,
     gap: Gap,
     stop: &CancellationToken,
 ) -> Filled {
     let mut ticks = Vec::new();
     let mut from = gap.from;
     let mut error = None;
-    'pages: while from <= gap.to && !stop.is_cancelled() {
-        let limit = (gap.to - from + 1).min(PAGE);
-        let url = format!(
-            "{}/fapi/v1/aggTrades?symbol={}&fromId={from}&limit={limit}",
-            rest_url.trim_end_matches('/'),
-            gap.symbol
+    let base = rest.url.trim_end_matches('/');
+    if gap.kind == StreamKind::Trade && rest.api_key.is_none() {
+        let error = Some(
+            "trade-stream gaps are filled from GET /fapi/v1/historicalTrades, which Binance \
+             serves only with an API key: set --binance-api-key (or use the aggTrade stream)"
+                .to_string(),
         );
+        return Filled { gap, ticks, error };
+    }
+    // Trade ids also number the non-market trades, which REST leaves out:
+    // a trade gap is closed once the pages pass its last id.
+    let mut reached = false;
+    'pages: while from <= gap.to && !stop.is_cancelled() {
+        let url = match gap.kind {
+            StreamKind::AggTrade => format!(
+                "{base}/fapi/v1/aggTrades?symbol={}&fromId={from}&limit={}",
+                gap.symbol,
+                (gap.to - from + 1).min(AGG_PAGE)
+            ),
+            StreamKind::Trade => format!(
+                "{base}/fapi/v1/historicalTrades?symbol={}&fromId={from}&limit={TRADE_PAGE}",
+                gap.symbol
+            ),
+        };
         let mut attempt = 0;
-        let page: Vec<RestAggTrade> = loop {
+        let page = loop {
             attempt += 1;
-            let wait = match http.get(&url).send().await {
-                Ok(r) if r.status().is_success() => match r.json().await {
-                    Ok(v) => break v,
-                    Err(e) => {
-                        error = Some(format!("{url}: unreadable answer: {e}"));
-                        break 'pages;
+            let mut req = http.get(&url);
+            if let Some(k) = &rest.api_key {
+                req = req.header("X-MBX-APIKEY", k);
+            }
+            let wait = match req.send().await {
+                Ok(r) if r.status().is_success() => {
+                    match r
+                        .bytes()
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|b| page_ticks(gap.kind, &b))
+                    {
+                        Ok(v) => break v,
+                        Err(e) => {
+                            error = Some(format!("{url}: unreadable answer: {e}"));
+                            break 'pages;
+                        }
                     }
-                },
+                }
                 // Too many requests (429) or banned for ignoring them (418):
                 // wait as told.
                 Ok(r) if r.status().as_u16() == 429 || r.status().as_u16() == 418 => {
@@ -126,13 +246,17 @@ pub async fn fill(
             }
         };
         error = None;
-        let Some(last) = page.last().map(|t| t.a) else {
+        let Some(last) = page.last().map(|t| t.0) else {
             break;
         };
-        for t in page.iter().filter(|t| t.a >= gap.from && t.a <= gap.to) {
-            match t.tick() {
+        reached |= last >= gap.to;
+        for (id, t) in page
+            .into_iter()
+            .filter(|t| t.0 >= gap.from && t.0 <= gap.to)
+        {
+            match t {
                 Ok(tick) => ticks.push(tick),
-                Err(e) => error = Some(format!("{url}: trade {}: {e}", t.a)),
+                Err(e) => error = Some(format!("{url}: trade {id}: {e}")),
             }
         }
         if last < from {
@@ -140,7 +264,11 @@ pub async fn fill(
         }
         from = last + 1;
     }
-    if error.is_none() && (ticks.len() as u64) < gap.to - gap.from + 1 {
+    let complete = match gap.kind {
+        StreamKind::AggTrade => ticks.len() as u64 == gap.to - gap.from + 1,
+        StreamKind::Trade => reached,
+    };
+    if error.is_none() && !complete {
         error = Some(format!(
             "REST returned {} of {} trades",
             ticks.len(),

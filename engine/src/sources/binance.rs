@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::backfill::{fill, Filled, Gap};
+use super::backfill::{self, Gap, Rest};
 use super::feed::FeedWriter;
 use super::frame::StreamKind;
 use crate::status::{sym_entry, SourceBoard};
@@ -64,6 +64,9 @@ pub struct BinanceConfig {
     /// REST base for filling gaps (`/fapi/v1/aggTrades`); `None` turns
     /// backfill off.
     pub rest_url: Option<String>,
+    /// Binance API key, sent only to REST: gaps in the `@trade` stream are
+    /// filled from `historicalTrades`, which needs one.
+    pub api_key: Option<String>,
 }
 
 impl Default for BinanceConfig {
@@ -81,41 +84,13 @@ impl Default for BinanceConfig {
             connect_timeout: Duration::from_secs(10),
             streams_per_connection: MAX_STREAMS_PER_CONNECTION,
             rest_url: Some(DEFAULT_REST_URL.to_string()),
+            api_key: None,
         }
     }
 }
 
 /// Binance USD-M REST, where gaps are filled from.
 pub const DEFAULT_REST_URL: &str = "https://fapi.binance.com";
-
-/// Starts the backfill worker: gaps in, filled gaps out, one at a time (so
-/// the request weight stays low).
-fn spawn_backfill(
-    rest: String,
-    stop: CancellationToken,
-) -> (mpsc::Sender<Gap>, mpsc::Receiver<Filled>) {
-    let (gap_tx, mut gap_rx) = mpsc::channel::<Gap>(1024);
-    let (done_tx, done_rx) = mpsc::channel::<Filled>(64);
-    tokio::spawn(async move {
-        let http = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!("backfill disabled: no HTTP client: {e}");
-                return;
-            }
-        };
-        while let Some(g) = gap_rx.recv().await {
-            let f = fill(&http, &rest, g, &stop).await;
-            if done_tx.send(f).await.is_err() {
-                break;
-            }
-        }
-    });
-    (gap_tx, done_rx)
-}
 
 /// Builds the combined-stream URL for some symbols.
 ///
@@ -324,8 +299,12 @@ pub async fn run_shard<S: FrameSink>(
         }
     });
     let (gap_tx, mut filled_rx) = match &cfg.rest_url {
-        Some(rest) if cfg.kind == StreamKind::AggTrade => {
-            let (g, f) = spawn_backfill(rest.clone(), stop.clone());
+        Some(url) => {
+            let rest = Rest {
+                url: url.clone(),
+                api_key: cfg.api_key.clone(),
+            };
+            let (g, f) = backfill::spawn(rest, stop.clone());
             (Some(g), Some(f))
         }
         _ => (None, None),
@@ -429,7 +408,7 @@ pub async fn run_shard<S: FrameSink>(
                 for (symbol, from, to) in sink.take_gaps() {
                     let sent = gap_tx
                         .as_ref()
-                        .is_some_and(|tx| tx.try_send(Gap { symbol: symbol.clone(), from, to }).is_ok());
+                        .is_some_and(|tx| tx.try_send(Gap { symbol: symbol.clone(), kind: cfg.kind, from, to }).is_ok());
                     if !sent {
                         sink.backfilled(&symbol, &[], false);
                     }

@@ -119,45 +119,8 @@ impl FeedWriter {
                     );
                     return;
                 }
-                if let Some(last) = &mut self.last_ids {
-                    match last.get_mut(t.symbol) {
-                        Some(prev) if t.tick.id <= *prev => {
-                            self.count_drop(
-                                DropReason::Duplicate,
-                                Some(t.symbol),
-                                "id already forwarded",
-                            );
-                            return;
-                        }
-                        Some(prev) => {
-                            // Aggregate ids are consecutive per symbol, so a
-                            // jump is trades never received. (Trade-stream
-                            // ids also skip the non-market trades dropped by
-                            // the X filter, so only aggTrade is checked.)
-                            let gap = (t.kind == StreamKind::AggTrade && t.tick.id > *prev + 1)
-                                .then(|| (*prev + 1, t.tick.id - 1));
-                            *prev = t.tick.id;
-                            if let Some((from, to)) = gap {
-                                tracing::warn!(
-                                    symbol = t.symbol,
-                                    from,
-                                    to,
-                                    "gap in aggregate trade ids: {} trades missed",
-                                    to - from + 1
-                                );
-                                if self.pending_gaps.len() < MAX_PENDING_GAPS {
-                                    self.pending_gaps.push((t.symbol.to_string(), from, to));
-                                }
-                                let c = self.sym(t.symbol);
-                                c.gaps += 1;
-                                c.missing_ids += to - from + 1;
-                                c.last_gap = Some((from, to));
-                            }
-                        }
-                        None => {
-                            last.insert(t.symbol.into(), t.tick.id);
-                        }
-                    }
+                if !self.check_id(t.symbol, t.tick.id, t.kind) {
+                    return;
                 }
                 if !self.ingest.push(t.symbol, t.tick) {
                     self.count_drop(DropReason::Filtered, Some(t.symbol), "symbol not tracked");
@@ -172,12 +135,53 @@ impl FeedWriter {
                 c.last_id = Some(t.tick.id);
             }
             Frame::Control => {}
+            Frame::NonMarket { symbol, id, detail } => {
+                // Seen, so not a gap; never forwarded.
+                let _ = self.check_id(symbol, id, StreamKind::Trade);
+                self.count_drop(DropReason::NonMarket, Some(symbol), &detail);
+            }
             Frame::Drop {
                 reason,
                 symbol,
                 detail,
             } => self.count_drop(reason, symbol, &detail),
         }
+    }
+
+    /// De-duplicates by id and finds gaps: aggregate ids are consecutive
+    /// per symbol (each aggTrade's first trade id follows the previous last
+    /// one too), and trade ids are consecutive per symbol over every kind
+    /// of trade, so a jump is trades never received. Returns false for an
+    /// id already forwarded.
+    fn check_id(&mut self, symbol: &str, id: u64, kind: StreamKind) -> bool {
+        let Some(last) = &mut self.last_ids else {
+            return true;
+        };
+        let Some(prev) = last.get_mut(symbol) else {
+            last.insert(symbol.into(), id);
+            return true;
+        };
+        if id <= *prev {
+            self.count_drop(DropReason::Duplicate, Some(symbol), "id already forwarded");
+            return false;
+        }
+        let gap = (id > *prev + 1).then(|| (*prev + 1, id - 1));
+        *prev = id;
+        if let Some((from, to)) = gap {
+            let what = match kind {
+                StreamKind::AggTrade => "aggregate trade ids",
+                StreamKind::Trade => "trade ids",
+            };
+            tracing::warn!(symbol, from, to, "gap in {what}: {} missed", to - from + 1);
+            if self.pending_gaps.len() < MAX_PENDING_GAPS {
+                self.pending_gaps.push((symbol.to_string(), from, to));
+            }
+            let c = self.sym(symbol);
+            c.gaps += 1;
+            c.missing_ids += to - from + 1;
+            c.last_gap = Some((from, to));
+        }
+        true
     }
 
     fn sym(&mut self, symbol: &str) -> &mut SymCounters {

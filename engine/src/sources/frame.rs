@@ -63,6 +63,18 @@ pub enum Frame<'a> {
     Trade(ParsedTrade<'a>),
     /// A subscription reply or other control message; not an error.
     Control,
+    /// A trade-stream trade that is not a market trade (`X` other than
+    /// `MARKET`: insurance fund, ADL, …). It is dropped, but its id still
+    /// counts: trade ids are consecutive per symbol over every kind, so
+    /// the gap check must see it.
+    NonMarket {
+        /// The symbol.
+        symbol: &'a str,
+        /// Its trade id.
+        id: u64,
+        /// What `X` said.
+        detail: String,
+    },
     /// A frame that cannot be used, with the reason and the symbol if known.
     Drop {
         /// Why.
@@ -189,11 +201,11 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
             match ev.X {
                 Some("MARKET") => {}
                 Some(other) => {
-                    return drop(
-                        DropReason::NonMarket,
-                        sym,
-                        format!("trade with X={other:?}"),
-                    )
+                    let detail = format!("trade with X={other:?}");
+                    return match ev.t {
+                        Some(id) => Frame::NonMarket { symbol, id, detail },
+                        None => drop(DropReason::NonMarket, sym, detail),
+                    };
                 }
                 None => return drop(DropReason::MissingField, sym, "trade lacks X"),
             }
@@ -319,6 +331,10 @@ mod tests {
         for (text, want) in cases {
             match parse_frame(text.as_bytes()) {
                 Frame::Drop { reason, .. } => assert_eq!(reason, *want, "{text}"),
+                // Dropped too, but its id still counts for the gap check.
+                Frame::NonMarket { id, .. } => {
+                    assert_eq!((DropReason::NonMarket, 1), (*want, id), "{text}")
+                }
                 other => panic!("{text}: expected drop, got {other:?}"),
             }
         }
