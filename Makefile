@@ -70,8 +70,9 @@ fuzz:
 ui:
 	scripts/ui.sh
 
-# Criterion benches, replay throughput, the Python side by side and the load
-# matrix; rewrites the load-matrix table in BENCHMARKS.md.
+# Criterion benches, replay throughput, the Python side by side (per update
+# and the whole replay) and the load matrix; rewrites the load-matrix table in
+# BENCHMARKS.md. SOAK=1 adds the 10-minute soak.
 bench: deps
 	scripts/bench.sh
 

@@ -17,6 +17,12 @@ for i in 1 2 3; do
     target/release/spreadwatch replay "$feed" --speed max --export-dir "$work/out"
 done
 benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
+# The whole replay, both sides, each from its own mock Binance at full speed.
+if scripts/golden/run.sh --venv-only >/dev/null; then
+    target/release/sidebyside --ticks 100000 --json "$work/sidebyside.json"
+else
+    echo "bench: the whole-replay side by side needs PyPI for its venv; skipped"
+fi
 
 # The dashboard in headless chromium against the release engine: bundle
 # size, first draw, frame rate at 2,400 trades/s.
@@ -35,6 +41,10 @@ lt 20k_100 --rate 20000 --clients 100 --duration 10 --warmup 2
 lt 20k_100_slow10 --rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2
 lt 20k_1000 --rate 20000 --clients 1000 --duration 10 --warmup 4
 lt max_1 --rate max --clients 1 --duration 10 --warmup 2
+# The 10-minute soak (RSS growth after warm-up), with SOAK=1.
+if [ "${SOAK:-0}" = 1 ]; then
+    lt soak --rate 20000 --clients 100 --duration 600 --warmup 120
+fi
 
 python3 - "$work" <<'PY'
 import json, os, platform, re, sys
@@ -44,6 +54,7 @@ runs = [
     ("20k_100_slow10", "--rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2"),
     ("20k_1000", "--rate 20000 --clients 1000 --duration 10 --warmup 4"),
     ("max_1", "--rate max --clients 1 --duration 10 --warmup 2"),
+    ("soak", "--rate 20000 --clients 100 --duration 600 --warmup 120"),
 ]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 rows = [f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}. "
