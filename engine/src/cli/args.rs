@@ -48,7 +48,7 @@ pub struct PipelineArgs {
     #[arg(long, env = "SPREADWATCH_BINANCE_URL")]
     pub binance_url: Option<String>,
     /// Binance REST base that gaps are filled from (default
-    /// https://fapi.binance.com), or `none` to leave gaps unfilled.
+    /// `https://fapi.binance.com`), or `none` to leave gaps unfilled.
     #[arg(long, env = "SPREADWATCH_BINANCE_REST_URL")]
     pub binance_rest_url: Option<String>,
     /// Binance API key, sent only to REST when filling gaps in the `trade`
