@@ -399,6 +399,28 @@ pub(crate) async fn replayed_1s(
     bars
 }
 
+/// A live feed of `frames` (BTCUSDT and ETHUSDT), 300 µs apart, with a mock
+/// REST serving `whole` (its first `throttle` requests get 429): the mocks
+/// (keep them alive) and the engine's config.
+pub(crate) async fn gapped_feed(
+    whole: &[String],
+    feed: MockConfig,
+    kind: StreamKind,
+    throttle: u64,
+) -> (MockRest, MockBinance, EngineConfig) {
+    let rest = MockRest::start(whole, throttle).await.unwrap();
+    let mock = MockBinance::start(MockConfig {
+        frame_interval: Duration::from_micros(300),
+        ..feed
+    })
+    .await
+    .unwrap();
+    let mut cfg = live_config(&mock, kind);
+    cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
+    cfg.binance.rest_url = Some(rest.url());
+    (rest, mock, cfg)
+}
+
 /// aggTrade frames for BTCUSDT and ETHUSDT, ids 1..=n each, 10 ms apart.
 fn agg_frames(n: u64, skip: impl Fn(&str, u64) -> bool) -> Vec<String> {
     let mut frames = Vec::new();
@@ -433,17 +455,11 @@ fn a_gap_is_filled_from_rest_and_the_bars_match_an_unbroken_feed() {
         // spanning a bar that has closed by the time the gap is seen.
         let broken = agg_frames(400, |s, i| s == "BTCUSDT" && (101..=180).contains(&i));
         // REST answers its first request with 429 and Retry-After: 1.
-        let rest = MockRest::start(&whole, 1).await.unwrap();
-        let mock = MockBinance::start(MockConfig {
+        let feed = MockConfig {
             frames: broken,
-            frame_interval: Duration::from_micros(300),
             ..MockConfig::default()
-        })
-        .await
-        .unwrap();
-        let mut cfg = live_config(&mock, StreamKind::AggTrade);
-        cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
-        cfg.binance.rest_url = Some(rest.url());
+        };
+        let (rest, _mock, cfg) = gapped_feed(&whole, feed, StreamKind::AggTrade, 1).await;
         let engine = Engine::start(cfg).unwrap();
         let h = engine.handle();
         let start = Instant::now();
@@ -497,20 +513,14 @@ fn a_gap_is_filled_from_rest_and_the_bars_match_an_unbroken_feed() {
 fn a_feed_that_drops_every_few_hundred_trades_ends_with_the_unbroken_bars() {
     actix_rt::System::new().block_on(async {
         let whole = agg_frames(1_200, |_, _| false);
-        let rest = MockRest::start(&whole, 0).await.unwrap();
-        let mock = MockBinance::start(MockConfig {
+        let feed = MockConfig {
             frames: whole.clone(),
-            frame_interval: Duration::from_micros(300),
             // Dropped five times; 30 frames are lost at each reconnect.
             close_after: vec![Some(350), Some(350), Some(350), Some(350), Some(350)],
             skip_on_reconnect: 30,
             ..MockConfig::default()
-        })
-        .await
-        .unwrap();
-        let mut cfg = live_config(&mock, StreamKind::AggTrade);
-        cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
-        cfg.binance.rest_url = Some(rest.url());
+        };
+        let (_rest, mock, cfg) = gapped_feed(&whole, feed, StreamKind::AggTrade, 0).await;
         let engine = Engine::start(cfg).unwrap();
         let h = engine.handle();
         wait_until(

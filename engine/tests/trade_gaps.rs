@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use spreadwatch_engine::mock::{MockBinance, MockConfig, MockRest};
+use spreadwatch_engine::mock::MockConfig;
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::Engine;
 
-use crate::live_source::{closed_1s, live_config, replayed_1s, wait_until};
+use crate::live_source::{closed_1s, gapped_feed, replayed_1s, wait_until};
 
 /// Ids whose trade is not a market trade (insurance fund, ADL).
 fn non_market(i: u64) -> bool {
@@ -59,17 +59,11 @@ async fn run(
 ) {
     let whole = trade_frames(400, |_, _| false);
     let broken = trade_frames(400, |s, i| s == "BTCUSDT" && (101..=180).contains(&i));
-    let rest = MockRest::start(&whole, 0).await.unwrap();
-    let mock = MockBinance::start(MockConfig {
+    let feed = MockConfig {
         frames: broken,
-        frame_interval: Duration::from_micros(300),
         ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut cfg = live_config(&mock, StreamKind::Trade);
-    cfg.symbols = vec!["BTCUSDT".parse().unwrap(), "ETHUSDT".parse().unwrap()];
-    cfg.binance.rest_url = Some(rest.url());
+    };
+    let (_rest, _mock, mut cfg) = gapped_feed(&whole, feed, StreamKind::Trade, 0).await;
     cfg.binance.api_key = api_key.map(str::to_string);
     let engine = Engine::start(cfg).unwrap();
     let h = engine.handle();
