@@ -423,6 +423,18 @@ pub(crate) async fn gapped_feed(
 
 /// aggTrade frames for BTCUSDT and ETHUSDT, ids 1..=n each, 10 ms apart.
 fn agg_frames(n: u64, skip: impl Fn(&str, u64) -> bool) -> Vec<String> {
+    two_symbol_frames(StreamKind::AggTrade, n, skip, |_| false)
+}
+
+/// Frames of `kind` for BTCUSDT and ETHUSDT, ids 1..=n each, 10 ms apart,
+/// leaving out those `skip` names; trades whose id `non_market` names carry
+/// `X: "INSURANCE_FUND"` (the trade stream only).
+pub(crate) fn two_symbol_frames(
+    kind: StreamKind,
+    n: u64,
+    skip: impl Fn(&str, u64) -> bool,
+    non_market: impl Fn(u64) -> bool,
+) -> Vec<String> {
     let mut frames = Vec::new();
     for i in 1..=n {
         for sym in ["BTCUSDT", "ETHUSDT"] {
@@ -435,13 +447,18 @@ fn agg_frames(n: u64, skip: impl Fn(&str, u64) -> bool) -> Vec<String> {
             } else {
                 2_300.0 + (i % 11) as f64
             };
-            frames.push(format!(
-                r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{},"s":"{sym}","a":{i},"p":"{px:.2}","q":"0.{:03}","f":{i},"l":{i},"T":{t},"m":{}}}}}"#,
-                sym.to_lowercase(),
-                t + 1,
-                i % 1000 + 1,
-                i % 2 == 0
-            ));
+            let (lower, e, q, m) = (sym.to_lowercase(), t + 1, i % 1000 + 1, i % 2 == 0);
+            frames.push(match kind {
+                StreamKind::AggTrade => format!(
+                    r#"{{"stream":"{lower}@aggTrade","data":{{"e":"aggTrade","E":{e},"s":"{sym}","a":{i},"p":"{px:.2}","q":"0.{q:03}","f":{i},"l":{i},"T":{t},"m":{m}}}}}"#
+                ),
+                StreamKind::Trade => {
+                    let x = if non_market(i) { "INSURANCE_FUND" } else { "MARKET" };
+                    format!(
+                        r#"{{"stream":"{lower}@trade","data":{{"e":"trade","E":{e},"T":{t},"s":"{sym}","t":{i},"p":"{px:.2}","q":"0.{q:03}","X":"{x}","m":{m}}}}}"#
+                    )
+                }
+            });
         }
     }
     frames

@@ -9,42 +9,15 @@ use spreadwatch_engine::mock::MockConfig;
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::Engine;
 
-use crate::live_source::{closed_1s, gapped_feed, replayed_1s, wait_until};
+use crate::live_source::{closed_1s, gapped_feed, replayed_1s, two_symbol_frames, wait_until};
 
 /// Ids whose trade is not a market trade (insurance fund, ADL).
 fn non_market(i: u64) -> bool {
     [150, 151, 300].contains(&i)
 }
 
-/// `@trade` frames for BTCUSDT and ETHUSDT, ids 1..=n each, 10 ms apart.
 fn trade_frames(n: u64, skip: impl Fn(&str, u64) -> bool) -> Vec<String> {
-    let mut frames = Vec::new();
-    for i in 1..=n {
-        for sym in ["BTCUSDT", "ETHUSDT"] {
-            if skip(sym, i) {
-                continue;
-            }
-            let t = 1_700_000_000_000 + i as i64 * 10;
-            let px = if sym == "BTCUSDT" {
-                43_000.0 + (i % 37) as f64
-            } else {
-                2_300.0 + (i % 11) as f64
-            };
-            let x = if non_market(i) {
-                "INSURANCE_FUND"
-            } else {
-                "MARKET"
-            };
-            frames.push(format!(
-                r#"{{"stream":"{}@trade","data":{{"e":"trade","E":{},"T":{t},"s":"{sym}","t":{i},"p":"{px:.2}","q":"0.{:03}","X":"{x}","m":{}}}}}"#,
-                sym.to_lowercase(),
-                t + 1,
-                i % 1000 + 1,
-                i % 2 == 0
-            ));
-        }
-    }
-    frames
+    two_symbol_frames(StreamKind::Trade, n, skip, non_market)
 }
 
 /// Runs the broken feed (BTCUSDT never sends 101..=180, which holds two
