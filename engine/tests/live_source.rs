@@ -376,7 +376,7 @@ pub(crate) async fn closed_1s(
 }
 
 /// The closed 1 s bars of each symbol after replaying `frames` unbroken.
-pub(crate) async fn replayed_1s(
+async fn replayed_1s(
     frames: &[String],
     symbols: &[&str],
 ) -> Vec<Vec<spreadwatch_proto::Bar>> {
@@ -514,16 +514,21 @@ fn a_gap_is_filled_from_rest_and_the_bars_match_an_unbroken_feed() {
         .await;
         let live = closed_1s(&h, &["BTCUSDT"]).await.remove(0);
         engine.shutdown().await;
-        let want = replayed_1s(&whole, &["BTCUSDT"]).await.remove(0);
-        // The replay closed its last bar at the end of the file; the live
-        // one is still forming.
-        assert!(live.len() >= 3);
-        assert_eq!(
-            live[..],
-            want[..live.len()],
-            "closed bars after backfill equal the unbroken feed"
-        );
+        assert_unbroken(&live, &whole).await;
     });
+}
+
+/// Asserts BTCUSDT's closed 1 s bars `live` equal those of replaying
+/// `whole` unbroken (which closed its last bar at the end of the file; the
+/// live one is still forming).
+pub(crate) async fn assert_unbroken(live: &[spreadwatch_proto::Bar], whole: &[String]) {
+    let want = replayed_1s(whole, &["BTCUSDT"]).await.remove(0);
+    assert!(live.len() >= 3);
+    assert_eq!(
+        live[..],
+        want[..live.len()],
+        "closed bars after backfill equal the unbroken feed"
+    );
 }
 
 #[test]
