@@ -3,6 +3,7 @@
 mod analyze;
 mod browser;
 mod cli;
+mod gaps;
 mod golden_bars;
 mod live_source;
 #[cfg(feature = "nats")]

@@ -9,7 +9,8 @@ use spreadwatch_engine::mock::MockConfig;
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::Engine;
 
-use crate::live_source::{assert_unbroken, closed_1s, gapped_feed, two_symbol_frames, wait_until};
+use crate::gaps::{assert_unbroken, closed_1s, gapped_feed, two_symbol_frames};
+use crate::live_source::wait_until;
 
 /// Ids whose trade is not a market trade (insurance fund, ADL).
 fn non_market(i: u64) -> bool {
