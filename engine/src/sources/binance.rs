@@ -14,19 +14,20 @@
 //! - At most 200 streams go on one connection; more symbols are sharded.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
-use rand::Rng;
 use spreadwatch_proto::{FeedState, Symbol};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+mod connection;
+mod sink;
+
+pub use connection::Backoff;
+use connection::{connection, ConnEvent};
+pub use sink::FrameSink;
+
 use super::backfill::{self, Gap, Rest};
-use super::feed::FeedWriter;
 use super::frame::StreamKind;
 use crate::status::{sym_entry, SourceBoard};
 
@@ -112,158 +113,6 @@ pub fn stream_url(base: &str, symbols: &[Symbol], kind: StreamKind) -> String {
         base.trim_end_matches('/'),
         streams.join("/")
     )
-}
-
-/// Reconnect delays: doubling from a minimum to a maximum, plus jitter.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    min: Duration,
-    max: Duration,
-    jitter: Duration,
-    next: Duration,
-}
-
-impl Backoff {
-    /// Creates a backoff starting at `min`.
-    pub fn new(min: Duration, max: Duration, jitter: Duration) -> Self {
-        Backoff {
-            min,
-            max,
-            jitter,
-            next: min,
-        }
-    }
-
-    /// The next delay.
-    pub fn next_delay(&mut self) -> Duration {
-        let base = self.next;
-        self.next = (self.next * 2).min(self.max);
-        let j = self.jitter.as_millis() as u64;
-        base + Duration::from_millis(if j == 0 {
-            0
-        } else {
-            rand::rng().random_range(0..=j)
-        })
-    }
-
-    /// Starts again from the minimum (after a healthy connection).
-    pub fn reset(&mut self) {
-        self.next = self.min;
-    }
-}
-
-/// Something that consumes raw frames: the ingest path or the recorder.
-pub trait FrameSink: Send {
-    /// Handles one frame received at `recv_us` (µs since the epoch).
-    fn frame(&mut self, text: &[u8], recv_us: i64);
-    /// Sends or writes what is buffered.
-    fn flush(&mut self) -> impl Future<Output = ()> + Send;
-    /// Symbols with no trade for `after`.
-    fn silent_symbols(&self, after: Duration) -> Vec<String>;
-    /// Gaps in the ids found since the last call: (symbol, first, last).
-    fn take_gaps(&mut self) -> Vec<(String, u64, u64)> {
-        Vec::new()
-    }
-    /// Trades recovered from REST for a gap, and whether it is now whole.
-    fn backfilled(&mut self, _symbol: &str, _ticks: &[crate::core::Tick], _complete: bool) {}
-}
-
-impl FrameSink for FeedWriter {
-    fn frame(&mut self, text: &[u8], recv_us: i64) {
-        self.handle(text, Some(recv_us / 1000));
-    }
-    async fn flush(&mut self) {
-        FeedWriter::flush(self).await
-    }
-    fn silent_symbols(&self, after: Duration) -> Vec<String> {
-        FeedWriter::silent_symbols(self, after)
-    }
-    fn take_gaps(&mut self) -> Vec<(String, u64, u64)> {
-        FeedWriter::take_gaps(self)
-    }
-    fn backfilled(&mut self, symbol: &str, ticks: &[crate::core::Tick], complete: bool) {
-        FeedWriter::backfilled(self, symbol, ticks, complete)
-    }
-}
-
-enum ConnEvent {
-    Connected(u64),
-    Frame(u64, Bytes, i64),
-    Ping,
-    Closed(u64, String),
-}
-
-fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
-async fn connection(
-    id: u64,
-    url: String,
-    timeout: Duration,
-    tx: mpsc::Sender<ConnEvent>,
-    stop: CancellationToken,
-) {
-    let res = tokio::select! {
-        _ = stop.cancelled() => return,
-        r = tokio::time::timeout(timeout, tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)) => r,
-    };
-    let mut ws = match res {
-        Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => {
-            let _ = tx
-                .send(ConnEvent::Closed(
-                    id,
-                    format!("cannot reach Binance at {url}: {e}"),
-                ))
-                .await;
-            return;
-        }
-        Err(_) => {
-            let _ = tx
-                .send(ConnEvent::Closed(
-                    id,
-                    format!("cannot reach Binance at {url}: timed out after {timeout:?}"),
-                ))
-                .await;
-            return;
-        }
-    };
-    let _ = tx.send(ConnEvent::Connected(id)).await;
-    let reason = loop {
-        let msg = tokio::select! {
-            _ = stop.cancelled() => {
-                let _ = ws.close(None).await;
-                return;
-            }
-            m = ws.next() => m,
-        };
-        let ev = match msg {
-            Some(Ok(Message::Text(t))) => ConnEvent::Frame(id, Bytes::from(t), now_us()),
-            Some(Ok(Message::Binary(b))) => ConnEvent::Frame(id, b, now_us()),
-            Some(Ok(Message::Ping(_))) => {
-                // tungstenite has queued the pong; flushing sends it now.
-                let _ = ws.flush().await;
-                ConnEvent::Ping
-            }
-            Some(Ok(Message::Pong(_))) | Some(Ok(Message::Frame(_))) => continue,
-            Some(Ok(Message::Close(f))) => {
-                break match f {
-                    Some(f) => format!("server closed: {} {}", u16::from(f.code), f.reason),
-                    None => "server closed".to_string(),
-                }
-            }
-            Some(Err(e)) => break format!("connection error: {e}"),
-            None => break "connection ended".to_string(),
-        };
-        if tx.send(ev).await.is_err() {
-            return;
-        }
-    };
-    let _ = tx.send(ConnEvent::Closed(id, reason)).await;
 }
 
 struct Conn {
@@ -508,26 +357,6 @@ pub fn install_crypto() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_to_its_cap_and_resets() {
-        let mut b = Backoff::new(
-            Duration::from_millis(500),
-            Duration::from_secs(5),
-            Duration::ZERO,
-        );
-        let got: Vec<u128> = (0..6).map(|_| b.next_delay().as_millis()).collect();
-        assert_eq!(got, vec![500, 1000, 2000, 4000, 5000, 5000]);
-        b.reset();
-        assert_eq!(b.next_delay(), Duration::from_millis(500));
-        let mut j = Backoff::new(
-            Duration::from_millis(500),
-            Duration::from_secs(5),
-            Duration::from_millis(250),
-        );
-        let d = j.next_delay();
-        assert!(d >= Duration::from_millis(500) && d <= Duration::from_millis(750));
-    }
 
     #[test]
     fn shards_hold_at_most_200_streams() {
