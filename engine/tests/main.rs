@@ -11,5 +11,6 @@ mod nats;
 mod pair_live;
 mod persist;
 mod server;
+mod server_rules;
 mod support;
 mod trade_gaps;

@@ -1,0 +1,264 @@
+//! The push server's rules: bad client messages get error frames and abuse
+//! closes the session; token, Origin, traversal and upload limits; the API
+//! without a built UI. Real server process, real WebSocket and HTTP clients.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::server::{connect, next_json, wait_for};
+use crate::support::{data, spawn_serve};
+
+#[tokio::test]
+async fn bad_client_messages_get_errors_and_abuse_closes() {
+    let (_child, url) = spawn_serve(&["--source", "sim", "--pair", "ETHUSDT/BTCUSDT"]);
+    let mut ws = connect(&url, "").await;
+    assert_eq!(
+        next_json(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
+        "snapshot"
+    );
+    for bad in [
+        "not json",
+        r#"{"type":"dance"}"#,
+        r#"{"type":"subscribe","pair":"AAAUSDT/BBBUSDT"}"#,
+        r#"{"type":"set_params","params":{"window":1}}"#,
+    ] {
+        ws.send(Message::Text(bad.into())).await.unwrap();
+        let err = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
+        assert!(!err["message"].as_str().unwrap().is_empty(), "{bad}: {err}");
+    }
+    ws.send(Message::Text(r#"{"type":"ping","id":42}"#.into()))
+        .await
+        .unwrap();
+    let m = wait_for(&mut ws, "pong", |m| m["type"] == "pong").await;
+    assert_eq!(m["id"], 42);
+    // A valid set_params is applied and announced.
+    ws.send(Message::Text(
+        r#"{"type":"set_params","params":{"model":"kalman","window":30}}"#.into(),
+    ))
+    .await
+    .unwrap();
+    let m = wait_for(&mut ws, "params", |m| m["type"] == "params").await;
+    assert_eq!(m["params"]["model"], "kalman");
+    assert_eq!(m["params"]["window"], 30);
+    // A frame over 64 KiB closes the session with a reason.
+    let mut big = connect(&url, "").await;
+    big.send(Message::Text("x".repeat(70 * 1024).into()))
+        .await
+        .unwrap();
+    let mut closed = None;
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_secs(5), big.next()).await {
+        if let Ok(Message::Close(f)) = m {
+            closed = f;
+            break;
+        }
+    }
+    assert!(
+        closed.is_some_and(|f| f.reason.contains("64") || f.reason.contains("larger")),
+        "closed with a reason"
+    );
+    // Flooding closes with a rate-limit reason.
+    let mut flood = connect(&url, "").await;
+    for _ in 0..300 {
+        if flood
+            .send(Message::Text(r#"{"type":"ping"}"#.into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let mut reason = String::new();
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_secs(5), flood.next()).await {
+        match m {
+            Ok(Message::Close(Some(f))) => {
+                reason = f.reason.to_string();
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(reason.contains("rate limit"), "{reason:?}");
+}
+
+#[tokio::test]
+async fn token_origin_traversal_and_uploads_are_enforced() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>sw</title>",
+    )
+    .unwrap();
+    let (_child, url) = spawn_serve(&[
+        "--source",
+        "sim",
+        "--token",
+        "s3cret",
+        "--allow-origin",
+        "https://desk.example.com",
+        "--ui-dir",
+        ui.path().to_str().unwrap(),
+        "--max-upload-mb",
+        "1",
+    ]);
+    let http = reqwest::Client::new();
+    let get = |p: &str| http.get(format!("{url}{p}"));
+    assert_eq!(get("/api/status").send().await.unwrap().status(), 401);
+    assert_eq!(
+        get("/api/status")
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        get("/api/status")
+            .bearer_auth("s3cret")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(get("/metrics").send().await.unwrap().status(), 401);
+    let ws_url = format!("{}/ws", url.replacen("http", "ws", 1));
+    let status_of = |r: Result<_, tokio_tungstenite::tungstenite::Error>| match r {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        status_of(
+            tokio_tungstenite::connect_async(ws_url.clone())
+                .await
+                .map(|_| ())
+        ),
+        401
+    );
+    let with = |origin: &str| {
+        let mut r = format!("{ws_url}?token=s3cret")
+            .into_client_request()
+            .unwrap();
+        r.headers_mut().insert("Origin", origin.parse().unwrap());
+        r
+    };
+    assert_eq!(
+        status_of(
+            tokio_tungstenite::connect_async(with("https://evil.example.com"))
+                .await
+                .map(|_| ())
+        ),
+        403
+    );
+    assert_eq!(
+        status_of(
+            tokio_tungstenite::connect_async(with("https://desk.example.com"))
+                .await
+                .map(|_| ())
+        ),
+        101
+    );
+    let own = format!("http://{}", url.trim_start_matches("http://"));
+    assert_eq!(
+        status_of(
+            tokio_tungstenite::connect_async(with(&own))
+                .await
+                .map(|_| ())
+        ),
+        101
+    );
+    // Static files come only from the UI bundle.
+    assert_eq!(get("/").send().await.unwrap().status(), 200);
+    for p in [
+        "/%2e%2e/Cargo.toml",
+        "/..%2fCargo.toml",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/static/../../etc/passwd",
+    ] {
+        let s = get(p).send().await.unwrap().status();
+        assert_eq!(s, 404, "{p}");
+    }
+    // Uploads.
+    let csv = std::fs::read(data("analytics/synthetic.csv")).unwrap();
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(data("analytics/synthetic_ols.json")).unwrap(),
+    )
+    .unwrap();
+    let post = |q: &str| {
+        http.post(format!("{url}/api/analyze?{q}"))
+            .bearer_auth("s3cret")
+    };
+    let r: Value = post("y=ETHUSDT&x=BTCUSDT&window=60")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (got, want) = (
+        r["regression"]["ols"]["beta"].as_f64().unwrap(),
+        golden["expected"]["regression"]["ols"]["beta"]
+            .as_f64()
+            .unwrap(),
+    );
+    assert!(
+        crate::analyze::close(got, want, 1e-9, 0.0),
+        "{got} vs {want}"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.clone()).file_name("synthetic.csv"),
+    );
+    let r: Value = post("y=ETHUSDT&x=BTCUSDT")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["n"], golden["expected"]["n"]);
+    let big = vec![b'1'; 2 * 1024 * 1024];
+    assert_eq!(
+        post("y=A&x=B").body(big).send().await.unwrap().status(),
+        413
+    );
+    let bad = post("y=ETHUSDT&x=BTCUSDT")
+        .body("start_ms,symbol,close\n1700000000000,ETHUSDT,1\n1700000000000,BTCUSDT,oops\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let e: Value = bad.json().await.unwrap();
+    assert_eq!(e["line"], 3);
+    assert_eq!(e["column"], "close");
+}
+
+#[tokio::test]
+async fn without_a_built_ui_the_api_works_and_root_explains() {
+    let (_child, url) = spawn_serve(&["--source", "sim", "--ui-dir", "/nonexistent/dist"]);
+    let body = reqwest::get(format!("{url}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("not built") && body.contains("make ui"),
+        "{body}"
+    );
+    assert_eq!(
+        reqwest::get(format!("{url}/api/health"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
