@@ -9,6 +9,7 @@ pub mod alert;
 pub mod align;
 pub mod bar;
 pub mod corr_matrix;
+pub mod heavy;
 pub mod huber;
 pub mod kalman_hedge;
 mod linalg;

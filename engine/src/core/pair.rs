@@ -13,16 +13,12 @@
 
 use std::collections::VecDeque;
 
-use spreadwatch_proto::signal::{AdfStats, CointStats, CritValues};
 use spreadwatch_proto::{Hedge, Model, PairId, PairParams, PairPoint, PairStats, Side};
 
-use super::adf::{adfuller, coint, half_life, Autolag};
 use super::alert::{AlertDetector, Side as CoreSide};
-use super::huber::fit_huber;
+pub use super::heavy::{adf_stats, compute_heavy, HeavyInput, HeavyResult};
 use super::kalman_hedge::KalmanHedge;
-use super::mackinnon::Regression;
 use super::ols::{LinearFit, RollingOls};
-use super::theil_sen::theil_sen;
 
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Pt {
@@ -31,31 +27,6 @@ struct Pt {
     y: f64,
     kb: f64,
     ka: f64,
-}
-
-/// Results of the slow estimators over the lookback.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HeavyResult {
-    /// Huber fit.
-    pub huber: Option<Hedge>,
-    /// Theil-Sen fit.
-    pub theil_sen: Option<Hedge>,
-    /// ADF on the spread.
-    pub adf: Option<AdfStats>,
-    /// Engle-Granger on the legs.
-    pub coint: Option<CointStats>,
-    /// Half-life of the spread.
-    pub half_life: Option<f64>,
-}
-
-/// Everything [`compute_heavy`] needs, copied out of the state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HeavyInput {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    kalman_spread: Vec<f64>,
-    model: Model,
-    ols: Option<Hedge>,
 }
 
 impl From<LinearFit> for Hedge {
@@ -70,60 +41,6 @@ impl From<LinearFit> for Hedge {
 /// An OLS fit as the hedge it implies and its r².
 fn hedge_r2(f: LinearFit) -> (Hedge, f64) {
     (f.into(), f.r2)
-}
-
-/// The wire form of an ADF result.
-pub fn adf_stats(r: &super::adf::AdfResult) -> AdfStats {
-    AdfStats {
-        stat: r.stat,
-        pvalue: r.pvalue,
-        used_lag: r.used_lag,
-        nobs: r.nobs,
-        crit: CritValues {
-            p1: r.crit[0],
-            p5: r.crit[1],
-            p10: r.crit[2],
-        },
-    }
-}
-
-/// Runs the slow estimators; pure, so it can run on any thread.
-pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
-    let huber = fit_huber(&i.x, &i.y).map(|f| Hedge {
-        beta: f.beta,
-        alpha: f.alpha,
-    });
-    let theil_sen = theil_sen(&i.x, &i.y).map(|(beta, alpha)| Hedge { beta, alpha });
-    let hedge = match i.model {
-        Model::Ols => i.ols,
-        Model::Huber => huber,
-        Model::TheilSen => theil_sen,
-        Model::Kalman => None,
-    };
-    let spread: Vec<f64> = match (i.model, hedge) {
-        (Model::Kalman, _) => i.kalman_spread.clone(),
-        (_, Some(h)) => {
-            i.x.iter()
-                .zip(&i.y)
-                .map(|(x, y)| y - h.beta * x - h.alpha)
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    let adf = adfuller(&spread, None, Regression::C, Autolag::Aic)
-        .ok()
-        .map(|r| adf_stats(&r));
-    let coint = coint(&i.y, &i.x, None).ok().map(|r| CointStats {
-        stat: r.stat,
-        pvalue: r.pvalue,
-    });
-    HeavyResult {
-        huber,
-        theil_sen,
-        adf,
-        coint,
-        half_life: half_life(&spread),
-    }
 }
 
 /// Mean, sample standard deviation and z of the newest value.
