@@ -9,9 +9,13 @@
 //!   [`sources::replay`] reads recorded files, [`sources::sim`] simulates a
 //!   cointegrated pair. All feed [`sources::feed::FeedWriter`].
 //! - [`actors`]: one [`actors::SymbolActor`] per symbol, created on demand by
-//!   the [`actors::Registry`], keeps the tick ring and the bars.
+//!   the [`actors::Registry`], keeps the tick ring and the bars; one
+//!   [`actors::PairActor`] per pair joins its legs and drives the pair's
+//!   state. Both publish through [`actors::Events`]: a bounded broadcast and
+//!   synchronous taps (the server's fan-out).
 //! - [`core`]: the pure maths the actors drive: [`core::TickRing`],
-//!   [`core::BarBook`], [`core::PriceKalman`]. No actix, tokio or I/O.
+//!   [`core::BarBook`], [`core::PriceKalman`], the hedges, ADF and
+//!   [`core::pair::PairState`]. No actix, tokio or I/O.
 //! - [`engine`]: [`Engine`] wires sources and actors together and hands out
 //!   an [`EngineHandle`].
 //! - [`export`]: bars as CSV, the format `spreadwatch replay --export-dir`
