@@ -124,6 +124,29 @@ impl PairState {
         }
     }
 
+    /// Checks what a restored state must hold before it is used: valid
+    /// parameters, and windows and buffers no longer than those parameters
+    /// make them. A damaged snapshot that still decodes is refused here
+    /// rather than misbehaving later.
+    pub fn check(&self) -> Result<(), String> {
+        let p = &self.params;
+        p.validate()?;
+        let fail = |what: &str| Err(format!("saved pair state: {what}"));
+        if self.keep != p.lookback.max(p.window) || self.points.len() > self.keep {
+            return fail("point window does not match the parameters");
+        }
+        if self.ols.window() != p.lookback || self.ols.len() > self.ols.window() {
+            return fail("OLS window does not match the lookback");
+        }
+        if self.chart_len == 0 || self.chart.len() > self.chart_len {
+            return fail("chart longer than its limit");
+        }
+        if self.n < self.points.len() as u64 {
+            return fail("fewer points counted than held");
+        }
+        Ok(())
+    }
+
     /// The parameters.
     pub fn params(&self) -> &PairParams {
         &self.params
@@ -352,5 +375,40 @@ impl PairState {
     /// Chart points, oldest first.
     pub fn chart(&self) -> impl DoubleEndedIterator<Item = &PairPoint> + ExactSizeIterator {
         self.chart.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> PairState {
+        let mut s = PairState::new(
+            "ETHUSDT/BTCUSDT".parse().unwrap(),
+            PairParams::default(),
+            50,
+        );
+        for i in 0..10 {
+            let x = 100.0 + f64::from(i);
+            s.commit(i64::from(i) * 1000, x, 0.5 * x + 1.0);
+        }
+        s
+    }
+
+    #[test]
+    fn check_refuses_what_a_damaged_snapshot_could_hold() {
+        assert!(state().check().is_ok());
+        let broken: [fn(&mut PairState); 5] = [
+            |s| s.keep = 5,
+            |s| s.chart_len = 0,
+            |s| s.n = 0,
+            |s| s.ols = RollingOls::new(7),
+            |s| s.params.window = 1,
+        ];
+        for (i, f) in broken.iter().enumerate() {
+            let mut s = state();
+            f(&mut s);
+            assert!(s.check().is_err(), "case {i} passed");
+        }
     }
 }

@@ -38,9 +38,26 @@ pub struct PairCheckpoint {
 }
 
 impl PairCheckpoint {
+    /// A checkpoint of a bare state: no bars joined yet, no last trades, no
+    /// alerts (what tests and fuzz seeds start from).
+    pub fn from_state(state: PairState) -> Self {
+        PairCheckpoint {
+            params: *state.params(),
+            state,
+            aligner: BarAligner::new(),
+            last: [None, None],
+            alerts: Vec::new(),
+        }
+    }
+
     /// Committed points in the saved state.
     pub fn count(&self) -> u64 {
         self.state.count()
+    }
+
+    /// The saved state (what a restore starts from).
+    pub fn state(&self) -> &PairState {
+        &self.state
     }
 
     /// Encodes with a leading version byte (postcard: floats bit for bit).
@@ -53,8 +70,17 @@ impl PairCheckpoint {
     /// damaged blob is an error naming what was found.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         match bytes.split_first() {
-            Some((&CHECKPOINT_VERSION, body)) => postcard::from_bytes(body)
-                .map_err(|e| Error::Store(format!("pair checkpoint unreadable: {e}"))),
+            Some((&CHECKPOINT_VERSION, body)) => {
+                let cp: PairCheckpoint = postcard::from_bytes(body)
+                    .map_err(|e| Error::Store(format!("pair checkpoint unreadable: {e}")))?;
+                if cp.params != *cp.state.params() {
+                    return Err(Error::Store(
+                        "pair checkpoint: parameters disagree with its state".into(),
+                    ));
+                }
+                cp.state.check().map_err(Error::Store)?;
+                Ok(cp)
+            }
             Some((v, _)) => Err(Error::Store(format!(
                 "pair checkpoint version {v}, but this build reads version {CHECKPOINT_VERSION}"
             ))),
@@ -179,13 +205,7 @@ mod tests {
                 0.5 * x + 3.0 + f64::from(i % 3) * 1e-3,
             );
         }
-        PairCheckpoint {
-            params: PairParams::default(),
-            state,
-            aligner: BarAligner::new(),
-            last: [Some((49_000, 53.0)), Some((49_000, 100.1))],
-            alerts: Vec::new(),
-        }
+        PairCheckpoint::from_state(state)
     }
 
     #[test]
@@ -212,5 +232,16 @@ mod tests {
         let e = PairCheckpoint::decode(&bytes).unwrap_err().to_string();
         assert!(e.contains("unreadable"), "{e}");
         assert!(PairCheckpoint::decode(&[]).is_err());
+    }
+
+    #[test]
+    fn a_state_that_decodes_but_breaks_its_parameters_is_refused() {
+        let mut cp = checkpoint();
+        // Parameters that disagree with the state's windows.
+        cp.params.lookback += 1;
+        let e = PairCheckpoint::decode(&cp.encode().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("disagree"), "{e}");
     }
 }
