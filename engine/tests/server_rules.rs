@@ -12,6 +12,11 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::server::{connect, next_json, wait_for};
 use crate::support::{data, spawn_serve};
 
+/// Sends `r` and reads its JSON answer.
+async fn json_of(r: reqwest::RequestBuilder) -> Value {
+    r.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn bad_client_messages_get_errors_and_abuse_closes() {
     let (_child, url) = spawn_serve(&["--source", "sim", "--pair", "ETHUSDT/BTCUSDT"]);
@@ -141,38 +146,20 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
         ),
         401
     );
-    let with = |origin: &str| {
+    // A foreign Origin is refused; an allowed one and the server's own pass.
+    let own = format!("http://{}", url.trim_start_matches("http://"));
+    for (origin, want) in [
+        ("https://evil.example.com", 403),
+        ("https://desk.example.com", 101),
+        (own.as_str(), 101),
+    ] {
         let mut r = format!("{ws_url}?token=s3cret")
             .into_client_request()
             .unwrap();
         r.headers_mut().insert("Origin", origin.parse().unwrap());
-        r
-    };
-    assert_eq!(
-        status_of(
-            tokio_tungstenite::connect_async(with("https://evil.example.com"))
-                .await
-                .map(|_| ())
-        ),
-        403
-    );
-    assert_eq!(
-        status_of(
-            tokio_tungstenite::connect_async(with("https://desk.example.com"))
-                .await
-                .map(|_| ())
-        ),
-        101
-    );
-    let own = format!("http://{}", url.trim_start_matches("http://"));
-    assert_eq!(
-        status_of(
-            tokio_tungstenite::connect_async(with(&own))
-                .await
-                .map(|_| ())
-        ),
-        101
-    );
+        let got = status_of(tokio_tungstenite::connect_async(r).await.map(|_| ()));
+        assert_eq!(got, want, "Origin {origin}");
+    }
     // Static files come only from the UI bundle.
     assert_eq!(get("/").send().await.unwrap().status(), 200);
     for p in [
@@ -194,14 +181,7 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
         http.post(format!("{url}/api/analyze?{q}"))
             .bearer_auth("s3cret")
     };
-    let r: Value = post("y=ETHUSDT&x=BTCUSDT&window=60")
-        .body(csv.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = json_of(post("y=ETHUSDT&x=BTCUSDT&window=60").body(csv.clone())).await;
     let (got, want) = (
         r["regression"]["ols"]["beta"].as_f64().unwrap(),
         golden["expected"]["regression"]["ols"]["beta"]
@@ -216,14 +196,7 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
         "file",
         reqwest::multipart::Part::bytes(csv.clone()).file_name("synthetic.csv"),
     );
-    let r: Value = post("y=ETHUSDT&x=BTCUSDT")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = json_of(post("y=ETHUSDT&x=BTCUSDT").multipart(form)).await;
     assert_eq!(r["n"], golden["expected"]["n"]);
     let big = vec![b'1'; 2 * 1024 * 1024];
     assert_eq!(
