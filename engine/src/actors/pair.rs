@@ -46,6 +46,12 @@ pub struct Recompute;
 #[rtype(result = "PairSnapshot")]
 pub struct GetPair;
 
+/// Asks only for the parameters in force (what a snapshot stores every
+/// interval, without copying the chart and alerts [`GetPair`] carries).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "PairParams")]
+pub struct GetParams;
+
 /// A pair's full state for a new client.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairSnapshot {
@@ -343,6 +349,14 @@ impl Handler<Recompute> for PairActor {
                 }
             }),
         )
+    }
+}
+
+impl Handler<GetParams> for PairActor {
+    type Result = MessageResult<GetParams>;
+
+    fn handle(&mut self, _: GetParams, _: &mut Self::Context) -> Self::Result {
+        MessageResult(*self.state.params())
     }
 }
 

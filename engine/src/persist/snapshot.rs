@@ -9,7 +9,7 @@ use spreadwatch_proto::{Interval, PairId, PairParams, Symbol};
 
 use super::PersistConfig;
 use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
-use crate::actors::pair::{GetCheckpoint, GetPair, PairCheckpoint, RestoreCheckpoint, SetParams};
+use crate::actors::pair::{GetCheckpoint, GetParams, PairCheckpoint, RestoreCheckpoint, SetParams};
 use crate::actors::registry::Registry;
 use crate::error::{Error, Result};
 
@@ -139,8 +139,8 @@ impl Snapshotter {
         let mut pairs = Vec::new();
         for p in self.registry.pairs() {
             if let Some(a) = self.registry.pair(&p) {
-                if let Ok(snap) = a.send(GetPair).await {
-                    pairs.push((p, snap.params));
+                if let Ok(params) = a.send(GetParams).await {
+                    pairs.push((p, params));
                 }
             }
         }
@@ -163,7 +163,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
     for (p, params) in store.pairs()? {
         match registry.pair(&p) {
             Some(a) => {
-                let now = a.send(GetPair).await.map_err(|_| Error::Stopped)?.params;
+                let now = a.send(GetParams).await.map_err(|_| Error::Stopped)?;
                 if now == params {
                     continue;
                 }
@@ -233,7 +233,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
             None => false,
         };
         if seeded && !applied {
-            let params = a.send(GetPair).await.map_err(|_| Error::Stopped)?.params;
+            let params = a.send(GetParams).await.map_err(|_| Error::Stopped)?;
             let _ = a.send(SetParams(params)).await;
         }
     }

@@ -9,15 +9,13 @@
 //! uninterrupted run holds, and an older checkpoint only means more to join.
 //! Pairs sampled on every trade are rebuilt from the retained ticks instead.
 
-use std::collections::BTreeMap;
-
 use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 use spreadwatch_proto::{Alert, PairParams, Sampling};
 
 use super::{PairActor, BAR_REBUILD};
 use crate::actors::messages::{GetLeg, LegSnapshot};
-use crate::core::align::{join_bars, BarAligner};
+use crate::core::align::BarAligner;
 use crate::core::pair::PairState;
 use crate::error::{Error, Result};
 
@@ -164,21 +162,10 @@ impl PairActor {
         self.aligner = cp.aligner;
         self.alerts = cp.alerts.into();
         self.last = [ly.last.or(cp.last[0]), lx.last.or(cp.last[1])];
-        let ready = ly.cut.min(lx.cut);
-        if ready > from {
-            let after = |p: &[(i64, f64)]| -> Vec<(i64, f64)> {
-                p.iter().copied().filter(|(t, _)| *t >= from).collect()
-            };
-            let (y, x) = (after(&ly.points), after(&lx.points));
-            let mut pending: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
-            for (t, v) in y.iter().filter(|(t, _)| *t >= ready) {
-                pending.entry(*t).or_default().0 = Some(*v);
-            }
-            for (t, v) in x.iter().filter(|(t, _)| *t >= ready) {
-                pending.entry(*t).or_default().1 = Some(*v);
-            }
-            self.aligner.restore(ready, ly.cut, lx.cut, pending);
-            for (ts, x, y) in join_bars(&y, &x, ready) {
+        // Legs behind the checkpoint (its last bars are forming again)
+        // leave its aligner as saved: what they close next is already in.
+        if ly.cut.min(lx.cut) > from {
+            for (ts, x, y) in self.rejoin(&ly, &lx, from) {
                 self.commit(ts, x, y);
             }
         }

@@ -44,18 +44,7 @@ impl PairActor {
     fn apply_rebuild(&mut self, params: PairParams, ly: LegSnapshot, lx: LegSnapshot) {
         let points = match params.interval {
             Sampling::Tick => merge_ticks(&ly.points, &lx.points),
-            Sampling::Bar(_) => {
-                let ready = ly.cut.min(lx.cut);
-                let mut pending: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
-                for (t, v) in ly.points.iter().filter(|(t, _)| *t >= ready) {
-                    pending.entry(*t).or_default().0 = Some(*v);
-                }
-                for (t, v) in lx.points.iter().filter(|(t, _)| *t >= ready) {
-                    pending.entry(*t).or_default().1 = Some(*v);
-                }
-                self.aligner.restore(ready, ly.cut, lx.cut, pending);
-                join_bars(&ly.points, &lx.points, ready)
-            }
+            Sampling::Bar(_) => self.rejoin(&ly, &lx, i64::MIN),
         };
         self.last = [ly.last, lx.last];
         let found = self.state.rebuild(&points);
@@ -75,6 +64,29 @@ impl PairActor {
         }
         self.check_stale();
         self.publish(EngineEvent::PairReset(pair));
+    }
+
+    /// Restarts the bar join from the legs' bars: buckets both legs have
+    /// closed are decided, later closed bars wait in the aligner. Returns
+    /// the decided points `(start, x, y)` from `from` on, in time order.
+    pub(super) fn rejoin(
+        &mut self,
+        ly: &LegSnapshot,
+        lx: &LegSnapshot,
+        from: i64,
+    ) -> Vec<(i64, f64, f64)> {
+        let ready = ly.cut.min(lx.cut);
+        let mut pending: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+        for (t, v) in ly.points.iter().filter(|(t, _)| *t >= ready) {
+            pending.entry(*t).or_default().0 = Some(*v);
+        }
+        for (t, v) in lx.points.iter().filter(|(t, _)| *t >= ready) {
+            pending.entry(*t).or_default().1 = Some(*v);
+        }
+        self.aligner.restore(ready, ly.cut, lx.cut, pending);
+        let mut points = join_bars(&ly.points, &lx.points, ready);
+        points.retain(|p| p.0 >= from);
+        points
     }
 }
 
