@@ -222,6 +222,10 @@ async fn snapshot_and_deltas_rebuild_the_exported_golden_bars() {
         "spreadwatch_ws_clients",
         "spreadwatch_tick_to_send_us{quantile=\"0.99\"}",
         "spreadwatch_ws_resyncs_total",
+        "spreadwatch_gaps_total{source=",
+        "spreadwatch_gaps_filled_total{source=",
+        "spreadwatch_gaps_unfilled_total{source=",
+        "spreadwatch_backfilled_total{source=",
     ] {
         assert!(m.contains(k), "metrics has {k}");
     }

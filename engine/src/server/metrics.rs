@@ -5,6 +5,9 @@ use std::sync::atomic::Ordering;
 
 use super::ServerState;
 
+/// One per-symbol counter of a source's status.
+type SymbolCounter = fn(&spreadwatch_proto::SymbolStatus) -> u64;
+
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
@@ -22,19 +25,39 @@ pub fn render(s: &ServerState) -> String {
             v.ticks
         );
     }
-    let _ = writeln!(o, "# HELP spreadwatch_gaps_total Jumps in aggregate trade ids, and the ids missed.\n# TYPE spreadwatch_gaps_total counter\n# TYPE spreadwatch_missing_ids_total counter");
-    for (src, v) in &st.sources {
-        for (sym, s) in &v.symbols {
-            let _ = writeln!(
-                o,
-                "spreadwatch_gaps_total{{source=\"{}\",symbol=\"{}\"}} {}\nspreadwatch_missing_ids_total{{source=\"{}\",symbol=\"{}\"}} {}",
-                esc(src),
-                esc(sym),
-                s.gaps,
-                esc(src),
-                esc(sym),
-                s.missing_ids
-            );
+    // Gaps in trade ids (aggregate or raw) and what backfill made of them.
+    let gap_counters: [(&str, &str, SymbolCounter); 5] = [
+        ("gaps_total", "Jumps in trade ids", |s| s.gaps),
+        ("missing_ids_total", "Trade ids the jumps skipped", |s| {
+            s.missing_ids
+        }),
+        ("gaps_filled_total", "Gaps filled from REST", |s| {
+            s.gaps_filled
+        }),
+        (
+            "gaps_unfilled_total",
+            "Gaps REST could not fill (reason in /api/status)",
+            |s| s.gaps_unfilled,
+        ),
+        ("backfilled_total", "Trades recovered from REST", |s| {
+            s.backfilled
+        }),
+    ];
+    for (name, help, value) in gap_counters {
+        let _ = writeln!(
+            o,
+            "# HELP spreadwatch_{name} {help}.\n# TYPE spreadwatch_{name} counter"
+        );
+        for (src, v) in &st.sources {
+            for (sym, s) in &v.symbols {
+                let _ = writeln!(
+                    o,
+                    "spreadwatch_{name}{{source=\"{}\",symbol=\"{}\"}} {}",
+                    esc(src),
+                    esc(sym),
+                    value(s)
+                );
+            }
         }
     }
     let _ = writeln!(o, "# HELP spreadwatch_drops_total Frames or trades not used, by reason.\n# TYPE spreadwatch_drops_total counter");
