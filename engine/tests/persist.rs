@@ -77,6 +77,29 @@ async fn settled<T: PartialEq, F: std::future::Future<Output = T>>(f: impl Fn() 
     }
 }
 
+/// A temporary directory holding a cointegrated pair's feed of `seconds`
+/// (5 trades a second) and the data dir the serve runs share.
+struct Setup {
+    dir: tempfile::TempDir,
+    feed_path: std::path::PathBuf,
+    /// `replay:<feed>`.
+    source: String,
+    /// The `--data-dir`.
+    data_s: String,
+}
+
+fn setup(seconds: i64) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let feed_path = dir.path().join("pair.jsonl");
+    std::fs::write(&feed_path, feed::cointegrated(seconds, 5).text).unwrap();
+    Setup {
+        source: format!("replay:{}", feed_path.display()),
+        data_s: dir.path().join("data").display().to_string(),
+        feed_path,
+        dir,
+    }
+}
+
 /// The uninterrupted run: `spreadwatch replay FEED --export-dir OUT`.
 fn replay_export(feed: &Path, out: &Path) {
     let st = bin()
@@ -106,12 +129,12 @@ fn serve_args<'a>(source: &'a str, speed: &'a str, data: &'a str) -> Vec<&'a str
 
 #[tokio::test]
 async fn kill_9_mid_replay_then_restart_gives_the_uninterrupted_bars() {
-    let dir = tempfile::tempdir().unwrap();
-    let feed_path = dir.path().join("pair.jsonl");
-    std::fs::write(&feed_path, feed::cointegrated(300, 5).text).unwrap();
-    let source = format!("replay:{}", feed_path.display());
-    let data = dir.path().join("data");
-    let data_s = data.display().to_string();
+    let Setup {
+        dir,
+        feed_path,
+        source,
+        data_s,
+    } = setup(300);
 
     // The uninterrupted run.
     let whole = dir.path().join("whole");
@@ -197,11 +220,13 @@ async fn a_damaged_data_dir_is_moved_aside_and_the_engine_starts_fresh() {
 
 #[tokio::test]
 async fn sigterm_takes_a_last_snapshot_so_nothing_is_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let feed_path = dir.path().join("pair.jsonl");
-    std::fs::write(&feed_path, feed::cointegrated(120, 5).text).unwrap();
-    let source = format!("replay:{}", feed_path.display());
-    let data_s = dir.path().join("data").display().to_string();
+    // `_dir` keeps the directory alive for the whole test.
+    let Setup {
+        dir: _dir,
+        source,
+        data_s,
+        ..
+    } = setup(120);
     let http = reqwest::Client::new();
     // A long interval: only the shutdown snapshot can hold the state.
     let mut args = serve_args(&source, "max", &data_s);
@@ -236,11 +261,12 @@ async fn sigterm_takes_a_last_snapshot_so_nothing_is_lost() {
 
 #[tokio::test]
 async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let feed_path = dir.path().join("pair.jsonl");
-    std::fs::write(&feed_path, feed::cointegrated(900, 5).text).unwrap();
-    let source = format!("replay:{}", feed_path.display());
-    let data_s = dir.path().join("data").display().to_string();
+    let Setup {
+        dir,
+        feed_path,
+        source,
+        data_s,
+    } = setup(900);
     let whole = dir.path().join("whole");
     replay_export(&feed_path, &whole);
     let http = reqwest::Client::new();
