@@ -78,22 +78,13 @@ pub(super) async fn connection(
     };
     let mut ws = match res {
         Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => {
-            let _ = tx
-                .send(ConnEvent::Closed(
-                    id,
-                    format!("cannot reach Binance at {url}: {e}"),
-                ))
-                .await;
-            return;
-        }
-        Err(_) => {
-            let _ = tx
-                .send(ConnEvent::Closed(
-                    id,
-                    format!("cannot reach Binance at {url}: timed out after {timeout:?}"),
-                ))
-                .await;
+        failed => {
+            let why = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => format!("timed out after {timeout:?}"),
+            };
+            let reason = format!("cannot reach Binance at {url}: {why}");
+            let _ = tx.send(ConnEvent::Closed(id, reason)).await;
             return;
         }
     };
