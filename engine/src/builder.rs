@@ -129,11 +129,7 @@ impl EngineBuilder {
         mut self,
         store: std::sync::Arc<dyn crate::persist::SnapshotStore>,
     ) -> Self {
-        self.cfg.persist = Some(crate::persist::PersistConfig {
-            store,
-            interval: std::time::Duration::from_secs(1),
-            retain_ticks: std::time::Duration::from_secs(86_400),
-        });
+        self.cfg.persist = Some(crate::persist::PersistConfig::new(store));
         self
     }
 
@@ -151,11 +147,9 @@ impl EngineBuilder {
         let mut cfg = self.cfg;
         #[cfg(feature = "sled")]
         if let Some(dir) = &self.data_dir {
-            cfg.persist = Some(crate::persist::PersistConfig {
-                store: crate::persist::open_dir(dir)?,
-                interval: std::time::Duration::from_secs(1),
-                retain_ticks: std::time::Duration::from_secs(86_400),
-            });
+            cfg.persist = Some(crate::persist::PersistConfig::new(
+                crate::persist::open_dir(dir)?,
+            ));
         }
         if let (Some(p), Some(every)) = (cfg.persist.as_mut(), self.snapshot_interval) {
             p.interval = every.max(std::time::Duration::from_millis(10));

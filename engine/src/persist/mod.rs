@@ -94,6 +94,18 @@ pub struct PersistConfig {
     pub retain_ticks: Duration,
 }
 
+impl PersistConfig {
+    /// Snapshots into `store` with the defaults: every second, keeping 24 h
+    /// of ticks.
+    pub fn new(store: Arc<dyn SnapshotStore>) -> Self {
+        PersistConfig {
+            store,
+            interval: Duration::from_secs(1),
+            retain_ticks: Duration::from_secs(86_400),
+        }
+    }
+}
+
 impl std::fmt::Debug for PersistConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PersistConfig")
