@@ -35,9 +35,11 @@ fn store_err(e: impl std::fmt::Display) -> Error {
 
 /// Why a directory could not be used.
 enum OpenError {
-    /// Written by another format, or in use by another process: refuse,
-    /// never misread or move.
+    /// Written by another format: refuse, never misread or move.
     Format(Error),
+    /// In use by another process (or one still shutting down): wait, then
+    /// refuse; never move.
+    Locked,
     /// Damaged or not a store: move it aside.
     Unreadable(String),
 }
@@ -51,9 +53,7 @@ impl SledStore {
             .map_err(|e| {
                 // sled locks its directory: another process has it open.
                 if e.to_string().contains("could not acquire lock") {
-                    OpenError::Format(Error::Store(
-                        "in use by another spreadwatch (or one still shutting down)".into(),
-                    ))
+                    OpenError::Locked
                 } else {
                     OpenError::Unreadable(e.to_string())
                 }
@@ -126,7 +126,7 @@ pub fn open_dir(dir: &Path) -> Result<Arc<SledStore>> {
     let mut opened = SledStore::open(dir);
     for _ in 0..20 {
         match &opened {
-            Err(OpenError::Format(e)) if e.to_string().contains("in use") => {
+            Err(OpenError::Locked) => {
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 opened = SledStore::open(dir);
             }
@@ -136,6 +136,7 @@ pub fn open_dir(dir: &Path) -> Result<Arc<SledStore>> {
     match opened {
         Ok(s) => Ok(Arc::new(s)),
         Err(OpenError::Format(e)) => Err(Error::Store(format!("{}: {e}", dir.display()))),
+        Err(OpenError::Locked) => Err(locked(dir)),
         Err(OpenError::Unreadable(why)) => {
             let aside = aside_path(dir);
             std::fs::rename(dir, &aside).map_err(|e| Error::Io {
@@ -149,10 +150,18 @@ pub fn open_dir(dir: &Path) -> Result<Arc<SledStore>> {
             );
             SledStore::open(dir).map(Arc::new).map_err(|e| match e {
                 OpenError::Format(e) => e,
+                OpenError::Locked => locked(dir),
                 OpenError::Unreadable(w) => Error::Store(format!("{}: {w}", dir.display())),
             })
         }
     }
+}
+
+fn locked(dir: &Path) -> Error {
+    Error::Store(format!(
+        "{}: in use by another spreadwatch (or one still shutting down)",
+        dir.display()
+    ))
 }
 
 fn aside_path(dir: &Path) -> PathBuf {
