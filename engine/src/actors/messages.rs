@@ -93,6 +93,31 @@ pub enum EngineEvent {
     Params(PairId, PairParams),
 }
 
+impl EngineEvent {
+    /// The wire message a client sees for this event (the WebSocket frame
+    /// without `seq`, and what `--publish nats:` sends); `None` for a pair
+    /// reset, which clients see as a fresh snapshot instead.
+    pub fn body(&self) -> Option<spreadwatch_proto::ServerBody> {
+        use spreadwatch_proto::ServerBody;
+        Some(match self {
+            EngineEvent::Bar { bar, kind } => ServerBody::Bar {
+                kind: *kind,
+                bar: bar.clone(),
+            },
+            EngineEvent::Pair(stats, point) => ServerBody::Pair {
+                stats: (**stats).clone(),
+                point: *point,
+            },
+            EngineEvent::Alert(a) => ServerBody::Alert { alert: a.clone() },
+            EngineEvent::Params(p, params) => ServerBody::Params {
+                pair: p.clone(),
+                params: *params,
+            },
+            EngineEvent::PairReset(_) => return None,
+        })
+    }
+}
+
 /// What a symbol actor tells the pairs that use it, once per batch.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]

@@ -107,48 +107,24 @@ fn wire(
 
 /// Turns an engine update into a wire event.
 pub fn to_wire(u: &Update) -> Option<Arc<WireEvent>> {
-    let o = u.origin;
-    match &u.event {
-        EngineEvent::Bar { bar, kind } => wire(
+    let (topic, conflate) = match &u.event {
+        EngineEvent::Bar { bar, kind } => (
             Topic::Bar(bar.symbol.clone(), bar.interval),
             *kind == BarKind::Forming,
-            &ServerBody::Bar {
-                kind: *kind,
-                bar: bar.clone(),
-            },
-            o,
         ),
-        EngineEvent::Pair(stats, point) => wire(
-            Topic::Pair(stats.pair.clone()),
-            point.is_none(),
-            &ServerBody::Pair {
-                stats: (**stats).clone(),
-                point: *point,
-            },
-            o,
-        ),
-        EngineEvent::Alert(a) => wire(
-            Topic::Pair(a.pair.clone()),
-            false,
-            &ServerBody::Alert { alert: a.clone() },
-            o,
-        ),
-        EngineEvent::Params(p, params) => wire(
-            Topic::Pair(p.clone()),
-            false,
-            &ServerBody::Params {
-                pair: p.clone(),
-                params: *params,
-            },
-            o,
-        ),
-        EngineEvent::PairReset(p) => Some(Arc::new(WireEvent {
-            topic: Topic::Reset(p.clone()),
-            conflate: false,
-            json: Bytes::new(),
-            origin: o,
-        })),
-    }
+        EngineEvent::Pair(stats, point) => (Topic::Pair(stats.pair.clone()), point.is_none()),
+        EngineEvent::Alert(a) => (Topic::Pair(a.pair.clone()), false),
+        EngineEvent::Params(p, _) => (Topic::Pair(p.clone()), false),
+        EngineEvent::PairReset(p) => {
+            return Some(Arc::new(WireEvent {
+                topic: Topic::Reset(p.clone()),
+                conflate: false,
+                json: Bytes::new(),
+                origin: u.origin,
+            }))
+        }
+    };
+    wire(topic, conflate, &u.event.body()?, u.origin)
 }
 
 impl Hub {

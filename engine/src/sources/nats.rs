@@ -64,34 +64,16 @@ pub async fn run(
 /// events such as a pair reset).
 pub fn update_subject(e: &EngineEvent) -> Option<(String, ServerBody)> {
     let pair = |p: &spreadwatch_proto::PairId| format!("{}.{}", p.y, p.x);
-    Some(match e {
-        EngineEvent::Bar { bar, kind } => (
-            format!("spreadwatch.updates.bar.{}.{}", bar.symbol, bar.interval),
-            ServerBody::Bar {
-                kind: *kind,
-                bar: bar.clone(),
-            },
-        ),
-        EngineEvent::Pair(stats, point) => (
-            format!("spreadwatch.updates.pair.{}", pair(&stats.pair)),
-            ServerBody::Pair {
-                stats: (**stats).clone(),
-                point: *point,
-            },
-        ),
-        EngineEvent::Alert(a) => (
-            format!("spreadwatch.updates.alert.{}", pair(&a.pair)),
-            ServerBody::Alert { alert: a.clone() },
-        ),
-        EngineEvent::Params(p, params) => (
-            format!("spreadwatch.updates.params.{}", pair(p)),
-            ServerBody::Params {
-                pair: p.clone(),
-                params: *params,
-            },
-        ),
+    let subject = match e {
+        EngineEvent::Bar { bar, .. } => {
+            format!("spreadwatch.updates.bar.{}.{}", bar.symbol, bar.interval)
+        }
+        EngineEvent::Pair(stats, _) => format!("spreadwatch.updates.pair.{}", pair(&stats.pair)),
+        EngineEvent::Alert(a) => format!("spreadwatch.updates.alert.{}", pair(&a.pair)),
+        EngineEvent::Params(p, _) => format!("spreadwatch.updates.params.{}", pair(p)),
         EngineEvent::PairReset(_) => return None,
-    })
+    };
+    Some((subject, e.body()?))
 }
 
 /// Publishes every update of `engine` to `url` until the engine stops. A
