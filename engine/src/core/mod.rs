@@ -21,6 +21,7 @@ pub mod ring;
 pub mod rolling;
 pub mod theil_sen;
 pub mod tick;
+mod window_stats;
 
 pub use bar::{BarBook, BarSeries, BarUpdate, SeriesLimits};
 pub use price_kalman::PriceKalman;

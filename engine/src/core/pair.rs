@@ -19,6 +19,7 @@ use super::alert::{AlertDetector, Side as CoreSide};
 pub use super::heavy::{adf_stats, compute_heavy, HeavyInput, HeavyResult};
 use super::kalman_hedge::KalmanHedge;
 use super::ols::{LinearFit, RollingOls};
+use super::window_stats::{corr, zstats};
 
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Pt {
@@ -41,51 +42,6 @@ impl From<LinearFit> for Hedge {
 /// An OLS fit as the hedge it implies and its r².
 fn hedge_r2(f: LinearFit) -> (Hedge, f64) {
     (f.into(), f.r2)
-}
-
-/// Mean, sample standard deviation and z of the newest value.
-fn zstats(
-    vals: impl Iterator<Item = f64> + Clone,
-    last: f64,
-) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let (mut n, mut sum) = (0usize, 0.0);
-    for v in vals.clone() {
-        n += 1;
-        sum += v;
-    }
-    if n < 2 {
-        return (None, None, None);
-    }
-    let mean = sum / n as f64;
-    let ss: f64 = vals.map(|v| (v - mean) * (v - mean)).sum();
-    let sd = (ss / (n - 1) as f64).sqrt();
-    let z = (last - mean) / sd;
-    (
-        Some(mean),
-        sd.is_finite().then_some(sd),
-        z.is_finite().then_some(z),
-    )
-}
-
-fn corr(xs: impl Iterator<Item = (f64, f64)> + Clone) -> Option<f64> {
-    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
-    for (x, y) in xs.clone() {
-        n += 1;
-        sx += x;
-        sy += y;
-    }
-    if n < 2 {
-        return None;
-    }
-    let (mx, my) = (sx / n as f64, sy / n as f64);
-    let (mut cxy, mut cxx, mut cyy) = (0.0, 0.0, 0.0);
-    for (x, y) in xs {
-        cxy += (x - mx) * (y - my);
-        cxx += (x - mx) * (x - mx);
-        cyy += (y - my) * (y - my);
-    }
-    let r = cxy / (cxx * cyy).sqrt();
-    r.is_finite().then_some(r)
 }
 
 /// The state of one pair.
