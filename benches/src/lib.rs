@@ -1,15 +1,22 @@
-//! Benchmarks, feed generators and (later) the load-test harness for
-//! spreadwatch. The criterion benches live in `benches/`; binaries in
-//! `src/bin/`.
+//! Benchmarks, feed generators and the load-test harness for spreadwatch.
+//! The criterion benches live in `benches/`; binaries in `src/bin/`.
 //!
 //! # Layout
 //!
 //! - `src/bin/genfeed.rs`: writes a synthetic feed of N ticks in Binance's
 //!   combined-stream format, for throughput runs of `spreadwatch replay`.
-//! - `benches/ingest.rs`: criterion benches of the frame parser, the bar
-//!   builder and the tick ring.
+//! - `benches/ingest.rs`, `benches/pair.rs`: criterion benches of the frame
+//!   parser, the bar builder, the tick ring and the pair update.
+//! - `src/loadtest.rs` (`src/bin/loadtest.rs`): the load harness: mock
+//!   Binance, WebSocket clients, latency histograms, the JSON report.
+//! - `src/under_test.rs`: the engine under test, as a child or in process,
+//!   read through `/api/status` and `/proc`.
+//! - `src/bin/sidebyside.rs`, `src/bin/pairbench.rs`, `src/bin/restorebench.rs`:
+//!   the whole-replay and per-update side by side with the Python design,
+//!   and the restart timing.
 
 pub mod loadtest;
+mod under_test;
 
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::sources::record::frame_json;
