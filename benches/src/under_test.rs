@@ -84,16 +84,9 @@ pub fn start_engine(bin: Option<&PathBuf>, mock_url: &str, symbols: &[String]) -
             let out = child.stdout.take().context("engine stdout")?;
             let mut line = String::new();
             std::io::BufReader::new(out).read_line(&mut line)?;
-            let url = line
-                .trim()
-                .rsplit(' ')
-                .next()
-                .unwrap_or_default()
+            let url = spreadwatch_engine::server::announced_url(&line)
+                .with_context(|| format!("unexpected engine output {line:?}"))?
                 .to_string();
-            anyhow::ensure!(
-                url.starts_with("http://"),
-                "unexpected engine output {line:?}"
-            );
             Ok(Engine {
                 url,
                 pid: child.id(),

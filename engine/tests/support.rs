@@ -46,10 +46,7 @@ pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
     BufReader::new(out)
         .read_line(&mut line)
         .expect("read address line");
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
+    let url = spreadwatch_engine::server::announced_url(&line)
         .unwrap_or_default()
         .to_string();
     assert!(

@@ -83,7 +83,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         }
         // The first line on stdout names the address, so scripts and tests
         // that bind port 0 can find it.
-        println!("spreadwatch listening on http://{addr}");
+        println!("{}", spreadwatch_engine::server::announcement(addr));
         tracing::info!(source = %r.engine.source, symbols = ?r.engine.symbols, "serving on http://{addr}");
         spreadwatch_engine::server::run(listener, engine.handle(), server_cfg, super::shutdown_signal()).await?;
         engine.shutdown().await;

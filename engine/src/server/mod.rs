@@ -244,6 +244,27 @@ pub fn limit_send_buffer(listener: TcpListener, bytes: usize) -> std::io::Result
     Ok(s.into())
 }
 
+/// The first line `spreadwatch serve` prints on stdout: its address, so
+/// scripts and tests that bind port 0 can find it (read it back with
+/// [`announced_url`]).
+pub fn announcement(addr: std::net::SocketAddr) -> String {
+    format!("spreadwatch listening on http://{addr}")
+}
+
+/// The base URL in a line made by [`announcement`].
+///
+/// ```
+/// use spreadwatch_engine::server::{announced_url, announcement};
+/// let line = announcement("127.0.0.1:8080".parse().unwrap());
+/// assert_eq!(announced_url(&line), Some("http://127.0.0.1:8080"));
+/// assert_eq!(announced_url("something else"), None);
+/// ```
+pub fn announced_url(line: &str) -> Option<&str> {
+    line.trim()
+        .strip_prefix("spreadwatch listening on ")
+        .filter(|u| u.starts_with("http://"))
+}
+
 /// Serves on `listener` until `shutdown` resolves. Call inside an actix system.
 pub async fn run(
     listener: TcpListener,
