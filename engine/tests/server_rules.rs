@@ -1,5 +1,5 @@
 //! The push server's rules: bad client messages get error frames and abuse
-//! closes the session; token, Origin, traversal and upload limits; the API
+//! closes the session; a subscribe switches the deltas; token, Origin, traversal and upload limits; the API
 //! without a built UI. Real server process, real WebSocket and HTTP clients.
 
 use std::time::Duration;
@@ -88,6 +88,30 @@ async fn bad_client_messages_get_errors_and_abuse_closes() {
         }
     }
     assert!(reason.contains("rate limit"), "{reason:?}");
+}
+
+#[tokio::test]
+async fn a_subscribe_message_switches_the_deltas_a_session_gets() {
+    let (_child, url) = spawn_serve(&["--source", "sim", "--pair", "ETHUSDT/BTCUSDT"]);
+    let mut ws = connect(&url, "").await;
+    wait_for(&mut ws, "1s bar", |m| {
+        m["type"] == "bar" && m["bar"]["interval"] == "1s"
+    })
+    .await;
+    ws.send(Message::Text(
+        r#"{"type":"subscribe","pair":"ETHUSDT/BTCUSDT","symbols":["BTCUSDT"],"interval":"1m"}"#
+            .into(),
+    ))
+    .await
+    .unwrap();
+    wait_for(&mut ws, "snapshot", |m| m["type"] == "snapshot").await;
+    // From the new snapshot on, bars are the new subscription's, and they
+    // keep coming (the hub now encodes 1 m bars because this session asked).
+    for _ in 0..10 {
+        let m = wait_for(&mut ws, "bar", |m| m["type"] == "bar").await;
+        assert_eq!(m["bar"]["interval"], "1m", "{m}");
+        assert_eq!(m["bar"]["symbol"], "BTCUSDT", "{m}");
+    }
 }
 
 #[tokio::test]

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
-use spreadwatch_proto::{BarKind, Interval, PairId, ServerBody, Symbol};
+use spreadwatch_proto::{BarKind, Interval, PairId, ServerBody, Subscription, Symbol};
 use tokio::sync::broadcast;
 
+use super::interest::{Interest, Registration};
 use crate::actors::{EngineEvent, Update};
 use crate::EngineHandle;
 
@@ -88,6 +89,7 @@ impl Default for HubMetrics {
 pub struct Hub {
     tx: broadcast::Sender<Arc<WireEvent>>,
     metrics: Arc<HubMetrics>,
+    interest: Arc<Interest>,
 }
 
 fn wire(
@@ -105,9 +107,9 @@ fn wire(
     }))
 }
 
-/// Turns an engine update into a wire event.
-pub fn to_wire(u: &Update) -> Option<Arc<WireEvent>> {
-    let (topic, conflate) = match &u.event {
+/// The topic of an engine update, and whether its deltas may be conflated.
+fn topic_of(e: &EngineEvent) -> (Topic, bool) {
+    match e {
         EngineEvent::Bar { bar, kind } => (
             Topic::Bar(bar.symbol.clone(), bar.interval),
             *kind == BarKind::Forming,
@@ -115,15 +117,25 @@ pub fn to_wire(u: &Update) -> Option<Arc<WireEvent>> {
         EngineEvent::Pair(stats, point) => (Topic::Pair(stats.pair.clone()), point.is_none()),
         EngineEvent::Alert(a) => (Topic::Pair(a.pair.clone()), false),
         EngineEvent::Params(p, _) => (Topic::Pair(p.clone()), false),
-        EngineEvent::PairReset(p) => {
-            return Some(Arc::new(WireEvent {
-                topic: Topic::Reset(p.clone()),
-                conflate: false,
-                json: Bytes::new(),
-                origin: u.origin,
-            }))
-        }
-    };
+        EngineEvent::PairReset(p) => (Topic::Reset(p.clone()), false),
+    }
+}
+
+/// Turns an engine update into a wire event, if `wanted` says someone
+/// wants its topic (a reset is wanted with its pair).
+pub fn to_wire(u: &Update, wanted: impl Fn(&Topic) -> bool) -> Option<Arc<WireEvent>> {
+    let (topic, conflate) = topic_of(&u.event);
+    if !wanted(&topic) {
+        return None;
+    }
+    if let Topic::Reset(_) = topic {
+        return Some(Arc::new(WireEvent {
+            topic,
+            conflate,
+            json: Bytes::new(),
+            origin: u.origin,
+        }));
+    }
     wire(topic, conflate, &u.event.body()?, u.origin)
 }
 
@@ -137,11 +149,12 @@ impl Hub {
         let hub = Hub {
             tx,
             metrics: Arc::new(HubMetrics::default()),
+            interest: Arc::default(),
         };
-        let ring = hub.tx.clone();
+        let (ring, interest) = (hub.tx.clone(), hub.interest.clone());
         engine.tap(move |u| {
             if ring.receiver_count() > 0 {
-                if let Some(w) = to_wire(u) {
+                if let Some(w) = to_wire(u, |t| interest.wants(t)) {
                     let _ = ring.send(w);
                 }
             }
@@ -170,6 +183,12 @@ impl Hub {
     /// A new reader of the ring.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<WireEvent>> {
         self.tx.subscribe()
+    }
+
+    /// Registers what a session subscribes to: only topics someone has
+    /// registered are serialised and put on the ring.
+    pub fn register(&self, sub: &Subscription) -> Registration {
+        self.interest.register(sub)
     }
 
     /// The counters.

@@ -7,6 +7,7 @@
 pub mod auth;
 mod correlation;
 pub mod hub;
+pub mod interest;
 mod metrics;
 mod routes;
 mod snapshot;

@@ -22,6 +22,7 @@ use spreadwatch_proto::{
 use tokio::sync::broadcast;
 
 use super::hub::{conflate, Hub, Topic, WireEvent};
+use super::interest::Registration;
 use super::snapshot::build_snapshot;
 use crate::EngineHandle;
 
@@ -78,6 +79,8 @@ pub struct WsSession {
     engine: EngineHandle,
     hub: Hub,
     sub: Subscription,
+    /// Keeps the hub serialising what `sub` asks for while the session lives.
+    interest: Option<Registration>,
     seq: u64,
     heard: Instant,
     tokens: f64,
@@ -91,6 +94,7 @@ impl WsSession {
             engine,
             hub,
             sub,
+            interest: None,
             seq: 0,
             heard: Instant::now(),
             tokens: RATE_BURST,
@@ -190,6 +194,7 @@ impl WsSession {
                     }
                 }
                 self.sub = resolve_subscription(&self.engine, pair, symbols, interval);
+                self.interest = Some(self.hub.register(&self.sub));
                 self.send_snapshot(ctx, false);
             }
             ClientMsg::Recompute { pair } => {
@@ -271,6 +276,7 @@ impl Actor for WsSession {
             }
             ctx.ping(b"sw");
         });
+        self.interest = Some(self.hub.register(&self.sub));
         ctx.add_stream(batches(self.hub.subscribe()));
         self.send_snapshot(ctx, false);
     }
