@@ -38,6 +38,8 @@ lt() { # name, args...
     target/release/loadtest "$@" --json "$work/load_$name.json"
 }
 lt 20k_100 --rate 20000 --clients 100 --duration 10 --warmup 2
+# The same load against the bare fan-out (no engine): what this machine allows.
+lt 20k_100_floor --engine target/release/floorserver --rate 20000 --clients 100 --duration 10 --warmup 2
 lt 20k_100_slow10 --rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2
 lt 20k_1000 --rate 20000 --clients 1000 --duration 10 --warmup 4
 lt max_1 --rate max --clients 1 --duration 10 --warmup 2
@@ -51,6 +53,7 @@ import json, os, platform, re, sys
 work = sys.argv[1]
 runs = [
     ("20k_100", "--rate 20000 --clients 100 --duration 10 --warmup 2"),
+    ("20k_100_floor", "--engine target/release/floorserver --rate 20000 --clients 100 --duration 10 --warmup 2"),
     ("20k_100_slow10", "--rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2"),
     ("20k_1000", "--rate 20000 --clients 1000 --duration 10 --warmup 4"),
     ("max_1", "--rate max --clients 1 --duration 10 --warmup 2"),

@@ -160,15 +160,20 @@ async fn client(
         hist: hist(),
     };
     let mut last = 0u64;
+    // One timer for the whole run: a timeout per frame would register and
+    // cancel a timer 1,000s of times a second, CPU the engine shares.
+    let end = tokio::time::sleep_until(until.into());
+    tokio::pin!(end);
     while Instant::now() < until {
-        let m =
-            match tokio::time::timeout(until.saturating_duration_since(Instant::now()), ws.next())
-                .await
-            {
-                Ok(Some(Ok(Message::Text(t)))) => t,
-                Ok(Some(Ok(_))) => continue,
+        let m = tokio::select! {
+            biased;
+            m = ws.next() => match m {
+                Some(Ok(Message::Text(t))) => t,
+                Some(Ok(_)) => continue,
                 _ => break,
-            };
+            },
+            _ = &mut end => break,
+        };
         let now_ns = table.now_ns();
         let v: Frame<'_> = serde_json::from_str(&m).context("frame is a server message")?;
         if last != 0 && v.seq != last + 1 {
