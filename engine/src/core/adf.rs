@@ -1,5 +1,5 @@
-//! The augmented Dickey-Fuller unit-root test, the Engle-Granger
-//! cointegration test and the mean-reversion half-life.
+//! The augmented Dickey-Fuller unit-root test (the Engle-Granger
+//! cointegration test and the half-life, built on it, are in `coint`).
 //!
 //! `adfuller` and `coint` are ports of statsmodels 0.15.0
 //! (`tsa/stattools`): the same default maximum lag, the same lag matrix,
@@ -13,6 +13,8 @@ use nalgebra::DMatrix;
 use super::linalg;
 use super::mackinnon::{mackinnoncrit, mackinnonp, Regression};
 use crate::error::{Error, Result};
+
+pub use super::coint::{coint, half_life, CointResult};
 
 /// Flags a final regression whose residual is below `1e-9` of the
 /// differences it explains: the fit is then exact (a linear or periodic
@@ -45,18 +47,6 @@ pub enum Autolag {
     Aic,
     /// Uses `maxlag` lags as given (statsmodels' `autolag=None`).
     Fixed,
-}
-
-/// Holds the outcome of an Engle-Granger cointegration test.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CointResult {
-    /// The ADF t-statistic of the cointegrating regression's residual;
-    /// `-inf` when the two series are (almost) perfectly collinear.
-    pub stat: f64,
-    /// MacKinnon's approximate asymptotic p-value of `stat`.
-    pub pvalue: f64,
-    /// The 1 %, 5 % and 10 % critical values.
-    pub crit: [f64; 3],
 }
 
 /// Runs the augmented Dickey-Fuller test on `x`, like statsmodels'
@@ -175,83 +165,6 @@ pub fn adfuller(
     })
 }
 
-/// Runs the augmented Engle-Granger test for no cointegration between `y`
-/// and `x`, like statsmodels' `coint(y, x, trend="c", method="aeg",
-/// maxlag=maxlag, autolag="aic")`.
-///
-/// `y` is regressed on `x` and a constant; the residual goes through
-/// `adfuller` with no deterministic terms and the AIC lag search. When the
-/// fit is perfect to within `1 - R^2 < 100 sqrt(eps)` the statistic is
-/// `-inf` and the p-value 0, as in statsmodels. Returns an analysis error
-/// for series of different lengths, non-finite values, a constant series,
-/// or whatever `adfuller` rejects in the residual.
-pub fn coint(y: &[f64], x: &[f64], maxlag: Option<usize>) -> Result<CointResult> {
-    let n = y.len();
-    if x.len() != n {
-        return Err(analysis(format!(
-            "coint needs series of equal length, got {n} and {}",
-            x.len()
-        )));
-    }
-    if n < 2 {
-        return Err(analysis(format!(
-            "coint needs at least 2 observations, got {n}"
-        )));
-    }
-    if y.iter().chain(x).any(|v| !v.is_finite()) {
-        return Err(analysis("coint input contains non-finite values"));
-    }
-    if y.iter().all(|&v| v == y[0]) || x.iter().all(|&v| v == x[0]) {
-        return Err(analysis("constant series"));
-    }
-    let design = DMatrix::from_fn(n, 2, |i, j| if j == 0 { x[i] } else { 1.0 });
-    let fit = linalg::ols(&design, y)
-        .ok_or_else(|| analysis("coint regression failed to factor the design"))?;
-    let rsquared = 1.0 - fit.ssr / centered_tss(y);
-    let sqrt_eps = f64::EPSILON.sqrt();
-    let stat = if rsquared < 1.0 - 100.0 * sqrt_eps {
-        adfuller(&fit.resid, maxlag, Regression::N, Autolag::Aic)?.stat
-    } else {
-        f64::NEG_INFINITY
-    };
-    Ok(CointResult {
-        stat,
-        pvalue: mackinnonp(stat, Regression::C, 2),
-        // statsmodels passes nobs - 1 to match Stata's egranger.
-        crit: mackinnoncrit(2, Regression::C, Some((n - 1) as f64)),
-    })
-}
-
-/// Returns the half-life of mean reversion of `s`, `-ln 2 / b`, where `b` is
-/// the slope of the OLS regression of `s[t] - s[t-1]` on a constant and
-/// `s[t-1]`.
-///
-/// Returns `None` when `b` is not negative (no mean reversion), when `s`
-/// has fewer than 3 points or non-finite values, or when the lagged series
-/// is constant.
-pub fn half_life(s: &[f64]) -> Option<f64> {
-    if s.len() < 3 || s.iter().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let lag = &s[..s.len() - 1];
-    let m = lag.len() as f64;
-    let mean_lag = lag.iter().sum::<f64>() / m;
-    let mean_diff = (s[s.len() - 1] - s[0]) / m;
-    // Centred sums keep the slope accurate when the level dwarfs the moves.
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for w in s.windows(2) {
-        let dx = w[0] - mean_lag;
-        sxy += dx * (w[1] - w[0] - mean_diff);
-        sxx += dx * dx;
-    }
-    if !sxx.is_finite() || sxx <= 0.0 {
-        return None;
-    }
-    let b = sxy / sxx;
-    let hl = -std::f64::consts::LN_2 / b;
-    (b < 0.0 && hl.is_finite()).then_some(hl)
-}
-
 /// Holds the ADF regression data for one lag length: statsmodels'
 /// `lagmat(diff(x), lag, trim="both", original="in")` with its first column
 /// replaced by the lagged level.
@@ -330,84 +243,15 @@ enum Trend {
     Linear,
 }
 
-fn centered_tss(y: &[f64]) -> f64 {
-    let mean = y.iter().sum::<f64>() / y.len() as f64;
-    y.iter().map(|v| (v - mean) * (v - mean)).sum()
-}
-
-fn analysis(msg: impl Into<String>) -> Error {
+pub(super) fn analysis(msg: impl Into<String>) -> Error {
     Error::Analysis(msg.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_series::{ar1, ar_diff, arb_value, close, random_walk};
     use proptest::prelude::*;
-
-    // The reference values below come from statsmodels 0.15.0 run on the
-    // same series, rebuilt in Python from this generator (integer LCG
-    // arithmetic and sums of uniforms only, so both sides get identical
-    // doubles).
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn unif(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        /// Irwin-Hall approximate standard normal.
-        fn normal(&mut self) -> f64 {
-            let mut acc = 0.0;
-            for _ in 0..12 {
-                acc += self.unif();
-            }
-            acc - 6.0
-        }
-    }
-
-    fn ar1(seed: u64, n: usize, phi: f64, start: f64) -> Vec<f64> {
-        let mut g = Lcg(seed);
-        let mut x = vec![start];
-        for _ in 1..n {
-            let next = phi * x[x.len() - 1] + g.normal();
-            x.push(next);
-        }
-        x
-    }
-
-    fn random_walk(seed: u64, n: usize, start: f64) -> Vec<f64> {
-        ar1(seed, n, 1.0, start)
-    }
-
-    /// A unit-root series whose increments are AR(1), so the lag search has
-    /// something to find.
-    fn ar_diff(seed: u64, n: usize, phi: f64) -> Vec<f64> {
-        let mut g = Lcg(seed);
-        let (mut d, mut x) = (0.0, vec![0.0]);
-        for _ in 1..n {
-            d = phi * d + g.normal();
-            x.push(x[x.len() - 1] + d);
-        }
-        x
-    }
-
-    fn pair() -> (Vec<f64>, Vec<f64>) {
-        let x = random_walk(2, 500, 100.0);
-        let u = ar1(5, 500, 0.5, 0.0);
-        let y = x.iter().zip(&u).map(|(a, b)| 2.0 + 1.5 * a + b).collect();
-        (y, x)
-    }
-
-    fn close(got: f64, want: f64, rtol: f64) {
-        assert!(
-            (got - want).abs() <= rtol * want.abs().max(1e-300),
-            "got {got:?}, want {want:?}"
-        );
-    }
 
     #[allow(clippy::too_many_arguments)]
     fn check(
@@ -588,58 +432,6 @@ mod tests {
     }
 
     #[test]
-    fn coint_on_cointegrated_and_unrelated_pairs() {
-        let (y, x) = pair();
-        let crit = [-3.91852234143638, -3.348402090875137, -3.052960322448504];
-        for maxlag in [None, Some(2)] {
-            let r = coint(&y, &x, maxlag).unwrap();
-            close(r.stat, -12.372302383690668, 1e-9);
-            assert!(r.pvalue < 1e-20, "{}", r.pvalue);
-            close(r.pvalue, 5.799029213710791e-22, 1e-7);
-            for (g, w) in r.crit.iter().zip(crit) {
-                close(*g, w, 1e-14);
-            }
-        }
-        let r = coint(&random_walk(6, 500, 50.0), &x, None).unwrap();
-        close(r.stat, -3.121843758956352, 1e-9);
-        assert!((r.pvalue - 0.08399923663483017).abs() < 1e-9);
-        assert_eq!(r.crit, coint(&y, &x, None).unwrap().crit);
-    }
-
-    #[test]
-    fn coint_collinear_pair_is_minus_infinity() {
-        let x = random_walk(2, 100, 100.0);
-        let y: Vec<f64> = x.iter().map(|v| 3.0 * v - 1.0).collect();
-        let r = coint(&y, &x, None).unwrap();
-        assert_eq!((r.stat, r.pvalue), (f64::NEG_INFINITY, 0.0));
-    }
-
-    #[test]
-    fn half_life_matches_ols_slope() {
-        // b from statsmodels OLS(diff(s), add_constant(s[:-1])).
-        close(
-            half_life(&ar1(1, 300, 0.5, 0.0)).unwrap(),
-            1.2182265385776037,
-            1e-10,
-        );
-        close(
-            half_life(&random_walk(2, 500, 100.0)).unwrap(),
-            53.06914210093489,
-            1e-10,
-        );
-        close(
-            half_life(&ar_diff(4, 400, 0.6)).unwrap(),
-            1061.7082218946323,
-            1e-9,
-        );
-        let trending: Vec<f64> = (0..50).map(|i| (i * i) as f64).collect();
-        assert_eq!(half_life(&trending), None);
-        assert_eq!(half_life(&[1.0, 2.0]), None);
-        assert_eq!(half_life(&[1.0, 1.0, 1.0, 1.0]), None);
-        assert_eq!(half_life(&[1.0, f64::NAN, 0.5, 0.7]), None);
-    }
-
-    #[test]
     fn bad_input_is_an_error() {
         let msg = |r: Result<AdfResult>| match r {
             Err(Error::Analysis(m)) => m,
@@ -668,28 +460,6 @@ mod tests {
         assert!(msg(adfuller(&huge, None, Regression::C, Autolag::Aic)).contains("overflowed"));
         let line: Vec<f64> = (0..30).map(|i| i as f64 * 0.5).collect();
         assert!(msg(adfuller(&line, None, Regression::C, Autolag::Aic)).contains("exactly"));
-        assert!(matches!(coint(&x, &x[1..], None), Err(Error::Analysis(_))));
-        assert!(matches!(
-            coint(&x, &[2.0; 30], None),
-            Err(Error::Analysis(_))
-        ));
-        // statsmodels reports -0.0 for this 20-point pair (a zero-residual
-        // lag); it is refused instead.
-        let (y, xx) = pair();
-        assert!(matches!(
-            coint(&random_walk(3, 20, 10.0), &xx[..20], None),
-            Err(Error::Analysis(_))
-        ));
-        assert!(coint(&y[..21], &xx[..21], None).is_ok());
-    }
-
-    fn arb_value() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            8 => -1e6..1e6f64,
-            1 => Just(f64::NAN),
-            1 => prop::num::f64::ANY,
-            1 => Just(0.0),
-        ]
     }
 
     proptest! {
@@ -706,17 +476,6 @@ mod tests {
                 prop_assert!((0.0..=1.0).contains(&r.pvalue));
                 prop_assert!(r.nobs + r.used_lag < x.len());
             }
-        }
-
-        #[test]
-        fn coint_and_half_life_never_panic(
-            y in prop::collection::vec(arb_value(), 0..120),
-            x in prop::collection::vec(arb_value(), 0..120),
-        ) {
-            let _ = coint(&y, &x, None);
-            let n = y.len().min(x.len());
-            let _ = coint(&y[..n], &x[..n], None);
-            let _ = half_life(&y);
         }
 
         #[test]

@@ -8,6 +8,8 @@ pub mod adf;
 pub mod alert;
 pub mod align;
 pub mod bar;
+mod bar_book;
+pub mod coint;
 pub mod corr_matrix;
 pub mod heavy;
 pub mod huber;
@@ -19,6 +21,8 @@ pub mod pair;
 pub mod price_kalman;
 pub mod ring;
 pub mod rolling;
+#[cfg(test)]
+mod test_series;
 pub mod theil_sen;
 pub mod tick;
 mod window_stats;
