@@ -11,6 +11,9 @@
 //!   Binance, WebSocket clients, latency histograms, the JSON report.
 //! - `src/under_test.rs`: the engine under test, as a child or in process,
 //!   read through `/api/status` and `/proc`.
+//! - `src/bin/floorserver.rs`: a bare WebSocket fan-out with no engine, which
+//!   the harness drives like `spreadwatch serve` to show what the machine
+//!   itself allows.
 //! - `src/bin/sidebyside.rs`, `src/bin/pairbench.rs`, `src/bin/restorebench.rs`:
 //!   the whole-replay and per-update side by side with the Python design,
 //!   and the restart timing.

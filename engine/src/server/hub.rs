@@ -1,4 +1,5 @@
-//! The fan-out hub: engine updates are serialised to JSON once, on the actor
+//! The fan-out hub: engine updates that some session subscribed to (see
+//! [`interest`](super::interest)) are serialised to JSON once, on the actor
 //! thread that made them, then put on one bounded broadcast ring that every
 //! WebSocket session reads.
 //!

@@ -135,7 +135,12 @@ mod tests {
             &["BTCUSDT", "BTCUSDT"],
             Interval::S1,
         ));
+        assert_eq!(i.counts.read().get(&bar("BTCUSDT", Interval::S1)), Some(&1));
+        let b = i.register(&sub("ETHUSDT/BTCUSDT", &["BTCUSDT"], Interval::S1));
+        assert_eq!(i.counts.read().get(&bar("BTCUSDT", Interval::S1)), Some(&2));
         drop(a);
+        assert!(i.wants(&bar("BTCUSDT", Interval::S1)), "b still wants it");
+        drop(b);
         assert!(i.counts.read().is_empty());
     }
 }
