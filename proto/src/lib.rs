@@ -7,7 +7,8 @@
 //! - [`ids`]: [`Symbol`], [`PairId`] and [`Interval`].
 //! - [`market`]: a [`Trade`] as received and an OHLCV [`Bar`].
 //! - [`status`]: feed health as reported by `/api/status`.
-//! - [`signal`]: pair parameters, statistics, alerts and analysis reports.
+//! - [`signal`]: pair parameters, statistics, alerts and chart points.
+//! - [`analyze`]: the report of an offline analysis of an uploaded sample.
 //! - [`msg`]: WebSocket frames, both ways.
 //! - [`heatmap`]: the cross-symbol correlation matrix.
 //!
@@ -21,6 +22,7 @@
 //! assert_eq!(Interval::M1.bucket_start(61_234), 60_000);
 //! ```
 
+pub mod analyze;
 pub mod fixed;
 pub mod heatmap;
 pub mod ids;

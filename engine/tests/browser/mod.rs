@@ -3,4 +3,5 @@
 mod dashboard;
 mod driver;
 pub mod feed;
+mod page;
 mod perf;

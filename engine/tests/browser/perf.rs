@@ -2,16 +2,12 @@
 //! bench` runs them and BENCHMARKS.md records the numbers): time to the first
 //! chart drawn, and the frame rate while the engine pushes fast.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::driver::{available, wait_for, Driver};
 use super::feed;
+use super::page::dist;
 use crate::support::spawn_serve;
-
-fn dist() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
-}
 
 /// A script that counts animation frames for `ms` and reports fps, the worst
 /// and the 99th-percentile frame interval, and the frames the socket got.
