@@ -1,5 +1,6 @@
-//! The augmented Dickey-Fuller unit-root test (the Engle-Granger
-//! cointegration test and the half-life, built on it, are in `coint`).
+//! The augmented Dickey-Fuller unit-root test. The Engle-Granger
+//! cointegration test, built on it, and the half-life are in
+//! [`coint`](super::coint).
 //!
 //! `adfuller` and `coint` are ports of statsmodels 0.15.0
 //! (`tsa/stattools`): the same default maximum lag, the same lag matrix,
