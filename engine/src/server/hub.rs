@@ -141,7 +141,8 @@ pub fn to_wire(u: &Update, wanted: impl Fn(&Topic) -> bool) -> Option<Arc<WireEv
 }
 
 impl Hub {
-    /// Starts the hub: every engine update is serialised once, where the
+    /// Starts the hub: every engine update whose topic a session has
+    /// [registered](Hub::register) is serialised once, where the
     /// engine makes it (an [`EngineHandle::tap`], so no thread sits between
     /// the actors and the sessions), and put on the ring when anyone reads
     /// it. Status goes out once a second from a task on the current arbiter.
@@ -181,7 +182,8 @@ impl Hub {
         hub
     }
 
-    /// A new reader of the ring.
+    /// A new reader of the ring. It sees status, and the topics someone has
+    /// [registered](Hub::register): a reader registers its own.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<WireEvent>> {
         self.tx.subscribe()
     }

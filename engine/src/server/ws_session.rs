@@ -112,6 +112,17 @@ impl WsSession {
         }
     }
 
+    /// Registers the subscription's topics with the hub. Only tracked
+    /// symbols can have bars, so only those are registered: a client naming
+    /// thousands of symbols in one frame then costs the hub's interest table
+    /// (which the actor threads read on every update) nothing.
+    fn register(&mut self) {
+        let tracked = self.engine.symbols();
+        let mut sub = self.sub.clone();
+        sub.symbols.retain(|s| tracked.contains(s));
+        self.interest = Some(self.hub.register(&sub));
+    }
+
     fn send_body(&mut self, ctx: &mut ws::WebsocketContext<Self>, body: ServerBody) {
         self.seq += 1;
         if let Ok(s) = serde_json::to_string(&ServerMsg {
@@ -194,7 +205,7 @@ impl WsSession {
                     }
                 }
                 self.sub = resolve_subscription(&self.engine, pair, symbols, interval);
-                self.interest = Some(self.hub.register(&self.sub));
+                self.register();
                 self.send_snapshot(ctx, false);
             }
             ClientMsg::Recompute { pair } => {
@@ -276,7 +287,7 @@ impl Actor for WsSession {
             }
             ctx.ping(b"sw");
         });
-        self.interest = Some(self.hub.register(&self.sub));
+        self.register();
         ctx.add_stream(batches(self.hub.subscribe()));
         self.send_snapshot(ctx, false);
     }
