@@ -9,6 +9,9 @@
 //!   parser, the bar builder, the tick ring and the pair update.
 //! - `src/loadtest.rs` (`src/bin/loadtest.rs`): the load harness: mock
 //!   Binance, WebSocket clients, latency histograms, the JSON report.
+//! - `src/stamped.rs`: a TCP stream that keeps the kernel's receive stamp,
+//!   so the harness can tell when a frame reached a client from when it
+//!   read it.
 //! - `src/under_test.rs`: the engine under test, as a child or in process,
 //!   read through `/api/status` and `/proc`.
 //! - `src/bin/floorserver.rs`: a bare WebSocket fan-out with no engine, which
@@ -19,6 +22,7 @@
 //!   and the restart timing.
 
 pub mod loadtest;
+pub mod stamped;
 mod under_test;
 
 use spreadwatch_engine::sources::frame::StreamKind;

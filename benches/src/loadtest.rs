@@ -5,6 +5,10 @@
 //! Latency is matched by trade: the mock keeps the send instant of every
 //! trade id, and each `bar` delta names the id of its newest trade
 //! (`close_id`), so a delta's latency is receipt minus that trade's send.
+//! Two receipts are kept: when the harness read the frame (`latency_us`) and
+//! when the kernel put it in the client's socket (`delivered_us`, from the
+//! socket's receive stamp, see [`crate::stamped`]); the gap between them is
+//! the harness's own queueing on a shared machine.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +21,7 @@ use serde::Serialize;
 use spreadwatch_engine::mock::{MockBinance, MockConfig, SendTable, Synth};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::stamped::StampedStream;
 use crate::under_test::{drops_of, proc_stat};
 pub use crate::under_test::{start_engine, status, ticks_of, Engine};
 
@@ -31,6 +36,8 @@ pub struct LoadOptions {
     pub clients: usize,
     /// Clients that never read.
     pub slow_clients: usize,
+    /// How often the mock sends what is due (see [`Synth::pace`]).
+    pub pace: Duration,
     /// Measured seconds.
     pub duration: f64,
     /// Seconds before measuring.
@@ -72,6 +79,8 @@ pub struct Rss {
 pub struct LoadReport {
     /// Target rate (ticks/s), or `"max"`.
     pub rate: serde_json::Value,
+    /// The mock's send period, µs.
+    pub pace_us: u64,
     /// Ticks the engine ingested while measuring.
     pub ticks: u64,
     /// Ingest rate while measuring.
@@ -80,8 +89,12 @@ pub struct LoadReport {
     pub clients: usize,
     /// Clients that never read.
     pub slow_clients: usize,
-    /// Send-to-receipt latency of `bar` deltas.
+    /// Send-to-receipt latency of `bar` deltas, receipt being when the
+    /// client read the frame.
     pub latency_us: Quantiles,
+    /// Send-to-delivery latency of the same deltas, delivery being when the
+    /// frame reached the client's socket (kernel receive stamp).
+    pub delivered_us: Quantiles,
     /// Frames delivered to reading clients per second.
     pub frames_per_s: f64,
     /// Resync snapshots the server sent.
@@ -112,6 +125,7 @@ struct ClientResult {
     resyncs: u64,
     unmatched: u64,
     hist: Histogram<u64>,
+    delivered: Histogram<u64>,
 }
 
 /// The fields a client reads; the rest of each frame is skipped without
@@ -138,6 +152,18 @@ struct BarRef<'a> {
     close_id: Option<u64>,
 }
 
+impl Quantiles {
+    fn of(h: &Histogram<u64>) -> Self {
+        Self {
+            p50: h.value_at_quantile(0.5),
+            p90: h.value_at_quantile(0.9),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
 fn hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 120_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
 }
@@ -149,7 +175,16 @@ async fn client(
     measure_from: Instant,
     until: Instant,
 ) -> Result<ClientResult> {
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(format!("{url}/ws"), None, true)
+    let req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("{url}/ws"),
+    )?;
+    let addr = url.trim_start_matches("ws://");
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connect {addr}"))?;
+    tcp.set_nodelay(true)?;
+    let stream = StampedStream::new(tcp).context("receive stamps")?;
+    let (mut ws, _) = tokio_tungstenite::client_async(req, stream)
         .await
         .context("ws connect")?;
     let mut r = ClientResult {
@@ -158,6 +193,7 @@ async fn client(
         resyncs: 0,
         unmatched: 0,
         hist: hist(),
+        delivered: hist(),
     };
     let mut last = 0u64;
     // One timer for the whole run: a timeout per frame would register and
@@ -175,6 +211,10 @@ async fn client(
             _ = &mut end => break,
         };
         let now_ns = table.now_ns();
+        let arrived_ns = ws
+            .get_ref()
+            .rx_age_ns()
+            .map_or(now_ns, |age| now_ns.saturating_sub(age));
         let v: Frame<'_> = serde_json::from_str(&m).context("frame is a server message")?;
         if last != 0 && v.seq != last + 1 {
             r.gaps += 1;
@@ -197,6 +237,9 @@ async fn client(
             {
                 Some(sent) if now_ns >= sent => {
                     let _ = r.hist.record(((now_ns - sent) / 1000).max(1));
+                    let _ = r
+                        .delivered
+                        .record((arrived_ns.saturating_sub(sent) / 1000).max(1));
                 }
                 _ => r.unmatched += 1,
             }
@@ -219,6 +262,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         synth: Some(Synth {
             symbols: names.clone(),
             rate: o.rate,
+            pace: o.pace,
             table: table.clone(),
         }),
         ..MockConfig::default()
@@ -317,10 +361,12 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         pb.finish_and_clear();
     }
     let mut h = hist();
+    let mut d = hist();
     let (mut frames, mut gaps, mut unmatched, mut reader_resyncs) = (0, 0, 0, 0);
     for t in tasks {
         let r = t.await.context("client task")??;
         h.add(&r.hist).ok();
+        d.add(&r.delivered).ok();
         frames += r.frames;
         gaps += r.gaps;
         unmatched += r.unmatched;
@@ -333,17 +379,13 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
             .rate
             .map(|r| serde_json::json!(r))
             .unwrap_or_else(|| serde_json::json!("max")),
+        pace_us: o.pace.as_micros() as u64,
         ticks,
         ticks_per_s: ticks as f64 / wall,
         clients: o.clients,
         slow_clients: o.slow_clients,
-        latency_us: Quantiles {
-            p50: h.value_at_quantile(0.5),
-            p90: h.value_at_quantile(0.9),
-            p99: h.value_at_quantile(0.99),
-            p999: h.value_at_quantile(0.999),
-            max: h.max(),
-        },
+        latency_us: Quantiles::of(&h),
+        delivered_us: Quantiles::of(&d),
         frames_per_s: frames as f64 / wall,
         resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),
         drops: drops_of(&s1),
@@ -365,9 +407,10 @@ impl LoadReport {
     /// A human-readable table.
     pub fn table(&self) -> String {
         let l = &self.latency_us;
+        let d = &self.delivered_us;
         format!(
-            "rate        {}\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\nserver µs   {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
-            self.rate, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max, self.server_latency_us,
+            "rate        {} (sent every {} µs)\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (read by the client)\ndelivered µs p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (in the client's socket)\nserver µs   {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
+            self.rate, self.pace_us, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max, d.p50, d.p90, d.p99, d.p999, d.max, self.server_latency_us,
             self.frames_per_s, self.resyncs, self.drops, self.rss_mb.start, self.rss_mb.max, self.rss_mb.end, self.cpu_pct, self.seq_gaps
         )
     }

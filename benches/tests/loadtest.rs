@@ -10,6 +10,7 @@ async fn short_run_delivers_every_delta_in_order() {
         symbols: 2,
         clients: 5,
         slow_clients: 1,
+        pace: std::time::Duration::from_millis(1),
         duration: 3.0,
         warmup: 1.0,
         engine_bin: None,
@@ -25,6 +26,14 @@ async fn short_run_delivers_every_delta_in_order() {
     assert_eq!(r.drops, 0);
     assert!(r.frames_per_s > 0.0);
     assert!(r.latency_us.p50 > 0 && r.latency_us.max >= r.latency_us.p99);
+    // A frame reaches the client's socket before the client reads it.
+    let (d, l) = (&r.delivered_us, &r.latency_us);
+    assert!(d.p50 > 0 && d.max >= d.p99);
+    assert!(
+        d.p50 <= l.p50 && d.p99 <= l.p99,
+        "delivery {d:?} is not after the read {l:?}"
+    );
+    assert_eq!(r.pace_us, 1000);
     let v = serde_json::to_value(&r).unwrap();
     for k in [
         "rate",
@@ -32,7 +41,9 @@ async fn short_run_delivers_every_delta_in_order() {
         "ticks_per_s",
         "clients",
         "slow_clients",
+        "pace_us",
         "latency_us",
+        "delivered_us",
         "frames_per_s",
         "resyncs",
         "rss_mb",
@@ -42,6 +53,7 @@ async fn short_run_delivers_every_delta_in_order() {
     }
     for k in ["p50", "p90", "p99", "p999", "max"] {
         assert!(v["latency_us"].get(k).is_some(), "latency_us.{k}");
+        assert!(v["delivered_us"].get(k).is_some(), "delivered_us.{k}");
     }
     for k in ["start", "max", "end"] {
         assert!(v["rss_mb"].get(k).is_some(), "rss_mb.{k}");

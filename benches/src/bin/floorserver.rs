@@ -3,16 +3,23 @@
 //!
 //! It takes the arguments the load harness gives `spreadwatch serve`, reads
 //! the mock Binance the same way (tokio-tungstenite, combined aggTrade
-//! stream), and for every trade pushes a `bar` delta (a real proto `Bar`
-//! with the trade's id as `close_id`, so the harness matches it like the
-//! engine's) to every WebSocket client: the frames read in one go are one
-//! batch (the newest delta per symbol, as the engine publishes one forming
-//! bar per batch), a bounded broadcast, one task per client on a two-worker
-//! tokio runtime, deltas conflated per symbol when a client wakes with a
-//! backlog, and all of a wake's frames written with one flush. No actors, bars, pair analytics, actix, snapshot or REST. What
+//! stream), and pushes `bar` deltas (a real proto `Bar` with the trade's id
+//! as `close_id`, so the harness matches it like the engine's) to every
+//! WebSocket client. The frames read in one go are one batch, and each
+//! batch sends the newest delta per symbol, as the engine publishes one
+//! forming bar per symbol per batch. Fan-out is a bounded broadcast with
+//! one task per client on a two-worker tokio runtime; a client that wakes
+//! with a backlog gets the newest delta per symbol, all written with one
+//! flush. No actors, bars, pair analytics, actix, snapshot or REST. What
 //! `loadtest --engine target/release/floorserver` measures against it is a
 //! floor for the same path through spreadwatch on the same machine.
+//!
+//! It has no status API, so what would skew a comparison goes to stderr: a
+//! client that fell behind the broadcast (its skipped deltas, which the
+//! harness cannot see as seq gaps, since the floor numbers what it sends)
+//! and a feed that failed.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -101,6 +108,9 @@ async fn ingest(url: String, symbols: Vec<String>, tx: broadcast::Sender<Delta>)
     Ok(())
 }
 
+/// Deltas skipped by clients that fell behind the broadcast, over the run.
+static LAGGED: AtomicU64 = AtomicU64::new(0);
+
 async fn session(tcp: TcpStream, mut rx: broadcast::Receiver<Delta>, symbols: usize) -> Result<()> {
     let _ = tcp.set_nodelay(true);
     let ws = tokio_tungstenite::accept_async(tcp).await?;
@@ -112,7 +122,13 @@ async fn session(tcp: TcpStream, mut rx: broadcast::Receiver<Delta>, symbols: us
     loop {
         let first = match rx.recv().await {
             Ok(d) => d,
-            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                let total = LAGGED.fetch_add(n, Ordering::Relaxed) + n;
+                eprintln!(
+                    "floorserver: a client fell behind and skipped {n} deltas ({total} in all)"
+                );
+                continue;
+            }
             Err(broadcast::error::RecvError::Closed) => return Ok(()),
         };
         let i = first.0;
@@ -160,7 +176,13 @@ fn main() -> Result<()> {
             spreadwatch_engine::server::announcement(listener.local_addr()?)
         );
         let (tx, _) = broadcast::channel::<Delta>(4096);
-        tokio::spawn(ingest(url, symbols.clone(), tx.clone()));
+        let feed = ingest(url, symbols.clone(), tx.clone());
+        tokio::spawn(async move {
+            match feed.await {
+                Ok(()) => eprintln!("floorserver: the feed ended"),
+                Err(e) => eprintln!("floorserver: the feed failed: {e:#}"),
+            }
+        });
         loop {
             let (tcp, _) = listener.accept().await?;
             tokio::spawn(session(tcp, tx.subscribe(), symbols.len()));

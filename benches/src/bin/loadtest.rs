@@ -23,6 +23,10 @@ struct Args {
     /// Clients that never read.
     #[arg(long, default_value_t = 0)]
     slow_clients: usize,
+    /// How often, in µs, the mock sends the trades that are due (one write
+    /// each time; at 20,000/s, 1000 sends bursts of ~20, 200 bursts of ~4).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=1_000_000))]
+    pace_us: u64,
     /// Measured seconds.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
@@ -64,6 +68,7 @@ async fn main() -> Result<()> {
         symbols: a.symbols,
         clients: a.clients,
         slow_clients: a.slow_clients,
+        pace: std::time::Duration::from_micros(a.pace_us),
         duration: a.duration,
         warmup: a.warmup,
         engine_bin,

@@ -54,6 +54,10 @@ pub struct Synth {
     pub symbols: Vec<String>,
     /// Trades per second over all symbols; `None` sends as fast as possible.
     pub rate: Option<f64>,
+    /// How often the mock sends what is due (with a rate): every trade due
+    /// since the last send goes out in one write, so at 20,000 trades/s a
+    /// 1 ms pace sends bursts of ~20 and a 200 µs pace bursts of ~4.
+    pub pace: Duration,
     /// Where send times go.
     pub table: Arc<SendTable>,
 }
@@ -277,6 +281,22 @@ async fn serve(
     reader.abort();
 }
 
+/// Wakes the returned `Notify` every `pace` until `stop` or until the
+/// caller drops it. A thread with `sleep` rather than a tokio timer, whose
+/// millisecond wheel rounds up: a 1 ms tokio sleep wakes every 2-3 ms on a
+/// VM, which would turn the pace into bursts of 50 or more.
+fn pacer(pace: Duration, stop: CancellationToken) -> Arc<tokio::sync::Notify> {
+    let tick = Arc::new(tokio::sync::Notify::new());
+    let t = tick.clone();
+    std::thread::spawn(move || {
+        while !stop.is_cancelled() && Arc::strong_count(&t) > 1 {
+            std::thread::sleep(pace.max(Duration::from_micros(50)));
+            t.notify_one();
+        }
+    });
+    tick
+}
+
 /// Sends synthetic aggTrades until the client goes or the mock stops.
 async fn synthesise<S>(tx: &mut S, s: Synth, stop: &CancellationToken)
 where
@@ -289,6 +309,7 @@ where
     let started = std::time::Instant::now();
     let mut sent: u64 = 0;
     let mut k = 0usize;
+    let tick = pacer(s.pace, stop.clone());
     loop {
         if stop.is_cancelled() {
             return;
@@ -299,7 +320,7 @@ where
             None => sent + 256,
         };
         if sent >= due {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            tick.notified().await;
             continue;
         }
         while sent < due {
