@@ -40,6 +40,8 @@ lt() { # name, args...
 lt 20k_100 --rate 20000 --clients 100 --duration 10 --warmup 2
 # The same load against the bare fan-out (no engine): what this machine allows.
 lt 20k_100_floor --engine target/release/floorserver --rate 20000 --clients 100 --duration 10 --warmup 2
+# 10 timed clients, 90 draining in bulk: clients that cost the machine less.
+lt 20k_100_measured10 --measured 10 --rate 20000 --clients 100 --duration 10 --warmup 2
 lt 20k_100_slow10 --rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2
 lt 20k_1000 --rate 20000 --clients 1000 --duration 10 --warmup 4
 lt max_1 --rate max --clients 1 --duration 10 --warmup 2
@@ -54,6 +56,7 @@ work = sys.argv[1]
 runs = [
     ("20k_100", "--rate 20000 --clients 100 --duration 10 --warmup 2"),
     ("20k_100_floor", "--engine target/release/floorserver --rate 20000 --clients 100 --duration 10 --warmup 2"),
+    ("20k_100_measured10", "--measured 10 --rate 20000 --clients 100 --duration 10 --warmup 2"),
     ("20k_100_slow10", "--rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2"),
     ("20k_1000", "--rate 20000 --clients 1000 --duration 10 --warmup 4"),
     ("max_1", "--rate max --clients 1 --duration 10 --warmup 2"),

@@ -9,6 +9,8 @@
 //!   parser, the bar builder, the tick ring and the pair update.
 //! - `src/loadtest.rs` (`src/bin/loadtest.rs`): the load harness: mock
 //!   Binance, WebSocket clients, latency histograms, the JSON report.
+//! - `src/client.rs`: one WebSocket client of the harness, timing every
+//!   frame or draining its socket in bulk.
 //! - `src/stamped.rs`: a TCP stream that keeps the kernel's receive stamp,
 //!   so the harness can tell when a frame reached a client from when it
 //!   read it.
@@ -21,6 +23,7 @@
 //!   the whole-replay and per-update side by side with the Python design,
 //!   and the restart timing.
 
+mod client;
 pub mod loadtest;
 pub mod stamped;
 mod under_test;

@@ -15,13 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use spreadwatch_engine::mock::{MockBinance, MockConfig, SendTable, Synth};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::stamped::StampedStream;
+use crate::client::{client, hist, Reading};
 use crate::under_test::{drops_of, proc_stat};
 pub use crate::under_test::{start_engine, status, ticks_of, Engine};
 
@@ -36,6 +34,10 @@ pub struct LoadOptions {
     pub clients: usize,
     /// Clients that never read.
     pub slow_clients: usize,
+    /// Of the reading clients, how many are timed (spread evenly over the
+    /// connection order); the rest drain their sockets every 2 ms without
+    /// parsing, standing in for clients on other machines. `None`: all.
+    pub measured: Option<usize>,
     /// How often the mock sends what is due (see [`Synth::pace`]).
     pub pace: Duration,
     /// Measured seconds.
@@ -89,6 +91,8 @@ pub struct LoadReport {
     pub clients: usize,
     /// Clients that never read.
     pub slow_clients: usize,
+    /// Reading clients that were timed (the others drained).
+    pub measured_clients: usize,
     /// Send-to-receipt latency of `bar` deltas, receipt being when the
     /// client read the frame.
     pub latency_us: Quantiles,
@@ -97,6 +101,8 @@ pub struct LoadReport {
     pub delivered_us: Quantiles,
     /// Frames delivered to reading clients per second.
     pub frames_per_s: f64,
+    /// Of those, frames delivered to the draining clients per second.
+    pub drained_frames_per_s: f64,
     /// Resync snapshots the server sent.
     pub resyncs: u64,
     /// Frames or trades the engine dropped (all reasons).
@@ -119,39 +125,6 @@ pub struct LoadReport {
     pub server_latency_us: serde_json::Value,
 }
 
-struct ClientResult {
-    frames: u64,
-    gaps: u64,
-    resyncs: u64,
-    unmatched: u64,
-    hist: Histogram<u64>,
-    delivered: Histogram<u64>,
-}
-
-/// The fields a client reads; the rest of each frame is skipped without
-/// being built, so the harness spends its CPU on receiving rather than on
-/// parsing what it does not look at.
-#[derive(serde::Deserialize)]
-struct Frame<'a> {
-    seq: u64,
-    #[serde(rename = "type", borrow)]
-    ty: &'a str,
-    #[serde(default)]
-    resync: bool,
-    #[serde(default, borrow)]
-    kind: Option<&'a str>,
-    #[serde(default, borrow)]
-    bar: Option<BarRef<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct BarRef<'a> {
-    #[serde(borrow)]
-    symbol: &'a str,
-    #[serde(default)]
-    close_id: Option<u64>,
-}
-
 impl Quantiles {
     fn of(h: &Histogram<u64>) -> Self {
         Self {
@@ -162,90 +135,6 @@ impl Quantiles {
             max: h.max(),
         }
     }
-}
-
-fn hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 120_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
-}
-
-async fn client(
-    url: String,
-    table: Arc<SendTable>,
-    symbols: Vec<String>,
-    measure_from: Instant,
-    until: Instant,
-) -> Result<ClientResult> {
-    let req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-        format!("{url}/ws"),
-    )?;
-    let addr = url.trim_start_matches("ws://");
-    let tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("connect {addr}"))?;
-    tcp.set_nodelay(true)?;
-    let stream = StampedStream::new(tcp).context("receive stamps")?;
-    let (mut ws, _) = tokio_tungstenite::client_async(req, stream)
-        .await
-        .context("ws connect")?;
-    let mut r = ClientResult {
-        frames: 0,
-        gaps: 0,
-        resyncs: 0,
-        unmatched: 0,
-        hist: hist(),
-        delivered: hist(),
-    };
-    let mut last = 0u64;
-    // One timer for the whole run: a timeout per frame would register and
-    // cancel a timer 1,000s of times a second, CPU the engine shares.
-    let end = tokio::time::sleep_until(until.into());
-    tokio::pin!(end);
-    while Instant::now() < until {
-        let m = tokio::select! {
-            biased;
-            m = ws.next() => match m {
-                Some(Ok(Message::Text(t))) => t,
-                Some(Ok(_)) => continue,
-                _ => break,
-            },
-            _ = &mut end => break,
-        };
-        let now_ns = table.now_ns();
-        let arrived_ns = ws
-            .get_ref()
-            .rx_age_ns()
-            .map_or(now_ns, |age| now_ns.saturating_sub(age));
-        let v: Frame<'_> = serde_json::from_str(&m).context("frame is a server message")?;
-        if last != 0 && v.seq != last + 1 {
-            r.gaps += 1;
-        }
-        last = v.seq;
-        if v.ty == "snapshot" && v.resync {
-            r.resyncs += 1;
-        }
-        if Instant::now() < measure_from {
-            continue;
-        }
-        r.frames += 1;
-        // A forming-bar delta is caused by its newest trade; a closed bar is
-        // published when the watermark passes, by design later.
-        if let (Some("forming"), Some(bar)) = (v.kind, v.bar) {
-            match symbols
-                .iter()
-                .position(|s| s == bar.symbol)
-                .and_then(|i| table.sent_at(i, bar.close_id.unwrap_or(0)))
-            {
-                Some(sent) if now_ns >= sent => {
-                    let _ = r.hist.record(((now_ns - sent) / 1000).max(1));
-                    let _ = r
-                        .delivered
-                        .record((arrived_ns.saturating_sub(sent) / 1000).max(1));
-                }
-                _ => r.unmatched += 1,
-            }
-        }
-    }
-    Ok(r)
 }
 
 /// Runs one load test.
@@ -290,15 +179,25 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let measure_from = start + Duration::from_secs_f64(o.warmup);
     let until = measure_from + Duration::from_secs_f64(o.duration);
     let ws_url = engine.url.replacen("http", "ws", 1);
+    let measured = o.measured.unwrap_or(o.clients).min(o.clients);
     let tasks: Vec<_> = (0..o.clients)
-        .map(|_| {
-            tokio::spawn(client(
+        .map(|i| {
+            // Exactly `measured` of them, evenly spread, so the timed ones
+            // sample every place in the server's write order.
+            let reading = if i * measured / o.clients != (i + 1) * measured / o.clients {
+                Reading::Measure
+            } else {
+                Reading::Drain(Duration::from_millis(2))
+            };
+            let task = tokio::spawn(client(
                 ws_url.clone(),
                 table.clone(),
                 names.clone(),
+                reading,
                 measure_from,
                 until,
-            ))
+            ));
+            (reading, task)
         })
         .collect();
     let pb = if o.progress {
@@ -363,11 +262,15 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let mut h = hist();
     let mut d = hist();
     let (mut frames, mut gaps, mut unmatched, mut reader_resyncs) = (0, 0, 0, 0);
-    for t in tasks {
+    let mut drained = 0;
+    for (reading, t) in tasks {
         let r = t.await.context("client task")??;
         h.add(&r.hist).ok();
         d.add(&r.delivered).ok();
         frames += r.frames;
+        if reading != Reading::Measure {
+            drained += r.frames;
+        }
         gaps += r.gaps;
         unmatched += r.unmatched;
         reader_resyncs += r.resyncs;
@@ -384,9 +287,11 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         ticks_per_s: ticks as f64 / wall,
         clients: o.clients,
         slow_clients: o.slow_clients,
+        measured_clients: measured,
         latency_us: Quantiles::of(&h),
         delivered_us: Quantiles::of(&d),
         frames_per_s: frames as f64 / wall,
+        drained_frames_per_s: drained as f64 / wall,
         resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),
         drops: drops_of(&s1),
         rss_series_mb: rss_series,
@@ -409,8 +314,8 @@ impl LoadReport {
         let l = &self.latency_us;
         let d = &self.delivered_us;
         format!(
-            "rate        {} (sent every {} µs)\nticks       {} ({:.0}/s)\nclients     {} (+{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (read by the client)\ndelivered µs p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (in the client's socket)\nserver µs   {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
-            self.rate, self.pace_us, self.ticks, self.ticks_per_s, self.clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max, d.p50, d.p90, d.p99, d.p999, d.max, self.server_latency_us,
+            "rate        {} (sent every {} µs)\nticks       {} ({:.0}/s)\nclients     {} ({} timed, +{} never reading)\nlatency µs  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (read by the client)\ndelivered µs p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (in the client's socket)\nserver µs   {}\nframes/s    {:.0}\nresyncs     {}\ndrops       {}\nrss MB      start {:.1}  max {:.1}  end {:.1}\ncpu %       {:.0}\nseq gaps    {}\n",
+            self.rate, self.pace_us, self.ticks, self.ticks_per_s, self.clients, self.measured_clients, self.slow_clients, l.p50, l.p90, l.p99, l.p999, l.max, d.p50, d.p90, d.p99, d.p999, d.max, self.server_latency_us,
             self.frames_per_s, self.resyncs, self.drops, self.rss_mb.start, self.rss_mb.max, self.rss_mb.end, self.cpu_pct, self.seq_gaps
         )
     }

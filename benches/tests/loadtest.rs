@@ -1,5 +1,5 @@
-//! A short load-test run: every client gets every delta in order, and the
-//! JSON result has every field. No timing is asserted.
+//! A short load-test run: every client, timed or draining, gets every delta
+//! in order, and the JSON result has every field. No timing is asserted.
 
 use spreadwatch_benches::loadtest::{run, LoadOptions};
 
@@ -10,6 +10,7 @@ async fn short_run_delivers_every_delta_in_order() {
         symbols: 2,
         clients: 5,
         slow_clients: 1,
+        measured: Some(3),
         pace: std::time::Duration::from_millis(1),
         duration: 3.0,
         warmup: 1.0,
@@ -34,6 +35,14 @@ async fn short_run_delivers_every_delta_in_order() {
         "delivery {d:?} is not after the read {l:?}"
     );
     assert_eq!(r.pace_us, 1000);
+    // 3 of the 5 readers are timed; the 2 draining ones get every frame too.
+    assert_eq!(r.measured_clients, 3);
+    let per_timed = (r.frames_per_s - r.drained_frames_per_s) / 3.0;
+    let per_drained = r.drained_frames_per_s / 2.0;
+    assert!(
+        per_drained > 0.9 * per_timed && per_drained < 1.1 * per_timed,
+        "a draining client gets what a timed one gets: {per_drained:.0} vs {per_timed:.0} frames/s"
+    );
     let v = serde_json::to_value(&r).unwrap();
     for k in [
         "rate",
@@ -41,6 +50,8 @@ async fn short_run_delivers_every_delta_in_order() {
         "ticks_per_s",
         "clients",
         "slow_clients",
+        "measured_clients",
+        "drained_frames_per_s",
         "pace_us",
         "latency_us",
         "delivered_us",

@@ -23,6 +23,11 @@ struct Args {
     /// Clients that never read.
     #[arg(long, default_value_t = 0)]
     slow_clients: usize,
+    /// Reading clients that are timed, spread evenly; the others drain
+    /// their sockets every 2 ms without parsing, like clients on other
+    /// machines that cost this one little CPU (default: all are timed).
+    #[arg(long)]
+    measured: Option<usize>,
     /// How often, in µs, the mock sends the trades that are due (one write
     /// each time; at 20,000/s, 1000 sends bursts of ~20, 200 bursts of ~4).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=1_000_000))]
@@ -68,6 +73,7 @@ async fn main() -> Result<()> {
         symbols: a.symbols,
         clients: a.clients,
         slow_clients: a.slow_clients,
+        measured: a.measured,
         pace: std::time::Duration::from_micros(a.pace_us),
         duration: a.duration,
         warmup: a.warmup,
