@@ -309,7 +309,8 @@ where
     let started = std::time::Instant::now();
     let mut sent: u64 = 0;
     let mut k = 0usize;
-    let tick = pacer(s.pace, stop.clone());
+    // At full speed nothing waits, so no pacer.
+    let tick = s.rate.map(|_| pacer(s.pace, stop.clone()));
     loop {
         if stop.is_cancelled() {
             return;
@@ -320,7 +321,13 @@ where
             None => sent + 256,
         };
         if sent >= due {
-            tick.notified().await;
+            if let Some(tick) = &tick {
+                // The pacer stops with the mock, so wait on both.
+                tokio::select! {
+                    _ = tick.notified() => {}
+                    _ = stop.cancelled() => return,
+                }
+            }
             continue;
         }
         while sent < due {
