@@ -36,6 +36,9 @@ pub(crate) struct ClientResult {
     pub unmatched: u64,
     pub hist: Histogram<u64>,
     pub delivered: Histogram<u64>,
+    /// Timed deltas whose read carried no receive stamp (their delivery
+    /// time is the read time).
+    pub unstamped: u64,
 }
 
 /// The fields a client reads; the rest of each frame is skipped without
@@ -72,8 +75,11 @@ fn peek(frame: &str) -> Option<(u64, bool)> {
     let rest = frame.strip_prefix("{\"seq\":")?;
     let end = rest.find(|c: char| !c.is_ascii_digit())?;
     let seq = rest[..end].parse().ok()?;
-    let head = &rest[end..rest.len().min(end + 40)];
-    let resync = head.contains("\"type\":\"snapshot\"") && frame.contains("\"resync\":true");
+    // Bytes, not a str slice: the 64th byte may fall inside a character.
+    let head = &rest.as_bytes()[end..rest.len().min(end + 64)];
+    let has = |pat: &[u8]| head.windows(pat.len()).any(|w| w == pat);
+    // `resync` follows `type` in a snapshot, so both are in the head.
+    let resync = has(b"\"type\":\"snapshot\"") && has(b"\"resync\":true");
     Some((seq, resync))
 }
 
@@ -86,6 +92,7 @@ impl ClientResult {
             unmatched: 0,
             hist: hist(),
             delivered: hist(),
+            unstamped: 0,
         }
     }
 
@@ -158,10 +165,8 @@ pub(crate) async fn client(
             _ = &mut end => break,
         };
         let now_ns = table.now_ns();
-        let arrived_ns = ws
-            .get_ref()
-            .rx_age_ns()
-            .map_or(now_ns, |age| now_ns.saturating_sub(age));
+        let age = ws.get_ref().rx_age_ns();
+        let arrived_ns = age.map_or(now_ns, |age| now_ns.saturating_sub(age));
         let v: Frame<'_> = serde_json::from_str(&m).context("frame is a server message")?;
         r.sequence(&mut last, v.seq, v.ty == "snapshot" && v.resync);
         if Instant::now() < measure_from {
@@ -178,6 +183,7 @@ pub(crate) async fn client(
             {
                 Some(sent) if now_ns >= sent => {
                     let _ = r.hist.record(((now_ns - sent) / 1000).max(1));
+                    r.unstamped += u64::from(age.is_none());
                     let _ = r
                         .delivered
                         .record((arrived_ns.saturating_sub(sent) / 1000).max(1));
@@ -207,11 +213,17 @@ mod tests {
             peek(r#"{"seq":8,"type":"snapshot","resync":false}"#),
             Some((8, false))
         );
-        // A bar whose text mentions a resync is not a resync snapshot.
+        // A frame whose text mentions a resync is not a resync snapshot.
         assert_eq!(
             peek(r#"{"seq":9,"type":"alert","text":"\"resync\":true"}"#),
             Some((9, false))
         );
+        // A multi-byte character across the 64th byte does not panic.
+        let error = format!(
+            r#"{{"seq":10,"type":"error","message":"{}"}}"#,
+            "é".repeat(40)
+        );
+        assert_eq!(peek(&error), Some((10, false)));
         assert_eq!(peek(r#"{"type":"bar","seq":1}"#), None);
         assert_eq!(peek(r#"{"seq":x}"#), None);
     }

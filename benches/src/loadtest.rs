@@ -97,8 +97,13 @@ pub struct LoadReport {
     /// client read the frame.
     pub latency_us: Quantiles,
     /// Send-to-delivery latency of the same deltas, delivery being when the
-    /// frame reached the client's socket (kernel receive stamp).
+    /// frame reached the client's socket (kernel receive stamp). An upper
+    /// bound: a read of several frames carries the newest one's stamp.
     pub delivered_us: Quantiles,
+    /// Timed deltas whose read carried no stamp (counted at read time).
+    pub unstamped: u64,
+    /// Timed deltas (in the histograms).
+    pub timed_deltas: u64,
     /// Frames delivered to reading clients per second.
     pub frames_per_s: f64,
     /// Of those, frames delivered to the draining clients per second.
@@ -182,8 +187,9 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let measured = o.measured.unwrap_or(o.clients).min(o.clients);
     let tasks: Vec<_> = (0..o.clients)
         .map(|i| {
-            // Exactly `measured` of them, evenly spread, so the timed ones
-            // sample every place in the server's write order.
+            // Exactly `measured` of them, evenly spread over the spawn
+            // order (clients connect concurrently, so the server's write
+            // order is close to it but not the same).
             let reading = if i * measured / o.clients != (i + 1) * measured / o.clients {
                 Reading::Measure
             } else {
@@ -262,7 +268,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let mut h = hist();
     let mut d = hist();
     let (mut frames, mut gaps, mut unmatched, mut reader_resyncs) = (0, 0, 0, 0);
-    let mut drained = 0;
+    let (mut drained, mut unstamped) = (0, 0);
     for (reading, t) in tasks {
         let r = t.await.context("client task")??;
         h.add(&r.hist).ok();
@@ -273,6 +279,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         }
         gaps += r.gaps;
         unmatched += r.unmatched;
+        unstamped += r.unstamped;
         reader_resyncs += r.resyncs;
     }
     drop(slow);
@@ -290,6 +297,8 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         measured_clients: measured,
         latency_us: Quantiles::of(&h),
         delivered_us: Quantiles::of(&d),
+        unstamped,
+        timed_deltas: d.len(),
         frames_per_s: frames as f64 / wall,
         drained_frames_per_s: drained as f64 / wall,
         resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),

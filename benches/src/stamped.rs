@@ -46,8 +46,12 @@ impl StampedStream {
     /// on for the whole stack a moment after the first socket asks, so the
     /// first bytes of a run may have none).
     ///
-    /// Both ends are wall-clock time, read together, so a clock step
-    /// between reads cannot skew the age.
+    /// On TCP the stamp is that of the newest segment the read took (and
+    /// the kernel merges queued segments keeping the newest time), so for
+    /// a read of several frames it is the last one's arrival: an upper
+    /// bound on when the earlier ones arrived. Both ends are wall-clock
+    /// time, so a clock step between the arrival and this call skews the
+    /// age by the step.
     pub fn rx_age_ns(&self) -> Option<u64> {
         if self.last_rx_ns == 0 {
             return None;
@@ -61,12 +65,18 @@ impl StampedStream {
 fn recv_stamped(fd: i32, buf: &mut [u8], cmsg: &mut Vec<u8>) -> io::Result<(usize, Option<u64>)> {
     let mut iov = [IoSliceMut::new(buf)];
     let msg = recvmsg::<()>(fd, &mut iov, Some(cmsg), MsgFlags::empty())?;
-    let mut stamp = None;
-    for c in msg.cmsgs()? {
-        if let ControlMessageOwned::ScmTimestampns(ts) = c {
-            stamp = Some(ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64);
-        }
-    }
+    // The bytes are already out of the socket: control data that cannot be
+    // read (truncated) costs the stamp, never the bytes.
+    let stamp = msg.cmsgs().ok().and_then(|cmsgs| {
+        cmsgs
+            .filter_map(|c| match c {
+                ControlMessageOwned::ScmTimestampns(ts) => {
+                    Some(ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64)
+                }
+                _ => None,
+            })
+            .last()
+    });
     Ok((msg.bytes, stamp))
 }
 

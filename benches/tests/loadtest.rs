@@ -35,6 +35,15 @@ async fn short_run_delivers_every_delta_in_order() {
         "delivery {d:?} is not after the read {l:?}"
     );
     assert_eq!(r.pace_us, 1000);
+    // The kernel stamped (nearly) every timed read: the delivery figures
+    // are measured, not the read time again.
+    assert!(r.timed_deltas > 1_000, "timed deltas: {}", r.timed_deltas);
+    assert!(
+        r.unstamped * 100 <= r.timed_deltas,
+        "{} of {} timed deltas had no receive stamp",
+        r.unstamped,
+        r.timed_deltas
+    );
     // 3 of the 5 readers are timed; the 2 draining ones get every frame too.
     assert_eq!(r.measured_clients, 3);
     let per_timed = (r.frames_per_s - r.drained_frames_per_s) / 3.0;

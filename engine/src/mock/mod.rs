@@ -315,7 +315,7 @@ where
         if stop.is_cancelled() {
             return;
         }
-        // Pace by the clock: send what is due, then sleep a millisecond.
+        // Pace by the clock: send what is due, then wait for the pacer.
         let due = match s.rate {
             Some(r) => (started.elapsed().as_secs_f64() * r) as u64,
             None => sent + 256,
