@@ -39,6 +39,8 @@ pub(crate) struct ClientResult {
     /// Timed deltas whose read carried no receive stamp (their delivery
     /// time is the read time).
     pub unstamped: u64,
+    /// The previous frame's `seq`, 0 before the first.
+    last_seq: u64,
 }
 
 /// The fields a client reads; the rest of each frame is skipped without
@@ -93,14 +95,15 @@ impl ClientResult {
             hist: hist(),
             delivered: hist(),
             unstamped: 0,
+            last_seq: 0,
         }
     }
 
-    fn sequence(&mut self, last: &mut u64, seq: u64, resync: bool) {
-        if *last != 0 && seq != *last + 1 {
+    fn sequence(&mut self, seq: u64, resync: bool) {
+        if self.last_seq != 0 && seq != self.last_seq + 1 {
             self.gaps += 1;
         }
-        *last = seq;
+        self.last_seq = seq;
         if resync {
             self.resyncs += 1;
         }
@@ -125,35 +128,62 @@ pub(crate) async fn client(
         .with_context(|| format!("connect {addr}"))?;
     tcp.set_nodelay(true)?;
     let stream = StampedStream::new(tcp).context("receive stamps")?;
-    let (mut ws, _) = tokio_tungstenite::client_async(req, stream)
+    let (ws, _) = tokio_tungstenite::client_async(req, stream)
         .await
         .context("ws connect")?;
+    match reading {
+        Reading::Drain(every) => drain(ws, every, measure_from, until).await,
+        Reading::Measure => measure(ws, &table, &symbols, measure_from, until).await,
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<StampedStream>;
+
+/// Reads what has arrived every `every`, checking only `seq`.
+async fn drain(
+    mut ws: Ws,
+    every: Duration,
+    measure_from: Instant,
+    until: Instant,
+) -> Result<ClientResult> {
     let mut r = ClientResult::new();
-    let mut last = 0u64;
-    // One timer for the whole run: a timeout per frame would register and
-    // cancel a timer 1,000s of times a second, CPU the server shares.
     let end = tokio::time::sleep_until(until.into());
     tokio::pin!(end);
-    if let Reading::Drain(every) = reading {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = &mut end => return Ok(r),
-            }
-            let counting = Instant::now() >= measure_from;
-            while let Some(m) = ws.next().now_or_never() {
-                match m {
-                    Some(Ok(Message::Text(t))) => {
-                        let (seq, resync) = peek(&t).context("frame starts with its seq")?;
-                        r.sequence(&mut last, seq, resync);
-                        r.frames += u64::from(counting);
-                    }
-                    Some(Ok(_)) => {}
-                    _ => return Ok(r),
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = &mut end => return Ok(r),
+        }
+        let counting = Instant::now() >= measure_from;
+        while let Some(m) = ws.next().now_or_never() {
+            match m {
+                Some(Ok(Message::Text(t))) => {
+                    let (seq, resync) = peek(&t).context("frame starts with its seq")?;
+                    r.sequence(seq, resync);
+                    r.frames += u64::from(counting);
                 }
+                Some(Ok(_)) => {}
+                _ => return Ok(r),
             }
         }
     }
+}
+
+/// Reads each frame as it comes and times its forming-bar deltas.
+async fn measure(
+    mut ws: Ws,
+    table: &SendTable,
+    symbols: &[String],
+    measure_from: Instant,
+    until: Instant,
+) -> Result<ClientResult> {
+    let mut r = ClientResult::new();
+    // One timer for the whole run: a timeout per frame would register and
+    // cancel a timer 1,000s of times a second, CPU the server shares. The
+    // clock check ends the run even while frames keep the biased select on
+    // the socket.
+    let end = tokio::time::sleep_until(until.into());
+    tokio::pin!(end);
     while Instant::now() < until {
         let m = tokio::select! {
             biased;
@@ -168,7 +198,7 @@ pub(crate) async fn client(
         let age = ws.get_ref().rx_age_ns();
         let arrived_ns = age.map_or(now_ns, |age| now_ns.saturating_sub(age));
         let v: Frame<'_> = serde_json::from_str(&m).context("frame is a server message")?;
-        r.sequence(&mut last, v.seq, v.ty == "snapshot" && v.resync);
+        r.sequence(v.seq, v.ty == "snapshot" && v.resync);
         if Instant::now() < measure_from {
             continue;
         }
