@@ -183,8 +183,9 @@ pub fn fit_huber(x: &[f64], y: &[f64]) -> Option<HuberFit> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ols::testdata::{pair, with_outliers, Lcg};
     use super::*;
+    use crate::core::reference::{bits, reference};
+    use crate::core::test_series::{price_pair, with_outliers, Lcg};
     use proptest::prelude::*;
 
     fn rel(a: f64, b: f64) -> f64 {
@@ -193,51 +194,34 @@ mod tests {
 
     #[test]
     fn matches_statsmodels_rlm_with_outliers() {
-        // sm.RLM(y, add_constant(x), M=HuberT()).fit(): beta, alpha, scale,
-        // fit_history["iteration"].
-        let golden = [
-            (
-                300,
-                11,
-                1.506211877799243,
-                4.392250650530984,
-                0.20430381575930995,
-                14,
-            ),
-            (
-                60,
-                5,
-                1.3208591997978374,
-                22.88333081585415,
-                0.21121987725684402,
-                20,
-            ),
-        ];
-        for (n, seed, beta, alpha, scale, iters) in golden {
-            let (x, y) = pair(n, seed, false);
-            let f = fit_huber(&x, &with_outliers(y)).unwrap();
+        let cases = &reference().huber;
+        assert_eq!(cases.len(), 2);
+        for c in cases {
+            let (x, y) = c.pair.build();
+            let f = fit_huber(&x, &y).unwrap();
             assert!(
-                rel(f.beta, beta) < 1e-9 && rel(f.alpha, alpha) < 1e-9,
-                "{f:?}"
+                rel(f.beta, c.beta) < 1e-9 && rel(f.alpha, c.alpha) < 1e-9,
+                "{f:?} vs {c:?}"
             );
-            assert!(rel(f.scale, scale) < 1e-9, "{f:?}");
+            assert!(rel(f.scale, c.scale) < 1e-9, "{f:?} vs {c:?}");
             // The last deviance steps sit at the 1e-8 tolerance, within the
             // round-off of statsmodels' pinv, so the count may differ by one.
-            assert!(f.iterations.abs_diff(iters) <= 1, "{f:?}");
-            let ols =
-                super::super::ols::fit_ols(&x, &with_outliers(pair(n, seed, false).1)).unwrap();
+            assert!(f.iterations.abs_diff(c.iterations) <= 1, "{f:?} vs {c:?}");
+            let ols = super::super::ols::fit_ols(&x, &y).unwrap();
             assert!((f.beta - 1.5).abs() < (ols.beta - 1.5).abs());
         }
     }
 
     #[test]
     fn pairwise_sum_is_numpys() {
-        let mut g = Lcg(77);
-        let a: Vec<f64> = (0..1000)
-            .map(|i| (g.uniform() - 0.5) * 10f64.powi(i % 17))
+        let want = &reference().pairwise_sum;
+        let mut g = Lcg(want.seed);
+        let a: Vec<f64> = (0..want.n)
+            .map(|i| (g.uniform() - 0.5) * 10f64.powi((i % 17) as i32))
             .collect();
         // np.sum(a) differs from the left-to-right sum in the last bits.
-        assert_eq!(pairwise_sum(&a).to_bits(), 0xc32d6aaad2922648);
+        assert_eq!(pairwise_sum(&a).to_bits(), bits(&want.sum_bits));
+        assert_ne!(a.iter().sum::<f64>().to_bits(), bits(&want.sum_bits));
         assert_eq!(pairwise_sum(&[]), 0.0);
         assert_eq!(pairwise_sum(&[1.0, 2.0, 3.0]), 6.0);
     }
@@ -277,7 +261,7 @@ mod tests {
         ) {
             let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
             prop_assert!(fit_huber(&x, &y).iter().all(|f| f.beta.is_finite() && f.alpha.is_finite()));
-            let (x, y) = pair(40, seed, seed % 2 == 0);
+            let (x, y) = price_pair(40, seed, seed % 2 == 0);
             let y = with_outliers(y);
             let a = fit_huber(&x, &y).unwrap();
             let b = fit_huber(&x, &y.iter().map(|v| v + c).collect::<Vec<_>>()).unwrap();

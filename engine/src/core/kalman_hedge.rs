@@ -201,31 +201,26 @@ pub fn kalman_series(x: &[f64], y: &[f64], delta: f64, r: f64) -> (Vec<f64>, Vec
 
 #[cfg(test)]
 mod tests {
-    use super::super::ols::testdata::pair;
     use super::*;
+    use crate::core::reference::reference;
+    use crate::core::test_series::price_pair;
     use proptest::prelude::*;
 
     #[test]
     fn matches_pykalman_filter() {
-        // pykalman 0.11.2 filter() on pair(300, 9, False), delta 1e-4, R 1e-3:
-        // (t, beta_t, alpha_t).
-        let golden = [
-            (0, 1.5356922891579874, 1.5356922891579874),
-            (1, 1.5312617784025029, 1.5356435832335686),
-            (2, 1.5360177751098387, 1.5356911855190718),
-            (10, 1.5345826752574103, 1.5356765033785122),
-            (100, 1.53309596035295, 1.5356897222613721),
-            (299, 1.5360127586456194, 1.5357352441543959),
-        ];
-        let (x, y) = pair(300, 9, false);
-        let (b, a) = kalman_series(&x, &y, 1e-4, 1e-3);
+        let want = &reference().kalman;
+        let (x, y) = want.pair.build();
+        let (b, a) = kalman_series(&x, &y, want.delta, want.r);
+        assert_eq!((b.len(), a.len()), (want.beta.len(), want.alpha.len()));
         let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want.abs();
-        for (t, beta, alpha) in golden {
+        for t in 0..b.len() {
             assert!(
-                close(b[t], beta) && close(a[t], alpha),
-                "t={t}: {} {}",
+                close(b[t], want.beta[t]) && close(a[t], want.alpha[t]),
+                "t={t}: {} {} vs {} {}",
                 b[t],
-                a[t]
+                a[t],
+                want.beta[t],
+                want.alpha[t]
             );
         }
     }
@@ -254,7 +249,7 @@ mod tests {
 
     #[test]
     fn snapshots_restore_exactly() {
-        let (x, y) = pair(50, 3, true);
+        let (x, y) = price_pair(50, 3, true);
         let mut a = KalmanHedge::new(1e-4, 1e-3);
         for i in 0..25 {
             a.update(x[i], y[i]);

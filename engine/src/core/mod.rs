@@ -19,6 +19,8 @@ pub mod mackinnon;
 pub mod ols;
 pub mod pair;
 pub mod price_kalman;
+#[cfg(test)]
+mod reference;
 pub mod ring;
 pub mod rolling;
 #[cfg(test)]

@@ -10,8 +10,6 @@ use pair_window::{PairWindow, WindowMoments};
 
 pub(crate) mod moments;
 pub(crate) mod pair_window;
-#[cfg(test)]
-pub(crate) mod testdata;
 
 /// Slope, intercept and coefficient of determination of a fit of y on x.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,8 +158,8 @@ impl RollingOls {
 
 #[cfg(test)]
 mod tests {
-    use super::testdata::pair;
     use super::*;
+    use crate::core::reference::reference;
     use proptest::prelude::*;
 
     /// Agreement on the scale of each quantity: beta against the spread of
@@ -183,16 +181,16 @@ mod tests {
 
     #[test]
     fn matches_statsmodels_on_lcg_pair() {
-        // sm.OLS(y, sm.add_constant(x)).fit() on pair(200, 42, False).
-        let (x, y) = pair(200, 42, false);
+        let c = &reference().ols[0];
+        let (x, y) = c.pair.build();
         let f = fit_ols(&x, &y).unwrap();
         let want = LinearFit {
-            beta: 1.4893188466189478,
-            alpha: 6.066427326647897,
-            r2: 0.9007958095461851,
+            beta: c.beta,
+            alpha: c.alpha,
+            r2: c.r2,
         };
         assert_fit_close(&f, &want, &x, &y, 1e-11);
-        let mut r = RollingOls::new(200);
+        let mut r = RollingOls::new(x.len());
         for (&a, &b) in x.iter().zip(&y) {
             r.update(a, b);
         }

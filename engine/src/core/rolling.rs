@@ -188,8 +188,8 @@ pub fn rolling_corr(x: &[f64], y: &[f64], w: usize) -> Vec<Option<f64>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ols::testdata::pair;
     use super::*;
+    use crate::core::reference::reference;
     use proptest::prelude::*;
 
     fn close(a: Option<f64>, b: f64, tol: f64) -> bool {
@@ -198,21 +198,27 @@ mod tests {
 
     #[test]
     fn matches_pandas() {
-        // pandas 3.1.1 on pair(120, 13, False): z with w = 20, corr w = 30.
-        let (x, y) = pair(120, 13, false);
-        let z = rolling_zscore(&x, 20);
-        assert!(z[..19].iter().all(Option::is_none));
-        let golden = [(19, 1.3795131054969532), (57, -1.101457047985905)];
-        for (t, want) in golden.into_iter().chain([(119, -0.7925394032162082)]) {
-            assert!(close(z[t], want, 1e-11), "z[{t}] = {:?}", z[t]);
+        let want = &reference().rolling;
+        let (x, y) = want.pair.build();
+        let z = rolling_zscore(&x, want.z_window);
+        assert_eq!(z.len(), want.z.len());
+        assert!(z[..want.z_window - 1].iter().all(Option::is_none));
+        for (t, (got, w)) in z.iter().zip(&want.z).enumerate() {
+            // pandas' running sums drift by up to ~1e-12.
+            assert!(
+                w.map_or(got.is_none(), |w| close(*got, w, 1e-11)),
+                "z[{t}] = {got:?} vs {w:?}"
+            );
         }
-        // pandas is 1.3e-12 off at 119; the exact rational value is here.
-        assert!(close(z[119], -0.7925394032151701, 1e-15));
-        let c = rolling_corr(&x, &y, 30);
-        assert!(c[..29].iter().all(Option::is_none));
-        let golden = [(29, 0.9562317014532374), (77, 0.8818291919076567)];
-        for (t, want) in golden.into_iter().chain([(119, 0.7746056064287653)]) {
-            assert!(close(c[t], want, 1e-12), "corr[{t}] = {:?}", c[t]);
+        // Here the value is exact, where pandas is 1.3e-12 off.
+        assert!(close(z[x.len() - 1], want.z_exact_last, 1e-15));
+        let c = rolling_corr(&x, &y, want.corr_window);
+        assert_eq!(c.len(), want.corr.len());
+        for (t, (got, w)) in c.iter().zip(&want.corr).enumerate() {
+            assert!(
+                w.map_or(got.is_none(), |w| close(*got, w, 1e-12)),
+                "corr[{t}] = {got:?} vs {w:?}"
+            );
         }
     }
 

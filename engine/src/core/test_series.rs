@@ -1,5 +1,11 @@
-//! Test inputs shared by the core's tests: trades, a seeded generator whose
+//! Test inputs shared by the core's tests: trades, seeded series whose
 //! doubles Python rebuilds exactly, and values for property tests.
+//!
+//! `scripts/golden/gen_core.py` ports the generators line for line (an
+//! integer LCG, Irwin-Hall normals made of additions only, and
+//! `floor(v * 100 + 0.5) / 100` ticks all round identically in both
+//! languages) and writes what statsmodels, scipy, pandas and pykalman return
+//! on them; [`reference`](super::reference) reads that file.
 
 use proptest::prelude::*;
 use spreadwatch_proto::Fixed;
@@ -19,14 +25,12 @@ pub(crate) fn tick(id: u64, time_ms: i64, price: i64, qty: i64) -> Tick {
     }
 }
 
-// The reference values in the tests come from statsmodels 0.15.0 run on
-// the same series, rebuilt in Python from this generator (integer LCG
-// arithmetic and sums of uniforms only, so both sides get identical
-// doubles).
-struct Lcg(u64);
+/// Knuth's MMIX LCG; the top 53 bits make a uniform in [0, 1).
+pub(crate) struct Lcg(pub u64);
 
 impl Lcg {
-    fn unif(&mut self) -> f64 {
+    /// The next uniform in [0, 1).
+    pub(crate) fn uniform(&mut self) -> f64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -34,11 +38,12 @@ impl Lcg {
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Irwin-Hall approximate standard normal.
-    fn normal(&mut self) -> f64 {
+    /// Irwin-Hall approximate standard normal: additions only, so Python
+    /// agrees to the bit.
+    pub(crate) fn normal(&mut self) -> f64 {
         let mut acc = 0.0;
         for _ in 0..12 {
-            acc += self.unif();
+            acc += self.uniform();
         }
         acc - 6.0
     }
@@ -70,11 +75,41 @@ pub(crate) fn ar_diff(seed: u64, n: usize, phi: f64) -> Vec<f64> {
     x
 }
 
-pub(crate) fn pair() -> (Vec<f64>, Vec<f64>) {
+/// A cointegrated (y, x): x a random walk, y = 2 + 1.5x + AR(1) noise.
+pub(crate) fn cointegrated() -> (Vec<f64>, Vec<f64>) {
     let x = random_walk(2, 500, 100.0);
     let u = ar1(5, 500, 0.5, 0.0);
     let y = x.iter().zip(&u).map(|(a, b)| 2.0 + 1.5 * a + b).collect();
     (y, x)
+}
+
+/// A cointegrated price pair (x, y): x a random walk near 100, y = 1.5x + 5
+/// + noise; with `tick` the prices are rounded to a 0.01 grid.
+pub(crate) fn price_pair(n: usize, seed: u64, tick: bool) -> (Vec<f64>, Vec<f64>) {
+    let mut g = Lcg(seed);
+    let (mut x, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut level = 100.0;
+    for _ in 0..n {
+        level += 0.1 * g.normal();
+        let yy = 1.5 * level + 5.0 + 0.2 * g.normal();
+        if tick {
+            x.push((level * 100.0 + 0.5).floor() / 100.0);
+            y.push((yy * 100.0 + 0.5).floor() / 100.0);
+        } else {
+            x.push(level);
+            y.push(yy);
+        }
+    }
+    (x, y)
+}
+
+/// Every 13th y pushed 6 up or down, alternating: outliers for the robust
+/// fits.
+pub(crate) fn with_outliers(mut y: Vec<f64>) -> Vec<f64> {
+    for i in (0..y.len()).step_by(13) {
+        y[i] += if (i / 13) % 2 == 0 { 6.0 } else { -6.0 };
+    }
+    y
 }
 
 pub(crate) fn close(got: f64, want: f64, rtol: f64) {

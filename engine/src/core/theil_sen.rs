@@ -132,33 +132,24 @@ pub fn theil_sen(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ols::testdata::pair;
     use super::*;
+    use crate::core::reference::{bits, reference};
+    use crate::core::test_series::price_pair;
     use proptest::prelude::*;
 
-    /// Bits of scipy 1.17.1's (slope, intercept) for `pair(n, seed, tick)`.
-    const GOLDEN: &[(usize, u64, bool, u64, u64)] = &[
-        (200, 1, true, 0x3ff8492492492449, 0x4009ebb3ee722880),
-        (201, 2, false, 0x3ff869432824b20c, 0x400356041a510bc0),
-        (1000, 3, true, 0x3ff7f7a40c89ed3c, 0x4014a749c5115740),
-        (1001, 4, false, 0x3ff8140949c9f89d, 0x4012677526265f80),
-        // Over a million slopes: these take the bracketing path.
-        (2000, 5, true, 0x3ff7f7e7b7257040, 0x4014d821ff986480),
-        (3000, 6, false, 0x3ff803c68c1536ae, 0x4013c42ac68e6520),
-        (10000, 8, true, 0x3ff8036b45a9ab5e, 0x4013c863b2ef5e20),
-        (10000, 9, false, 0x3ff801442d372dda, 0x4013f1e555e407c0),
-    ];
-
+    /// Over a million slopes (n >= 2000) take the bracketing path.
     #[test]
     fn bit_exact_against_scipy() {
-        assert!(!GOLDEN.is_empty());
-        for &(n, seed, tick, sb, ib) in GOLDEN {
-            let (x, y) = pair(n, seed, tick);
+        let cases = &reference().theil_sen;
+        assert_eq!(cases.len(), 8);
+        for c in cases {
+            let (x, y) = c.pair.build();
             let (b, a) = theil_sen(&x, &y).unwrap();
             assert_eq!(
                 (b.to_bits(), a.to_bits()),
-                (sb, ib),
-                "n={n} seed={seed} tick={tick}"
+                (bits(&c.slope_bits), bits(&c.intercept_bits)),
+                "{:?}",
+                c.pair
             );
         }
     }
@@ -180,7 +171,7 @@ mod tests {
 
     #[test]
     fn strategies_agree_on_tick_data_with_heavy_ties() {
-        let (x, y) = pair(1500, 7, true);
+        let (x, y) = price_pair(1500, 7, true);
         let s = Sorted::new(&x, &y);
         let want = median_slope(&s, Method::Collect).unwrap();
         assert_eq!(
