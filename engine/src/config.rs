@@ -2,13 +2,14 @@
 //! silently falls back to a default. Precedence: flags, then
 //! `SPREADWATCH_*` environment variables, then this file, then defaults.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-/// Everything the file may set; each key mirrors a command-line flag.
+/// Everything the file may set. Most keys mirror a command-line flag;
+/// `history_*` and `sim_rate` exist only here.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -61,11 +62,6 @@ impl FileConfig {
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         toml::from_str(text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
     }
-}
-
-/// The default path of the data directory.
-pub fn default_data_dir() -> PathBuf {
-    PathBuf::from("./data")
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 //!
 //! - [`sources`]: where trades come from. [`sources::frame`] parses Binance
 //!   frames; [`sources::binance`] is the live WebSocket client,
-//!   [`sources::replay`] reads recorded files, [`sources::sim`] simulates a
-//!   cointegrated pair. All feed [`sources::feed::FeedWriter`].
+//!   [`sources::replay`] reads recorded files, [`sources::sim`] simulates
+//!   symbols cointegrated with the first, `sources::backfill` fills gaps
+//!   from Binance REST, [`sources::record`] writes recordings, and
+//!   `sources::nats` (feature `nats`) reads and publishes NATS. All feed
+//!   [`sources::feed::FeedWriter`].
 //! - [`actors`]: one [`actors::SymbolActor`] per symbol, created on demand by
 //!   the [`actors::Registry`], keeps the tick ring and the bars; one
 //!   [`actors::PairActor`] per pair joins its legs and drives the pair's
@@ -20,6 +23,10 @@
 //!   an [`EngineHandle`].
 //! - [`export`]: bars as CSV, the format `spreadwatch replay --export-dir`
 //!   writes.
+//! - [`analyze`]: the pair analytics of a whole CSV, behind
+//!   `spreadwatch analyze` and `POST /api/analyze`.
+//! - [`error`]: the crate's one error type.
+//! - `config`: the TOML configuration file (feature `cli`).
 //! - [`status`]: the feed-health board behind `/api/status`.
 //! - [`persist`]: snapshots of the state ([`persist::SnapshotStore`], sled
 //!   behind the `sled` feature), restored on restart.

@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `replay`, `record`.
+//! Command-line interface: `serve`, `replay`, `record`, `analyze`.
 
 mod analyze;
 mod args;

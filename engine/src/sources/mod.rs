@@ -1,5 +1,6 @@
-//! Where trades come from: Binance live, a recorded file, or the simulator.
-//! All three go through [`feed::FeedWriter`] into the same actor path.
+//! Where trades come from: Binance live, a recorded file, the simulator,
+//! NATS (feature `nats`), or none (trades given to `EngineHandle::ingest`).
+//! All go through [`feed::FeedWriter`] into the same actor path.
 
 #[cfg(feature = "binance")]
 pub mod backfill;
