@@ -8,7 +8,7 @@ SYMBOLS ?= BTCUSDT,ETHUSDT
 PAIR ?= ETHUSDT/BTCUSDT
 BIN := target/release/spreadwatch
 
-.PHONY: all deps build run demo ui fuzz test test-rust test-web lint wasm-check examples docs bench golden clean
+.PHONY: all deps build run demo ui fuzz test test-rust test-web lint wasm-check examples docs bench bench-load golden clean
 
 all: build
 
@@ -75,6 +75,10 @@ ui:
 # BENCHMARKS.md. SOAK=1 adds the 10-minute soak.
 bench: deps
 	scripts/bench.sh
+
+# Only the load matrix of `make bench` (the table at the end of BENCHMARKS.md).
+bench-load: deps
+	scripts/bench.sh load
 
 # Regenerate the golden files from Python (needs PyPI; the tests never do).
 golden:

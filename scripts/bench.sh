@@ -2,36 +2,44 @@
 # `make bench`: criterion benches, replay throughput, the Python side by side,
 # and the standard load-test matrix. The load matrix table in BENCHMARKS.md
 # (between the load-matrix markers) is rewritten from the JSON results.
+# `scripts/bench.sh load` (`make bench-load`) runs only the load matrix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${BENCH_DIR:-target/bench}"
 mkdir -p "$work"
+only="${1:-all}"
+case "$only" in all|load) ;; *) echo "usage: scripts/bench.sh [load]" >&2; exit 2 ;; esac
 
-cargo bench -p spreadwatch-benches --bench ingest -- --warm-up-time 1 --measurement-time 3
-cargo bench -p spreadwatch-benches --bench pair -- --warm-up-time 1 --measurement-time 3
-cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
+if [ "$only" = all ]; then
+    cargo bench -p spreadwatch-benches --bench ingest -- --warm-up-time 1 --measurement-time 3
+    cargo bench -p spreadwatch-benches --bench pair -- --warm-up-time 1 --measurement-time 3
+    cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
 
-feed="$work/feed2m.jsonl"
-[ -s "$feed" ] || target/release/genfeed --ticks 2000000 --out "$feed"
-for i in 1 2 3; do
-    target/release/spreadwatch replay "$feed" --speed max --export-dir "$work/out"
-done
-benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
-# The whole replay, both sides, each from its own mock Binance at full speed.
-if scripts/golden/run.sh --venv-only >/dev/null; then
-    target/release/sidebyside --ticks 100000 --json "$work/sidebyside.json"
+    feed="$work/feed2m.jsonl"
+    [ -s "$feed" ] || target/release/genfeed --ticks 2000000 --out "$feed"
+    for i in 1 2 3; do
+        target/release/spreadwatch replay "$feed" --speed max --export-dir "$work/out"
+    done
+    benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
+    # The whole replay, both sides, each from its own mock Binance at full speed.
+    if scripts/golden/run.sh --venv-only >/dev/null; then
+        target/release/sidebyside --ticks 100000 --json "$work/sidebyside.json"
+    else
+        echo "bench: the whole-replay side by side needs PyPI for its venv; skipped"
+    fi
+
+    # The dashboard in headless chromium against the release engine: bundle
+    # size, first draw, frame rate at 2,400 trades/s.
+    scripts/ui.sh
+    for f in dist/*.wasm dist/*.js dist/*.css; do
+        echo "bundle: $f $(stat -c %s "$f") bytes, $(gzip -9c "$f" | wc -c) gzipped"
+    done
+    SW_TEST_BIN="$PWD/target/release/spreadwatch" SW_BROWSER_TESTS=1 \
+        cargo test -p spreadwatch-engine --test integration browser::perf -- --ignored --nocapture
+
 else
-    echo "bench: the whole-replay side by side needs PyPI for its venv; skipped"
+    cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
 fi
-
-# The dashboard in headless chromium against the release engine: bundle
-# size, first draw, frame rate at 2,400 trades/s.
-scripts/ui.sh
-for f in dist/*.wasm dist/*.js dist/*.css; do
-    echo "bundle: $f $(stat -c %s "$f") bytes, $(gzip -9c "$f" | wc -c) gzipped"
-done
-SW_TEST_BIN="$PWD/target/release/spreadwatch" SW_BROWSER_TESTS=1 \
-    cargo test -p spreadwatch-engine --test integration browser::perf -- --ignored --nocapture
 
 lt() { # name, args...
     local name="$1"; shift

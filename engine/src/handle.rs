@@ -67,6 +67,29 @@ impl EngineHandle {
             from_ms,
             to_ms,
             include_forming,
+            last: usize::MAX,
+        })
+        .await
+        .map_err(|_| Error::Stopped)
+    }
+
+    /// The newest `n` closed bars of `symbol` at `interval`, oldest first;
+    /// only those are copied out of the actor.
+    pub async fn last_bars(
+        &self,
+        symbol: &Symbol,
+        interval: Interval,
+        n: usize,
+    ) -> Result<Vec<Bar>> {
+        let Some(a) = self.registry.get(symbol) else {
+            return Ok(Vec::new());
+        };
+        a.send(GetBars {
+            interval,
+            from_ms: i64::MIN,
+            to_ms: i64::MAX,
+            include_forming: false,
+            last: n,
         })
         .await
         .map_err(|_| Error::Stopped)

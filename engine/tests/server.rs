@@ -313,22 +313,49 @@ async fn a_client_that_never_reads_stays_bounded_and_resyncs_when_it_reads() {
         "server RSS bounded: {rss_start} kB -> {rss_max} kB"
     );
     // Now the slow client reads: after what was buffered, it gets a resync.
-    let mut saw_resync = false;
+    let mut resync = None;
     let end = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < end && !saw_resync {
+    while Instant::now() < end && resync.is_none() {
         match tokio::time::timeout(Duration::from_secs(2), slow.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => {
                 let m: Value = serde_json::from_str(&t).unwrap();
-                saw_resync = m["type"] == "snapshot" && m["resync"] == true;
+                if m["type"] == "snapshot" && m["resync"] == true {
+                    resync = Some(m);
+                }
             }
             Ok(Some(Ok(_))) => {}
             _ => break,
         }
     }
-    assert!(
-        saw_resync,
-        "the slow client got a fresh snapshot with resync: true"
-    );
+    let resync = resync.expect("the slow client got a fresh snapshot with resync: true");
+    // Nothing older than the snapshot follows it: a bar delta never goes
+    // back behind the newest trade the snapshot held for its symbol.
+    let mut newest = std::collections::HashMap::new();
+    for b in resync["bars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(resync["forming"].as_array().unwrap())
+    {
+        let id = newest.entry(b["symbol"].to_string()).or_insert(0);
+        *id = b["close_id"].as_u64().unwrap().max(*id);
+    }
+    assert!(!newest.is_empty(), "the resync snapshot has bars");
+    let end = Instant::now() + Duration::from_millis(1500);
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(end.into(), slow.next()).await {
+        let Message::Text(t) = msg else { continue };
+        let m: Value = serde_json::from_str(&t).unwrap();
+        if m["type"] == "bar" {
+            let (sym, id) = (
+                m["bar"]["symbol"].to_string(),
+                m["bar"]["close_id"].as_u64().unwrap(),
+            );
+            assert!(
+                id >= newest[&sym],
+                "a stale {sym} bar (trade {id}) after the resync: {m}"
+            );
+        }
+    }
     let s: Value = get_json(&http, format!("{url}/api/status")).await;
     assert!(
         s["ws"]["resyncs"].as_u64().unwrap() >= 1,

@@ -35,6 +35,35 @@ async fn bad_client_messages_get_errors_and_abuse_closes() {
         let err = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
         assert!(!err["message"].as_str().unwrap().is_empty(), "{bad}: {err}");
     }
+    // Repeated symbols count once; more than 1,024 is refused.
+    let many = format!(
+        r#"{{"type":"subscribe","symbols":[{}]}}"#,
+        vec![r#""BTCUSDT""#; 3000].join(",")
+    );
+    ws.send(Message::Text(many.into())).await.unwrap();
+    let snap = wait_for(&mut ws, "snapshot", |m| m["type"] == "snapshot").await;
+    assert_eq!(
+        snap["subscription"]["symbols"],
+        serde_json::json!(["BTCUSDT"])
+    );
+    let names: Vec<String> = (0..1100).map(|i| format!(r#""S{i}USDT""#)).collect();
+    let many = format!(r#"{{"type":"subscribe","symbols":[{}]}}"#, names.join(","));
+    ws.send(Message::Text(many.into())).await.unwrap();
+    let err = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
+    assert!(
+        err["message"].as_str().unwrap().contains("at most 1024"),
+        "{err}"
+    );
+    // An untracked pair in the address is refused before the upgrade.
+    let r = tokio_tungstenite::connect_async(format!(
+        "{}/ws?pair=AAAUSDT/BBBUSDT",
+        url.replacen("http", "ws", 1)
+    ))
+    .await;
+    match r {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 400),
+        other => panic!("expected 400, got {:?}", other.map(|_| ())),
+    }
     ws.send(Message::Text(r#"{"type":"ping","id":42}"#.into()))
         .await
         .unwrap();
@@ -227,6 +256,17 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
         post("y=A&x=B").body(big).send().await.unwrap().status(),
         413
     );
+    // A chunked multipart body (no Content-Length) whose preamble never
+    // ends is cut off at the limit too.
+    assert_eq!(endless_multipart(&url, "s3cret").await, 413);
+    let r = post("y=ETHUSDT&x=BTCUSDT&maxlag=5000")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("maxlag 5000"), "{e}");
     let bad = post("y=ETHUSDT&x=BTCUSDT")
         .body("start_ms,symbol,close\n1700000000000,ETHUSDT,1\n1700000000000,BTCUSDT,oops\n")
         .send()
@@ -236,6 +276,38 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
     let e: Value = bad.json().await.unwrap();
     assert_eq!(e["line"], 3);
     assert_eq!(e["column"], "close");
+}
+
+/// Posts a chunked multipart upload of 4 MB without a line break, with raw
+/// HTTP, and returns the status the server answers with.
+async fn endless_multipart(url: &str, token: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/analyze?y=A&x=B HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+    for _ in 0..64 {
+        // The server may answer and close before all is sent.
+        if tcp.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let line = String::from_utf8_lossy(&answer[..n]).to_string();
+    line.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"))
 }
 
 #[tokio::test]

@@ -261,7 +261,9 @@ impl State {
                 self.latest = Some(stats);
             }
             ServerBody::Alert { alert } => {
-                if self.pair.as_ref() != Some(&alert.pair) {
+                // One made while the snapshot was being built comes again
+                // as a delta.
+                if self.pair.as_ref() != Some(&alert.pair) || self.alerts.contains(&alert) {
                     return;
                 }
                 let list = Rc::make_mut(&mut self.alerts);

@@ -36,6 +36,8 @@ pub struct GetBars {
     pub to_ms: i64,
     /// Include forming bars after the closed ones.
     pub include_forming: bool,
+    /// At most this many closed bars, the newest (`usize::MAX`: all).
+    pub last: usize,
 }
 
 /// Asks for a symbol's forming bars at every interval.

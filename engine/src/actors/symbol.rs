@@ -231,8 +231,10 @@ impl Handler<GetBars> for SymbolActor {
 
     fn handle(&mut self, q: GetBars, _: &mut Self::Context) -> Self::Result {
         let s = self.bars.series(q.interval);
-        let mut out: Vec<_> = s
-            .closed_range(q.from_ms, q.to_ms)
+        let closed = s.closed_range(q.from_ms, q.to_ms);
+        let older = closed.len().saturating_sub(q.last);
+        let mut out: Vec<_> = closed
+            .skip(older)
             .map(|b| b.to_bar(&self.symbol, q.interval))
             .collect();
         if q.include_forming {

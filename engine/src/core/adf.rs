@@ -86,9 +86,7 @@ pub fn adfuller(
     }
     let limit = n / 2 - ntrend - 1;
     let maxlag = match maxlag {
-        // The float expression is statsmodels' (Schwert's rule) verbatim, so
-        // the ceiling lands on the same integer.
-        None => ((12.0 * (n as f64 / 100.0).powf(0.25)).ceil() as usize).min(limit),
+        None => default_maxlag(n).min(limit),
         Some(m) if m > limit => {
             let reg = regression.as_str();
             return Err(analysis(format!(
@@ -242,6 +240,18 @@ impl<'a> LagDesign<'a> {
 enum Trend {
     Const,
     Linear,
+}
+
+/// Returns statsmodels' default maximum lag for `n` points, Schwert's
+/// rule `ceil(12 (n / 100)^(1/4))`, before the cap by the sample size.
+///
+/// ```
+/// assert_eq!(spreadwatch_engine::core::adf::default_maxlag(300), 16);
+/// ```
+pub fn default_maxlag(n: usize) -> usize {
+    // statsmodels' float expression verbatim, so the ceiling lands on the
+    // same integer.
+    (12.0 * (n as f64 / 100.0).powf(0.25)).ceil() as usize
 }
 
 pub(super) fn analysis(msg: impl Into<String>) -> Error {

@@ -285,7 +285,7 @@ impl BarSeries {
     }
 
     /// Closed bars whose start lies in `[from_ms, to_ms)`.
-    pub fn closed_range(&self, from_ms: i64, to_ms: i64) -> impl Iterator<Item = &Ohlcv> {
+    pub fn closed_range(&self, from_ms: i64, to_ms: i64) -> impl ExactSizeIterator<Item = &Ohlcv> {
         let lo = self.closed.partition_point(|b| b.start_ms < from_ms);
         let hi = self.closed.partition_point(|b| b.start_ms < to_ms);
         self.closed.range(lo..hi.max(lo))

@@ -121,6 +121,7 @@ impl Snapshotter {
                         from_ms: from,
                         to_ms: i64::MAX,
                         include_forming: false,
+                        last: usize::MAX,
                     })
                     .await
                     .map_err(|_| Error::Stopped)?;

@@ -4,6 +4,7 @@
 //! inside another service); [`run`] serves on a listener until a shutdown
 //! future resolves, so tests bind port 0 and stop cleanly.
 
+mod analyze_route;
 pub mod auth;
 mod correlation;
 pub mod hub;
@@ -136,7 +137,16 @@ async fn ws_route(
             ))
         }
     };
-    let sub = ws_session::resolve_subscription(&s.engine, q.pair, symbols, q.interval);
+    if let Some(p) = q.pair.as_ref().filter(|p| !s.engine.pairs().contains(p)) {
+        return Ok(routes::json_error(
+            StatusCode::BAD_REQUEST,
+            format!("unknown pair {p} (subscribe to it on the socket to have it tracked)"),
+        ));
+    }
+    let sub = match ws_session::resolve_subscription(&s.engine, q.pair, symbols, q.interval) {
+        Ok(sub) => sub,
+        Err(e) => return Ok(routes::json_error(StatusCode::BAD_REQUEST, e)),
+    };
     ws_session::start(
         &req,
         stream,

@@ -5,14 +5,11 @@
 #![allow(clippy::result_large_err)]
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use spreadwatch_proto::{Interval, Model, PairId, Symbol};
+use spreadwatch_proto::{Interval, PairId, Symbol};
 
 use super::ServerState;
-use crate::analyze::{analyze, read_long, Aligned, AnalyzeOptions};
-use crate::error::Error;
 use crate::export::write_bars_csv;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,7 +25,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             "/correlation",
             web::get().to(super::correlation::correlation),
         )
-        .route("/analyze", web::post().to(analyze_upload));
+        .route(
+            "/analyze",
+            web::post().to(super::analyze_route::analyze_upload),
+        );
 }
 
 /// A JSON error body with a status code.
@@ -36,7 +36,7 @@ pub(super) fn json_error(code: StatusCode, message: impl Into<String>) -> HttpRe
     HttpResponse::build(code).json(serde_json::json!({ "error": message.into() }))
 }
 
-fn bad(message: impl Into<String>) -> HttpResponse {
+pub(super) fn bad(message: impl Into<String>) -> HttpResponse {
     json_error(StatusCode::BAD_REQUEST, message)
 }
 
@@ -236,143 +236,4 @@ async fn alerts(s: web::Data<ServerState>) -> HttpResponse {
     }
     all.sort_by_key(|a| a.ts);
     HttpResponse::Ok().json(all)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnalyzeQuery {
-    y: String,
-    x: String,
-    window: Option<usize>,
-    last: Option<usize>,
-    model: Option<Model>,
-    kalman_delta: Option<f64>,
-    kalman_r: Option<f64>,
-    z: Option<f64>,
-    hysteresis: Option<f64>,
-    maxlag: Option<usize>,
-    /// Include `ts`, `x`, `y` for charting.
-    series: Option<bool>,
-}
-
-/// Reads the upload: a raw body, or the first file of a multipart form.
-async fn read_upload(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> Result<(String, Vec<u8>), HttpResponse> {
-    let too_big = || {
-        json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("upload larger than {limit} bytes"),
-        )
-    };
-    if req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
-        return Err(too_big());
-    }
-    let ct = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if ct.starts_with("multipart/form-data") {
-        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
-        while let Some(field) = mp.next().await {
-            let mut field = field.map_err(|e| bad(format!("multipart: {e}")))?;
-            let name = field
-                .content_disposition()
-                .and_then(|d| d.get_filename().map(str::to_string));
-            let Some(name) = name else { continue };
-            let mut buf = Vec::new();
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|e| bad(format!("multipart: {e}")))?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(too_big());
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            return Ok((name, buf));
-        }
-        return Err(bad("multipart form has no file field"));
-    }
-    let mut payload = payload;
-    let mut buf = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| bad(format!("upload: {e}")))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(too_big());
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(("upload.csv".to_string(), buf))
-}
-
-async fn analyze_upload(
-    req: HttpRequest,
-    s: web::Data<ServerState>,
-    payload: web::Payload,
-) -> HttpResponse {
-    let q = match web::Query::<AnalyzeQuery>::from_query(req.query_string()) {
-        Ok(q) => q.into_inner(),
-        Err(e) => return bad(format!("query: {e}")),
-    };
-    let (name, body) = match read_upload(&req, payload, s.max_upload).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let d = AnalyzeOptions::default();
-    let opts = AnalyzeOptions {
-        window: q.window.unwrap_or(d.window),
-        last: q.last,
-        model: q.model.unwrap_or(d.model),
-        kalman_delta: q.kalman_delta.unwrap_or(d.kalman_delta),
-        kalman_r: q.kalman_r.unwrap_or(d.kalman_r),
-        z: q.z.unwrap_or(d.z),
-        hysteresis: q.hysteresis.unwrap_or(d.hysteresis),
-        maxlag: q.maxlag,
-    };
-    let series = q.series.unwrap_or(false);
-    // The estimators are CPU work: keep them off the server's thread.
-    let res = web::block(move || -> Result<_, Error> {
-        let (ym, xm) = read_long(&name, &body, &q.y, &q.x)?;
-        let data = Aligned::join(&ym, &xm);
-        let mut r = analyze(data.clone(), &opts, &name)?;
-        if series {
-            let mut d = data;
-            if let Some(n) = opts.last {
-                d.keep_last(n);
-            }
-            (r.ts, r.x, r.y) = (d.ts, d.x, d.y);
-        }
-        Ok(r)
-    })
-    .await;
-    match res {
-        Ok(Ok(r)) => HttpResponse::Ok().json(r),
-        Ok(Err(Error::Input {
-            file,
-            line,
-            column,
-            reason,
-        })) => {
-            let message = Error::Input {
-                file: file.clone(),
-                line,
-                column: column.clone(),
-                reason: reason.clone(),
-            }
-            .to_string();
-            HttpResponse::BadRequest().json(serde_json::json!({
-                "error": message, "file": file, "line": line, "column": column, "reason": reason,
-            }))
-        }
-        Ok(Err(e)) => bad(e.to_string()),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
 }

@@ -9,6 +9,10 @@ use crate::EngineHandle;
 /// Closed bars per symbol and interval in a snapshot.
 pub const SNAPSHOT_BARS: usize = 2_000;
 
+/// Closed bars in a whole snapshot: a subscription of many symbols gets
+/// fewer per symbol, so one frame stays a few MB.
+pub const SNAPSHOT_BAR_BUDGET: usize = 24_000;
+
 /// The full state a subscription covers.
 pub async fn build_snapshot(
     engine: EngineHandle,
@@ -18,11 +22,12 @@ pub async fn build_snapshot(
 ) -> ServerBody {
     let mut bars = Vec::new();
     let mut forming = Vec::new();
+    let per = (SNAPSHOT_BAR_BUDGET / (sub.symbols.len() * Interval::ALL.len()).max(1))
+        .clamp(1, SNAPSHOT_BARS);
     for s in &sub.symbols {
         for iv in Interval::ALL {
-            if let Ok(mut b) = engine.bars(s, iv, i64::MIN, i64::MAX, false).await {
-                let cut = b.len().saturating_sub(SNAPSHOT_BARS);
-                bars.extend(b.drain(cut..));
+            if let Ok(b) = engine.last_bars(s, iv, per).await {
+                bars.extend(b);
             }
         }
         forming.extend(engine.forming_bars(s).await.unwrap_or_default());

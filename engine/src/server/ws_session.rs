@@ -40,6 +40,9 @@ pub const RATE_BURST: f64 = 100.0;
 const MAX_BATCH: usize = 4096;
 /// Pairs a client may have the engine track by subscribing (configured ones count).
 const MAX_PAIRS: usize = 32;
+/// Symbols one subscription may name (Binance's limit of streams per
+/// connection); repeats count once.
+pub const MAX_SUB_SYMBOLS: usize = 1024;
 
 /// A batch read from the hub ring.
 pub(crate) enum HubBatch {
@@ -53,11 +56,16 @@ impl Message for HubBatch {
     type Result = ();
 }
 
+/// The ring read in batches. A reader that fell behind starts again at the
+/// ring's newest end: the fresh snapshot it gets covers what it skipped,
+/// and the stale events still on the ring must not follow that snapshot.
 fn batches(rx: broadcast::Receiver<Arc<WireEvent>>) -> impl futures_util::Stream<Item = HubBatch> {
     stream::unfold(rx, |mut rx| async move {
         let first = match rx.recv().await {
             Ok(e) => e,
-            Err(broadcast::error::RecvError::Lagged(_)) => return Some((HubBatch::Lagged, rx)),
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                return Some((HubBatch::Lagged, rx.resubscribe()))
+            }
             Err(broadcast::error::RecvError::Closed) => return None,
         };
         let mut batch = vec![first];
@@ -65,7 +73,7 @@ fn batches(rx: broadcast::Receiver<Arc<WireEvent>>) -> impl futures_util::Stream
             match rx.try_recv() {
                 Ok(e) => batch.push(e),
                 Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    return Some((HubBatch::Lagged, rx))
+                    return Some((HubBatch::Lagged, rx.resubscribe()))
                 }
                 Err(_) => break,
             }
@@ -204,7 +212,10 @@ impl WsSession {
                         }
                     }
                 }
-                self.sub = resolve_subscription(&self.engine, pair, symbols, interval);
+                self.sub = match resolve_subscription(&self.engine, pair, symbols, interval) {
+                    Ok(sub) => sub,
+                    Err(e) => return self.error(ctx, e),
+                };
                 self.register();
                 self.send_snapshot(ctx, false);
             }
@@ -252,23 +263,35 @@ fn list<T: std::fmt::Display>(v: &[T]) -> String {
         .join(", ")
 }
 
-/// Fills in defaults: the first pair, its legs, 1 s bars.
+/// Fills in defaults (the first pair, its legs, 1 s bars) and drops
+/// repeated symbols.
+///
+/// # Errors
+/// More than [`MAX_SUB_SYMBOLS`] distinct symbols.
 pub fn resolve_subscription(
     engine: &EngineHandle,
     pair: Option<PairId>,
     symbols: Option<Vec<Symbol>>,
     interval: Option<Interval>,
-) -> Subscription {
+) -> Result<Subscription, String> {
     let pair = pair.or_else(|| engine.pairs().into_iter().next());
-    let symbols = symbols.unwrap_or_else(|| match &pair {
+    let mut symbols = symbols.unwrap_or_else(|| match &pair {
         Some(p) => vec![p.y.clone(), p.x.clone()],
         None => engine.symbols(),
     });
-    Subscription {
+    let mut seen = std::collections::HashSet::with_capacity(symbols.len());
+    symbols.retain(|s| seen.insert(s.clone()));
+    if symbols.len() > MAX_SUB_SYMBOLS {
+        return Err(format!(
+            "subscribe: {} symbols; at most {MAX_SUB_SYMBOLS}",
+            symbols.len()
+        ));
+    }
+    Ok(Subscription {
         pair,
         symbols,
         interval: Some(interval.unwrap_or(Interval::S1)),
-    }
+    })
 }
 
 impl Actor for WsSession {
