@@ -30,6 +30,12 @@ fn missing_file_bad_flag_and_bad_config_are_clear_errors() {
     let (code, err) = stderr_of(&["serve", "--speed", "fast"]);
     assert_eq!(code, 2);
     assert!(err.contains("fast"), "{err}");
+    let (code, err) = stderr_of(&["serve", "--ws-ring", "1000000000000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--ws-ring") && err.contains("1048576"), "{err}");
+    let (code, err) = stderr_of(&["serve", "--speed", "1e-20"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("1e-20") && err.contains("0.001"), "{err}");
 
     let (code, err) = stderr_of(&["serve", "--pair", "ETHUSDT"]);
     assert_eq!(code, 2);
@@ -89,6 +95,66 @@ async fn serve_replays_reports_status_and_stops_on_sigterm() {
             break s;
         }
         assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(code.success(), "exit {code:?}");
+}
+
+/// An aggTrade frame of `sym` with event time `e`.
+fn agg(sym: &str, id: u64, e: i64) -> String {
+    format!(
+        r#"{{"stream":"{l}@aggTrade","data":{{"e":"aggTrade","E":{e},"s":"{sym}","a":{id},"p":"100.0","q":"1","f":{id},"l":{id},"T":{e},"m":false}}}}"#,
+        l = sym.to_ascii_lowercase()
+    )
+}
+
+#[tokio::test]
+async fn a_paced_replay_skips_bad_times_and_stops_inside_a_quiet_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = 1_700_000_000_000;
+    // A line whose E the parser refuses must not pace; then an hour's gap.
+    let lines = [
+        agg("BTCUSDT", 1, t),
+        agg("BTCUSDT", 2, 99_999_999_999_999),
+        agg("BTCUSDT", 3, t + 10),
+        agg("BTCUSDT", 4, t + 3_600_000),
+    ];
+    let feed = dir.path().join("quiet.jsonl");
+    std::fs::write(&feed, lines.join("\n") + "\n").unwrap();
+    let (mut child, url) = spawn_serve(&[
+        "--source",
+        &format!("replay:{}", feed.display()),
+        "--speed",
+        "1",
+    ]);
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s: serde_json::Value = get_json(&http, format!("{url}/api/status")).await;
+        let ticks = s["symbols"]["BTCUSDT"]["ticks"].as_u64().unwrap_or(0);
+        if ticks == 2 {
+            assert_eq!(s["sources"]["replay"]["state"], "live", "{s}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the bad line stalled the replay: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Now inside the hour: SIGTERM ends the wait and the process.
+    let pid = child.0.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "serve waited out the quiet hour");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(code.success(), "exit {code:?}");

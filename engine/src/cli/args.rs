@@ -97,16 +97,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SPREADWATCH_UI_DIR", default_value = "dist")]
     pub ui_dir: std::path::PathBuf,
     /// Largest POST /api/analyze upload, in MB.
-    #[arg(long, env = "SPREADWATCH_MAX_UPLOAD_MB", default_value_t = 50)]
+    #[arg(long, env = "SPREADWATCH_MAX_UPLOAD_MB", default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
     pub max_upload_mb: usize,
     /// HTTP worker threads.
-    #[arg(long, env = "SPREADWATCH_WORKERS", default_value_t = 2)]
+    #[arg(long, env = "SPREADWATCH_WORKERS", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub workers: usize,
     /// Kernel send buffer per connection, KiB (bounds what a stalled client holds).
-    #[arg(long, env = "SPREADWATCH_SOCKET_BUFFER_KB", default_value_t = 256)]
+    #[arg(long, env = "SPREADWATCH_SOCKET_BUFFER_KB", default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(16..=65_536))]
     pub socket_buffer_kb: usize,
     /// Updates the WebSocket fan-out ring holds; a client further behind resyncs.
-    #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192)]
+    #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(16..=1_048_576))]
     pub ws_ring: usize,
     /// Publish every update to a broker: `nats:nats://host:4222` (feature `nats`).
     #[arg(long, env = "SPREADWATCH_PUBLISH")]
@@ -283,8 +283,8 @@ pub fn resolve(
     ]);
     if let Some(r) = file.sim_rate {
         anyhow::ensure!(
-            r > 0.0 && r.is_finite(),
-            "config sim_rate must be above zero"
+            r > 0.0 && r <= 100_000.0,
+            "config sim_rate {r} must be above zero and at most 100000 trades/s per symbol"
         );
         e.sim_rate = r;
     }

@@ -58,7 +58,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     let listener =
         TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
     let listener =
-        spreadwatch_engine::server::limit_send_buffer(listener, a.socket_buffer_kb.max(16) * 1024)?;
+        spreadwatch_engine::server::limit_send_buffer(listener, a.socket_buffer_kb * 1024)?;
     let addr = listener.local_addr()?;
     actix_rt::System::new().block_on(async move {
         let engine = Engine::start(r.engine.clone())?;

@@ -133,6 +133,9 @@ fn drop<'a>(reason: DropReason, symbol: Option<&'a str>, detail: impl Into<Strin
     }
 }
 
+/// The latest event or trade time a frame may carry (2100-01-01), ms.
+pub const MAX_TIME_MS: i64 = 4_102_444_800_000;
+
 /// Parses one frame. Never panics; every failure names a [`DropReason`].
 ///
 /// ```
@@ -238,7 +241,6 @@ pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
         Err(err) => return drop(DropReason::BadNumber, sym, format!("quantity: {err}")),
     };
     // Times outside 1970..2100 are corrupt, and would overflow bucket maths.
-    const MAX_TIME_MS: i64 = 4_102_444_800_000;
     if !(0..=MAX_TIME_MS).contains(&time_ms) || !(0..=MAX_TIME_MS).contains(&event_ms) {
         return drop(
             DropReason::BadNumber,

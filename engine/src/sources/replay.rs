@@ -11,6 +11,7 @@ use spreadwatch_proto::FeedState;
 use tokio_util::sync::CancellationToken;
 
 use super::feed::FeedWriter;
+use super::frame::MAX_TIME_MS;
 use crate::error::{Error, Result};
 
 /// How fast a replay runs.
@@ -23,6 +24,11 @@ pub enum Speed {
     Times(f64),
 }
 
+/// The slowest pacing, a thousandth of real time.
+pub const MIN_SPEED: f64 = 1e-3;
+/// The fastest pacing short of `max`.
+pub const MAX_SPEED: f64 = 1e6;
+
 impl std::str::FromStr for Speed {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
@@ -30,9 +36,9 @@ impl std::str::FromStr for Speed {
             return Ok(Speed::Max);
         }
         match s.trim_end_matches('x').parse::<f64>() {
-            Ok(v) if v.is_finite() && v > 0.0 => Ok(Speed::Times(v)),
+            Ok(v) if (MIN_SPEED..=MAX_SPEED).contains(&v) => Ok(Speed::Times(v)),
             _ => Err(format!(
-                "invalid speed {s:?}: expected a positive number or \"max\""
+                "invalid speed {s:?}: expected a number from {MIN_SPEED} to {MAX_SPEED} or \"max\""
             )),
         }
     }
@@ -117,13 +123,24 @@ impl Replay {
                 continue;
             }
             if let Speed::Times(x) = self.speed {
-                if let Some(e) = event_time(text) {
+                // A time the parser would refuse paces nothing: one bad line
+                // must not stall the replay.
+                if let Some(e) = event_time(text).filter(|e| (0..=MAX_TIME_MS).contains(e)) {
                     let (t0, e0) = *pace.get_or_insert((Instant::now(), e));
-                    let due = t0 + Duration::from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x);
+                    let wait = Duration::try_from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x)
+                        .unwrap_or(Duration::MAX);
                     let now = Instant::now();
-                    if due > now {
+                    if let Some(pause) = t0
+                        .checked_add(wait)
+                        .map_or(Some(wait), |due| due.checked_duration_since(now))
+                    {
                         feed.flush().await;
-                        tokio::time::sleep(due - now).await;
+                        // A recording's quiet hours are waited out at 1x,
+                        // but a stop ends the wait.
+                        tokio::select! {
+                            _ = tokio::time::sleep(pause) => {}
+                            _ = stop.cancelled() => break,
+                        }
                     }
                 }
             }

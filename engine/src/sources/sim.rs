@@ -173,6 +173,10 @@ fn now_s() -> f64 {
 pub async fn run(cfg: SimConfig, feed: &mut FeedWriter, stop: CancellationToken) {
     let mut market = SimMarket::new(&cfg, now_s());
     loop {
+        // Behind schedule nothing waits below, so look for the stop here.
+        if stop.is_cancelled() {
+            break;
+        }
         let wait = market.next_at() - now_s();
         if wait > 0.0 {
             feed.flush().await;
@@ -185,6 +189,10 @@ pub async fn run(cfg: SimConfig, feed: &mut FeedWriter, stop: CancellationToken)
         let frame =
             super::record::frame_json(sym, &tick, tick.time_ms, super::frame::StreamKind::AggTrade);
         feed.handle(frame.as_bytes(), Some(tick.time_ms));
+        // Behind schedule, this is where the actors' pace holds it back.
+        if feed.should_flush() {
+            feed.flush().await;
+        }
     }
     feed.drain().await;
 }
