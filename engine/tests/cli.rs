@@ -32,7 +32,10 @@ fn missing_file_bad_flag_and_bad_config_are_clear_errors() {
     assert!(err.contains("fast"), "{err}");
     let (code, err) = stderr_of(&["serve", "--ws-ring", "1000000000000"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--ws-ring") && err.contains("1048576"), "{err}");
+    assert!(
+        err.contains("--ws-ring") && err.contains("1048576"),
+        "{err}"
+    );
     let (code, err) = stderr_of(&["serve", "--speed", "1e-20"]);
     assert_eq!(code, 2);
     assert!(err.contains("1e-20") && err.contains("0.001"), "{err}");

@@ -64,6 +64,20 @@ async fn bad_client_messages_get_errors_and_abuse_closes() {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 400),
         other => panic!("expected 400, got {:?}", other.map(|_| ())),
     }
+    // A message split over frames is refused with an error frame.
+    {
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        let first = Frame::message(&br#"{"type":"pi"#[..], OpCode::Data(Data::Text), false);
+        let rest = Frame::message(&br#"ng"}"#[..], OpCode::Data(Data::Continue), true);
+        ws.send(Message::Frame(first)).await.unwrap();
+        ws.send(Message::Frame(rest)).await.unwrap();
+        let err = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
+        assert!(
+            err["message"].as_str().unwrap().contains("fragmented"),
+            "{err}"
+        );
+    }
     ws.send(Message::Text(r#"{"type":"ping","id":42}"#.into()))
         .await
         .unwrap();
@@ -117,6 +131,25 @@ async fn bad_client_messages_get_errors_and_abuse_closes() {
         }
     }
     assert!(reason.contains("rate limit"), "{reason:?}");
+    // Each refusal is counted by reason.
+    let http = reqwest::Client::new();
+    let status: Value = json_of(http.get(format!("{url}/api/status"))).await;
+    let rejected = &status["ws"]["rejected"];
+    assert_eq!(rejected["ws_message"], 6, "{rejected}");
+    assert_eq!(rejected["ws_too_large"], 1, "{rejected}");
+    assert_eq!(rejected["ws_rate_limited"], 1, "{rejected}");
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"spreadwatch_client_rejects_total{reason="ws_rate_limited"} 1"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -276,6 +309,11 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
     let e: Value = bad.json().await.unwrap();
     assert_eq!(e["line"], 3);
     assert_eq!(e["column"], "close");
+    let status: Value = json_of(get("/api/status").bearer_auth("s3cret")).await;
+    let rejected = &status["ws"]["rejected"];
+    assert_eq!(rejected["upload_too_large"], 2, "{rejected}");
+    assert_eq!(rejected["upload_bad_csv"], 1, "{rejected}");
+    assert_eq!(rejected["upload_bad_request"], 1, "{rejected}");
 }
 
 /// Posts a chunked multipart upload of 4 MB without a line break, with raw

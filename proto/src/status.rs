@@ -210,4 +210,9 @@ pub struct WsStatus {
     pub frames: u64,
     /// Deltas replaced by a newer one for the same key before sending.
     pub conflated: u64,
+    /// Client input refused, by reason (`ws_message`, `ws_too_large`,
+    /// `ws_rate_limited`, `upload_too_large`, `upload_bad_csv`,
+    /// `upload_bad_request`).
+    #[serde(default)]
+    pub rejected: BTreeMap<String, u64>,
 }

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use spreadwatch_proto::{
     Alert, Interval, PairId, PairParams, PairPoint, PairStats, Sampling, Symbol,
 };
@@ -88,6 +89,8 @@ pub struct PairActor {
     heavy_due: bool,
     heavy_timer: bool,
     last_heavy: Option<Instant>,
+    /// The recompute in progress, which later requests wait for.
+    recompute: Option<Shared<BoxFuture<'static, ()>>>,
     dirty: bool,
 }
 
@@ -117,6 +120,7 @@ impl PairActor {
             heavy_due: false,
             heavy_timer: false,
             last_heavy: None,
+            recompute: None,
             dirty: false,
         }
     }
@@ -329,6 +333,13 @@ impl Handler<Recompute> for PairActor {
     type Result = ResponseActFuture<Self, ()>;
 
     fn handle(&mut self, _: Recompute, _: &mut Self::Context) -> Self::Result {
+        // Requests while one runs wait for it rather than start their own,
+        // so clients asking at any rate cost one computation at a time.
+        if let Some(running) = &self.recompute {
+            return Box::pin(running.clone().into_actor(self));
+        }
+        let (done, finished) = tokio::sync::oneshot::channel::<()>();
+        self.recompute = Some(finished.map(|_| ()).boxed().shared());
         let input = self.state.heavy_input();
         let gen = self.generation;
         Box::pin(
@@ -339,6 +350,7 @@ impl Handler<Recompute> for PairActor {
             }
             .into_actor(self)
             .map(move |r, a, _| {
+                a.recompute = None;
                 if let (Some(r), true) = (r, gen == a.generation) {
                     a.state.set_heavy(r);
                     a.last_heavy = Some(Instant::now());
@@ -347,6 +359,7 @@ impl Handler<Recompute> for PairActor {
                         a.publish(EngineEvent::Pair(Box::new(s), None));
                     }
                 }
+                let _ = done.send(());
             }),
         )
     }

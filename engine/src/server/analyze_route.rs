@@ -15,6 +15,7 @@ use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use spreadwatch_proto::Model;
 
+use super::rejects::Reject;
 use super::routes::{bad, json_error};
 use super::ServerState;
 use crate::analyze::{analyze, read_long, Aligned, AnalyzeOptions};
@@ -151,13 +152,24 @@ pub(super) async fn analyze_upload(
     s: web::Data<ServerState>,
     payload: web::Payload,
 ) -> HttpResponse {
+    let rejected = &s.hub.metrics().rejected;
     let q = match web::Query::<AnalyzeQuery>::from_query(req.query_string()) {
         Ok(q) => q.into_inner(),
-        Err(e) => return bad(format!("query: {e}")),
+        Err(e) => {
+            rejected.count(Reject::UploadBadRequest);
+            return bad(format!("query: {e}"));
+        }
     };
     let (name, body) = match read_upload(&req, payload, s.max_upload).await {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => {
+            rejected.count(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Reject::UploadTooLarge
+            } else {
+                Reject::UploadBadRequest
+            });
+            return r;
+        }
     };
     let d = AnalyzeOptions::default();
     let opts = AnalyzeOptions {
@@ -198,6 +210,7 @@ pub(super) async fn analyze_upload(
             column,
             reason,
         })) => {
+            rejected.count(Reject::UploadBadCsv);
             let message = Error::Input {
                 file: file.clone(),
                 line,
@@ -209,7 +222,10 @@ pub(super) async fn analyze_upload(
                 "error": message, "file": file, "line": line, "column": column, "reason": reason,
             }))
         }
-        Ok(Err(e)) => bad(e.to_string()),
+        Ok(Err(e)) => {
+            rejected.count(Reject::UploadBadRequest);
+            bad(e.to_string())
+        }
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -21,6 +21,7 @@ use spreadwatch_proto::{BarKind, Interval, PairId, ServerBody, Subscription, Sym
 use tokio::sync::broadcast;
 
 use super::interest::{Interest, Registration};
+use super::rejects::Rejects;
 use crate::actors::{EngineEvent, Update};
 use crate::EngineHandle;
 
@@ -65,6 +66,8 @@ pub struct HubMetrics {
     pub max_backlog: AtomicU64,
     /// Tick receive to socket write, µs.
     pub latency_us: Mutex<Histogram<u64>>,
+    /// Client input refused, by reason.
+    pub rejected: Rejects,
 }
 
 impl Default for HubMetrics {
@@ -75,6 +78,7 @@ impl Default for HubMetrics {
             frames: AtomicU64::new(0),
             conflated: AtomicU64::new(0),
             max_backlog: AtomicU64::new(0),
+            rejected: Rejects::default(),
             latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).unwrap_or_else(
                 |_| {
                     Histogram::new(3)
@@ -207,6 +211,7 @@ impl Hub {
         s.ws.resyncs = m.resyncs.load(Ordering::Relaxed);
         s.ws.frames = m.frames.load(Ordering::Relaxed);
         s.ws.conflated = m.conflated.load(Ordering::Relaxed);
+        s.ws.rejected = m.rejected.by_label();
         s
     }
 }

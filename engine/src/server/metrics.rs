@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
+use super::rejects::Reject;
 use super::ServerState;
 
 /// One per-symbol counter of a source's status.
@@ -118,6 +119,15 @@ pub fn render(s: &ServerState) -> String {
         "# TYPE spreadwatch_ws_conflated_total counter\nspreadwatch_ws_conflated_total {}",
         m.conflated.load(Ordering::Relaxed)
     );
+    let _ = writeln!(o, "# HELP spreadwatch_client_rejects_total Client input refused, by reason.\n# TYPE spreadwatch_client_rejects_total counter");
+    for r in Reject::ALL {
+        let _ = writeln!(
+            o,
+            "spreadwatch_client_rejects_total{{reason=\"{}\"}} {}",
+            r.label(),
+            m.rejected.get(r)
+        );
+    }
     let _ = writeln!(o, "# HELP spreadwatch_ws_queue_depth_max Largest backlog a session found since the last scrape.\n# TYPE spreadwatch_ws_queue_depth_max gauge");
     let _ = writeln!(
         o,

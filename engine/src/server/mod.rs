@@ -10,6 +10,7 @@ mod correlation;
 pub mod hub;
 pub mod interest;
 mod metrics;
+pub mod rejects;
 mod routes;
 mod snapshot;
 pub mod ws_session;

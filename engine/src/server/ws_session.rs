@@ -23,6 +23,7 @@ use tokio::sync::broadcast;
 
 use super::hub::{conflate, Hub, Topic, WireEvent};
 use super::interest::Registration;
+use super::rejects::Reject;
 use super::snapshot::build_snapshot;
 use crate::EngineHandle;
 
@@ -173,6 +174,7 @@ impl WsSession {
     }
 
     fn error(&mut self, ctx: &mut ws::WebsocketContext<Self>, message: String) {
+        self.hub.metrics().rejected.count(Reject::WsMessage);
         self.send_body(ctx, ServerBody::Error { message });
     }
 
@@ -361,6 +363,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
         let msg = match msg {
             Ok(m) => m,
             Err(ws::ProtocolError::Overflow) => {
+                self.hub.metrics().rejected.count(Reject::WsTooLarge);
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::Size,
                     description: Some(format!("frame larger than {MAX_FRAME} bytes")),
@@ -375,13 +378,19 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 return ctx.stop();
             }
         };
-        if matches!(msg, ws::Message::Text(_) | ws::Message::Binary(_)) {
+        // Every frame the client starts counts; only the pongs answering
+        // the server's pings and the close are free.
+        if !matches!(
+            msg,
+            ws::Message::Pong(_) | ws::Message::Close(_) | ws::Message::Nop
+        ) {
             let now = Instant::now();
             self.tokens = (self.tokens
                 + now.duration_since(self.refilled).as_secs_f64() * RATE_PER_SEC)
                 .min(RATE_BURST);
             self.refilled = now;
             if self.tokens < 1.0 {
+                self.hub.metrics().rejected.count(Reject::WsRateLimited);
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::Policy,
                     description: Some("rate limit exceeded: at most 50 messages a second".into()),
@@ -392,7 +401,15 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
         }
         match msg {
             ws::Message::Ping(p) => ctx.pong(&p),
-            ws::Message::Pong(_) | ws::Message::Nop | ws::Message::Continuation(_) => {}
+            ws::Message::Pong(_) | ws::Message::Nop => {}
+            // A message split over frames is refused once, at its first
+            // frame; its continuations go unanswered.
+            ws::Message::Continuation(actix_http::ws::Item::FirstText(_))
+            | ws::Message::Continuation(actix_http::ws::Item::FirstBinary(_)) => self.error(
+                ctx,
+                "fragmented messages are not supported; send each message in one frame".into(),
+            ),
+            ws::Message::Continuation(_) => {}
             ws::Message::Text(t) => self.handle_client(ctx, &t),
             ws::Message::Binary(_) => self.error(
                 ctx,
