@@ -139,6 +139,9 @@ impl Engine {
                 )));
             }
         }
+        if let (Some(p), Some(kind)) = (&cfg.persist, ids_of(&cfg)) {
+            crate::persist::check_stream(&*p.store, kind.suffix())?;
+        }
         let snapshotter = match &cfg.persist {
             Some(p) => Some(Arc::new(tokio::sync::Mutex::new(Snapshotter::new(
                 p.clone(),
@@ -224,6 +227,16 @@ async fn snapshot_loop(
         if let Err(e) = snap.lock().await.snapshot().await {
             tracing::error!("snapshot failed: {e}");
         }
+    }
+}
+
+/// Whose trade ids a source's ticks carry, where known: the live stream's,
+/// or aggTrade for the simulator (a replay file or NATS may hold either).
+fn ids_of(cfg: &EngineConfig) -> Option<StreamKind> {
+    match cfg.source {
+        SourceSpec::Binance => Some(cfg.stream),
+        SourceSpec::Sim => Some(StreamKind::AggTrade),
+        _ => None,
     }
 }
 

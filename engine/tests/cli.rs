@@ -85,6 +85,8 @@ async fn serve_replays_reports_status_and_stops_on_sigterm() {
     );
     let e_minus_t = &status["sources"]["replay"]["symbols"]["ETHUSDT"]["event_minus_trade_ms"];
     assert!(e_minus_t.is_i64(), "{status}");
+    // An open dashboard does not hold the shutdown up.
+    let _dashboard = crate::server::connect(&url, "").await;
 
     let pid = child.0.id().to_string();
     assert!(std::process::Command::new("kill")

@@ -219,6 +219,44 @@ async fn a_damaged_data_dir_is_moved_aside_and_the_engine_starts_fresh() {
 }
 
 #[tokio::test]
+async fn a_data_dir_of_one_stream_refuses_a_run_of_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_s = dir.path().join("data").display().to_string();
+    // The simulator's ids are aggTrade ids.
+    let (mut child, url) = spawn_serve(&serve_args("sim", "max", &data_s));
+    let http = reqwest::Client::new();
+    assert_eq!(
+        get_json(&http, format!("{url}/api/health")).await["ok"],
+        true
+    );
+    sigterm_and_wait(&mut child).await;
+    let out = bin()
+        .args([
+            "serve",
+            "--source",
+            "binance",
+            "--stream",
+            "trade",
+            "--symbols",
+            "BTCUSDT",
+            "--binance-url",
+            "ws://127.0.0.1:9",
+            "--data-dir",
+            &data_s,
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("aggTrade stream") && err.contains("--stream aggTrade"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn sigterm_takes_a_last_snapshot_so_nothing_is_lost() {
     // `_dir` keeps the directory alive for the whole test.
     let Setup {

@@ -80,6 +80,32 @@ pub trait SnapshotStore: Send + Sync + 'static {
     fn pair_state(&self, _pair: &PairId) -> Result<Option<Vec<u8>>> {
         Ok(None)
     }
+    /// Records which Binance stream the stored ticks came from (`trade` or
+    /// `aggTrade`): their ids are different sequences and must not mix.
+    fn put_stream(&self, _stream: &str) -> Result<()> {
+        Ok(())
+    }
+    /// The stream the stored ticks came from, if recorded.
+    fn stream(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+/// Refuses a store whose ticks came from another stream than `stream`, and
+/// records `stream` in it otherwise.
+///
+/// # Errors
+/// `Error::Config` naming both streams, or the store's error.
+pub fn check_stream(store: &dyn SnapshotStore, stream: &str) -> Result<()> {
+    match store.stream()? {
+        Some(stored) if stored != stream => Err(crate::error::Error::Config(format!(
+            "the data directory holds ticks of the {stored} stream, but this run reads \
+             {stream}: their trade ids are different sequences, so pass --stream {stored} \
+             or use another --data-dir"
+        ))),
+        Some(_) => Ok(()),
+        None => store.put_stream(stream),
+    }
 }
 
 /// How the engine snapshots.

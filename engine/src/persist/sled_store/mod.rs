@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 
 const FORMAT_KEY: &[u8] = b"format";
 const PAIRS_KEY: &[u8] = b"pairs";
+/// The Binance stream (`trade` or `aggTrade`) the ticks came from.
+const STREAM_KEY: &[u8] = b"stream";
 const TICKS: &str = "ticks/";
 /// Closed bars per symbol and interval, keyed by start.
 const BARS: &str = "bars/";
@@ -128,6 +130,22 @@ impl SnapshotStore for SledStore {
             None => Ok(Vec::new()),
             Some(v) => serde_json::from_slice(&v)
                 .map_err(|e| Error::Store(format!("stored pairs unreadable: {e}"))),
+        }
+    }
+
+    fn put_stream(&self, stream: &str) -> Result<()> {
+        self.db
+            .insert(STREAM_KEY, stream.as_bytes())
+            .map(|_| ())
+            .map_err(store_err)
+    }
+
+    fn stream(&self) -> Result<Option<String>> {
+        match self.db.get(STREAM_KEY).map_err(store_err)? {
+            None => Ok(None),
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|e| Error::Store(format!("stored stream unreadable: {e}"))),
         }
     }
 
