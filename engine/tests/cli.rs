@@ -106,7 +106,7 @@ async fn serve_replays_reports_status_and_stops_on_sigterm() {
 }
 
 /// An aggTrade frame of `sym` with event time `e`.
-fn agg(sym: &str, id: u64, e: i64) -> String {
+pub(crate) fn agg(sym: &str, id: u64, e: i64) -> String {
     format!(
         r#"{{"stream":"{l}@aggTrade","data":{{"e":"aggTrade","E":{e},"s":"{sym}","a":{id},"p":"100.0","q":"1","f":{id},"l":{id},"T":{e},"m":false}}}}"#,
         l = sym.to_ascii_lowercase()

@@ -177,6 +177,37 @@ async fn a_subscribe_message_switches_the_deltas_a_session_gets() {
 }
 
 #[tokio::test]
+async fn a_symbol_subscribed_before_its_first_trade_gets_its_bars() {
+    use crate::cli::agg;
+    let dir = tempfile::tempdir().unwrap();
+    let t = 1_700_000_000_000;
+    // BTCUSDT's first trade comes 3 s (of replay at 1x) after ETHUSDT's.
+    let mut lines = vec![agg("ETHUSDT", 1, t)];
+    lines.extend((0..40).map(|i| agg("BTCUSDT", 10 + i, t + 3_000 + i as i64 * 100)));
+    let feed = dir.path().join("late.jsonl");
+    std::fs::write(&feed, lines.join("\n") + "\n").unwrap();
+    let (_child, url) = spawn_serve(&[
+        "--source",
+        &format!("replay:{}", feed.display()),
+        "--speed",
+        "1",
+    ]);
+    let mut ws = connect(&url, "?symbols=BTCUSDT&interval=1s").await;
+    let snap = wait_for(&mut ws, "snapshot", |m| m["type"] == "snapshot").await;
+    assert!(
+        !snap["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "BTCUSDT"),
+        "connected before BTCUSDT traded: {}",
+        snap["symbols"]
+    );
+    let bar = wait_for(&mut ws, "a BTCUSDT bar", |m| m["type"] == "bar").await;
+    assert_eq!(bar["bar"]["symbol"], "BTCUSDT", "{bar}");
+}
+
+#[tokio::test]
 async fn token_origin_traversal_and_uploads_are_enforced() {
     let ui = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -13,6 +13,7 @@ mod metrics;
 pub mod rejects;
 mod routes;
 mod snapshot;
+mod subscription;
 pub mod ws_session;
 
 use std::future::Future;

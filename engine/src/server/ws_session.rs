@@ -16,15 +16,14 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws;
 use futures_util::stream;
-use spreadwatch_proto::{
-    ClientMsg, Interval, PairId, PairParams, ServerBody, ServerMsg, Subscription, Symbol,
-};
+use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription};
 use tokio::sync::broadcast;
 
 use super::hub::{conflate, Hub, Topic, WireEvent};
 use super::interest::Registration;
 use super::rejects::Reject;
 use super::snapshot::build_snapshot;
+pub use super::subscription::{resolve_subscription, MAX_SUB_SYMBOLS};
 use crate::EngineHandle;
 
 /// Server pings this often.
@@ -41,9 +40,6 @@ pub const RATE_BURST: f64 = 100.0;
 const MAX_BATCH: usize = 4096;
 /// Pairs a client may have the engine track by subscribing (configured ones count).
 const MAX_PAIRS: usize = 32;
-/// Symbols one subscription may name (Binance's limit of streams per
-/// connection); repeats count once.
-pub const MAX_SUB_SYMBOLS: usize = 1024;
 
 /// A batch read from the hub ring.
 pub(crate) enum HubBatch {
@@ -121,15 +117,12 @@ impl WsSession {
         }
     }
 
-    /// Registers the subscription's topics with the hub. Only tracked
-    /// symbols can have bars, so only those are registered: a client naming
-    /// thousands of symbols in one frame then costs the hub's interest table
-    /// (which the actor threads read on every update) nothing.
+    /// Registers the subscription's topics with the hub, symbols not yet
+    /// tracked included: a replay or an `ingest` caller starts tracking a
+    /// symbol at its first trade, and its bars must reach whoever asked
+    /// before. A subscription names at most [`MAX_SUB_SYMBOLS`].
     fn register(&mut self) {
-        let tracked = self.engine.symbols();
-        let mut sub = self.sub.clone();
-        sub.symbols.retain(|s| tracked.contains(s));
-        self.interest = Some(self.hub.register(&sub));
+        self.interest = Some(self.hub.register(&self.sub));
     }
 
     fn send_body(&mut self, ctx: &mut ws::WebsocketContext<Self>, body: ServerBody) {
@@ -263,37 +256,6 @@ fn list<T: std::fmt::Display>(v: &[T]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Fills in defaults (the first pair, its legs, 1 s bars) and drops
-/// repeated symbols.
-///
-/// # Errors
-/// More than [`MAX_SUB_SYMBOLS`] distinct symbols.
-pub fn resolve_subscription(
-    engine: &EngineHandle,
-    pair: Option<PairId>,
-    symbols: Option<Vec<Symbol>>,
-    interval: Option<Interval>,
-) -> Result<Subscription, String> {
-    let pair = pair.or_else(|| engine.pairs().into_iter().next());
-    let mut symbols = symbols.unwrap_or_else(|| match &pair {
-        Some(p) => vec![p.y.clone(), p.x.clone()],
-        None => engine.symbols(),
-    });
-    let mut seen = std::collections::HashSet::with_capacity(symbols.len());
-    symbols.retain(|s| seen.insert(s.clone()));
-    if symbols.len() > MAX_SUB_SYMBOLS {
-        return Err(format!(
-            "subscribe: {} symbols; at most {MAX_SUB_SYMBOLS}",
-            symbols.len()
-        ));
-    }
-    Ok(Subscription {
-        pair,
-        symbols,
-        interval: Some(interval.unwrap_or(Interval::S1)),
-    })
 }
 
 impl Actor for WsSession {
