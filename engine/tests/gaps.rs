@@ -63,6 +63,51 @@ fn a_jump_in_aggregate_ids_is_reported_as_a_gap() {
     });
 }
 
+#[test]
+fn trades_arriving_after_the_jump_fill_their_gap() {
+    actix_rt::System::new().block_on(async {
+        // As in a rollover whose new connection runs ahead of the old one:
+        // 106..=110 come before 101..=105, then 103 once more.
+        let order = (1..=100u64)
+            .chain(106..=110)
+            .chain(101..=105)
+            .chain([103])
+            .chain(111..=150);
+        let frames = order
+            .map(|i| {
+                let t = 1_700_000_000_000 + i as i64 * 10;
+                format!(
+                    r#"{{"stream":"btcusdt@aggTrade","data":{{"e":"aggTrade","E":{},"s":"BTCUSDT","a":{i},"p":"100.0","q":"1","f":{i},"l":{i},"T":{t},"m":false}}}}"#,
+                    t + 1
+                )
+            })
+            .collect();
+        let mock = MockBinance::start(MockConfig {
+            frames,
+            frame_interval: Duration::from_micros(200),
+            ..MockConfig::default()
+        })
+        .await
+        .unwrap();
+        let mut cfg = live_config(&mock, StreamKind::AggTrade);
+        cfg.binance.rest_url = None;
+        cfg.symbols = vec!["BTCUSDT".parse().unwrap()];
+        let engine = Engine::start(cfg).unwrap();
+        let h = engine.handle();
+        wait_until("every trade", Duration::from_secs(20), || {
+            h.status().symbols.get("BTCUSDT").is_some_and(|x| x.ticks == 150)
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let s = h.status();
+        let btc = &s.sources["binance"].symbols["BTCUSDT"];
+        assert_eq!((btc.gaps, btc.missing_ids), (1, 0), "{btc:?}");
+        assert_eq!(btc.drops.get(&spreadwatch_proto::DropReason::Duplicate), Some(&1), "{btc:?}");
+        assert_eq!(s.symbols["BTCUSDT"].ticks, 150);
+        engine.shutdown().await;
+    });
+}
+
 /// The closed 1 s bars of each symbol.
 pub(crate) async fn closed_1s(
     h: &spreadwatch_engine::EngineHandle,

@@ -6,7 +6,7 @@
 //! source's [`Ingest`], and publishes its counters to the status board in
 //! batches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use spreadwatch_proto::{DropReason, FeedState};
@@ -29,7 +29,12 @@ struct SymCounters {
     gaps_filled: u64,
     gaps_unfilled: u64,
     backfilled: u64,
+    /// Ids of a gap that came after all (see `FeedWriter::open_gaps`).
+    late: u64,
 }
+
+/// Gaps per symbol whose late ids are still taken.
+const OPEN_GAPS: usize = 8;
 
 /// Gaps kept for the backfiller at most; more are counted, not queued.
 const MAX_PENDING_GAPS: usize = 1024;
@@ -42,6 +47,10 @@ pub struct FeedWriter {
     unnamed_drops: HashMap<DropReason, u64>,
     per_symbol: HashMap<Box<str>, SymCounters>,
     last_ids: Option<HashMap<Box<str>, u64>>,
+    /// Per symbol, the newest gaps' ids not yet seen, which are still taken
+    /// if they come: during a rollover the new connection can run ahead of
+    /// the old one, whose trades then arrive after the jump.
+    open_gaps: HashMap<Box<str>, VecDeque<(u64, u64)>>,
     only: Option<StreamKind>,
     pending_gaps: Vec<(String, u64, u64)>,
     last_warn: HashMap<DropReason, (Instant, u64)>,
@@ -62,6 +71,7 @@ impl FeedWriter {
             unnamed_drops: HashMap::new(),
             per_symbol: HashMap::new(),
             last_ids: dedupe.then(HashMap::new),
+            open_gaps: HashMap::new(),
             only: None,
             pending_gaps: Vec::new(),
             last_warn: HashMap::new(),
@@ -162,6 +172,9 @@ impl FeedWriter {
             return true;
         };
         if id <= *prev {
+            if self.fills_open_gap(symbol, id) {
+                return true;
+            }
             self.count_drop(DropReason::Duplicate, Some(symbol), "id already forwarded");
             return false;
         }
@@ -180,7 +193,37 @@ impl FeedWriter {
             c.gaps += 1;
             c.missing_ids += to - from + 1;
             c.last_gap = Some((from, to));
+            let open = self.open_gaps.entry(symbol.into()).or_default();
+            open.push_back((from, to));
+            while open.len() > OPEN_GAPS {
+                open.pop_front();
+            }
         }
+        true
+    }
+
+    /// Takes a late id that falls in one of the symbol's open gaps, and
+    /// counts it as no longer missing.
+    fn fills_open_gap(&mut self, symbol: &str, id: u64) -> bool {
+        let Some(open) = self.open_gaps.get_mut(symbol) else {
+            return false;
+        };
+        let Some(i) = open.iter().position(|&(a, b)| a <= id && id <= b) else {
+            return false;
+        };
+        let Some((a, b)) = open.remove(i) else {
+            return false;
+        };
+        if a < id {
+            open.push_back((a, id - 1));
+        }
+        if id < b {
+            open.push_back((id + 1, b));
+        }
+        while open.len() > OPEN_GAPS {
+            open.pop_front();
+        }
+        self.sym(symbol).late += 1;
         true
     }
 
@@ -259,7 +302,7 @@ impl FeedWriter {
                 let e = sym_entry(s, &sym);
                 e.messages += c.messages;
                 e.gaps += c.gaps;
-                e.missing_ids += c.missing_ids;
+                e.missing_ids = (e.missing_ids + c.missing_ids).saturating_sub(c.late);
                 e.gaps_filled += c.gaps_filled;
                 e.gaps_unfilled += c.gaps_unfilled;
                 e.backfilled += c.backfilled;
