@@ -204,6 +204,23 @@ impl EngineHandle {
             })
     }
 
+    /// Starts analysing a pair unless `max` pairs already run; a pair
+    /// already running is fine.
+    ///
+    /// # Errors
+    /// Invalid parameters, a leg not tracked, or `max` pairs running.
+    pub fn add_pair_within(&self, pair: &PairId, params: PairParams, max: usize) -> Result<()> {
+        params.validate().map_err(Error::Config)?;
+        self.registry
+            .add_pair_within(pair, params, max)
+            .map(|_| ())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "pair {pair}: a leg is not tracked, or {max} pairs already run"
+                ))
+            })
+    }
+
     /// Stops analysing a pair; true if it existed.
     pub fn remove_pair(&self, pair: &PairId) -> bool {
         self.registry.remove_pair(pair)

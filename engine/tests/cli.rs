@@ -30,6 +30,15 @@ fn missing_file_bad_flag_and_bad_config_are_clear_errors() {
     let (code, err) = stderr_of(&["serve", "--speed", "fast"]);
     assert_eq!(code, 2);
     assert!(err.contains("fast"), "{err}");
+    let many: Vec<String> = (0..201).map(|i| format!("S{i}USDT")).collect();
+    // Refused before the file is created.
+    let out = "/nonexistent/rec.jsonl";
+    let (code, err) = stderr_of(&["record", "--symbols", &many.join(","), "--out", out]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("at most 200 symbols") && err.contains("201"),
+        "{err}"
+    );
     let (code, err) = stderr_of(&["serve", "--ws-ring", "1000000000000"]);
     assert_eq!(code, 2);
     assert!(

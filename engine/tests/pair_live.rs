@@ -212,3 +212,21 @@ fn a_leg_that_stops_trading_makes_the_pair_stale_and_tick_mode_samples_every_tra
         engine.shutdown().await;
     });
 }
+
+#[test]
+fn pairs_added_at_run_time_stop_at_the_cap() {
+    actix_rt::System::new().block_on(async {
+        let engine = Engine::start(EngineConfig::default()).unwrap();
+        let h = engine.handle();
+        let p = |s: &str| -> PairId { s.parse().unwrap() };
+        let d = PairParams::default();
+        h.add_pair_within(&p("AAAUSDT/BBBUSDT"), d, 2).unwrap();
+        h.add_pair_within(&p("AAAUSDT/CCCUSDT"), d, 2).unwrap();
+        let err = h.add_pair_within(&p("BBBUSDT/CCCUSDT"), d, 2).unwrap_err();
+        assert!(err.to_string().contains("2 pairs"), "{err}");
+        // One already running is not a new one.
+        h.add_pair_within(&p("AAAUSDT/BBBUSDT"), d, 2).unwrap();
+        assert_eq!(h.pairs().len(), 2);
+        engine.shutdown().await;
+    });
+}

@@ -107,12 +107,27 @@ impl Registry {
     /// Starts a pair (and its legs) unless it exists; false if a leg is
     /// filtered out.
     pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Option<Addr<PairActor>> {
+        self.add_pair_within(pair, params, usize::MAX)
+    }
+
+    /// Like [`add_pair`](Registry::add_pair), but starts no pair once
+    /// `max` run (checked under the same lock as the insert, so callers on
+    /// several threads cannot pass it together).
+    pub fn add_pair_within(
+        &self,
+        pair: &PairId,
+        params: PairParams,
+        max: usize,
+    ) -> Option<Addr<PairActor>> {
         if let Some(a) = self.pairs.read().get(pair) {
             return Some(a.clone());
         }
         let y = self.get_or_start(&pair.y)?;
         let x = self.get_or_start(&pair.x)?;
         let mut w = self.pairs.write();
+        if !w.contains_key(pair) && w.len() >= max {
+            return None;
+        }
         let addr = w.entry(pair.clone()).or_insert_with(|| {
             let actor = PairActor::new(
                 pair.clone(),

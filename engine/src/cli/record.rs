@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use spreadwatch_engine::sources::binance::{install_crypto, run_shard, BinanceConfig, FrameSink};
+use spreadwatch_engine::sources::binance::{
+    install_crypto, run_shard, BinanceConfig, FrameSink, MAX_STREAMS_PER_CONNECTION,
+};
 use spreadwatch_engine::sources::frame::{parse_frame, Frame};
 use spreadwatch_engine::sources::record::Recorder;
 use spreadwatch_engine::status::StatusBoard;
@@ -44,6 +46,14 @@ impl FrameSink for RecordSink {
 pub fn run(a: RecordArgs) -> Result<()> {
     let r = resolve(&a.pipeline, None, None, None, None)?;
     anyhow::ensure!(!r.engine.symbols.is_empty(), "record needs --symbols");
+    // One file is written from one connection, and Binance serves at most
+    // this many streams on one.
+    anyhow::ensure!(
+        r.engine.symbols.len() <= MAX_STREAMS_PER_CONNECTION,
+        "record takes at most {MAX_STREAMS_PER_CONNECTION} symbols (one Binance connection), got {}; \
+         run one recorder per {MAX_STREAMS_PER_CONNECTION} symbols",
+        r.engine.symbols.len()
+    );
     install_crypto();
     let rec = Recorder::create(&a.out)?;
     let cfg = BinanceConfig {

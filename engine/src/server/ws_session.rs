@@ -192,8 +192,10 @@ impl WsSession {
                         let symbols = self.engine.symbols();
                         let legs_tracked = symbols.contains(&p.y) && symbols.contains(&p.x);
                         let added = legs_tracked
-                            && pairs.len() < MAX_PAIRS
-                            && self.engine.add_pair(p, PairParams::default()).is_ok();
+                            && self
+                                .engine
+                                .add_pair_within(p, PairParams::default(), MAX_PAIRS)
+                                .is_ok();
                         if !added {
                             return self.error(
                                 ctx,

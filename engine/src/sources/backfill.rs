@@ -21,6 +21,9 @@ const AGG_PAGE: u64 = 1000;
 const TRADE_PAGE: u64 = 500;
 /// Attempts per page before the gap is given up.
 const ATTEMPTS: u32 = 6;
+/// Trades fetched for one gap at most (about 50 MB): a gap of days after
+/// a long outage is reported with what was filled rather than held whole.
+const MAX_FILL: usize = 1_000_000;
 
 /// Where gaps are filled from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +171,9 @@ pub async fn fill(
     let mut ticks = Vec::new();
     let mut from = gap.from;
     let mut error = None;
+    // A trade REST sent but that could not be read stays reported even
+    // when later pages come through.
+    let mut bad_trade = None;
     let base = rest.url.trim_end_matches('/');
     if gap.kind == StreamKind::Trade && rest.api_key.is_none() {
         let error = Some(
@@ -181,6 +187,13 @@ pub async fn fill(
     // a trade gap is closed once the pages pass its last id.
     let mut reached = false;
     'pages: while from <= gap.to && !stop.is_cancelled() {
+        if ticks.len() >= MAX_FILL {
+            error = Some(format!(
+                "a gap of {} trades: filled the first {MAX_FILL}, the most one gap is filled with",
+                gap.to - gap.from + 1
+            ));
+            break;
+        }
         let url = match gap.kind {
             StreamKind::AggTrade => format!(
                 "{base}/fapi/v1/aggTrades?symbol={}&fromId={from}&limit={}",
@@ -256,7 +269,7 @@ pub async fn fill(
         {
             match t {
                 Ok(tick) => ticks.push(tick),
-                Err(e) => error = Some(format!("{url}: trade {id}: {e}")),
+                Err(e) => bad_trade = Some(format!("{url}: trade {id}: {e}")),
             }
         }
         if last < from {
@@ -268,6 +281,7 @@ pub async fn fill(
         StreamKind::AggTrade => ticks.len() as u64 == gap.to - gap.from + 1,
         StreamKind::Trade => reached,
     };
+    error = error.or(bad_trade);
     if error.is_none() && !complete {
         error = Some(format!(
             "REST returned {} of {} trades",
