@@ -136,7 +136,7 @@ fn live_pair_ends_with_the_analyze_statistics() {
     });
 }
 
-fn trade(sym: &str, id: u64, t: i64, p: &str) -> spreadwatch_proto::Trade {
+pub(crate) fn trade(sym: &str, id: u64, t: i64, p: &str) -> spreadwatch_proto::Trade {
     spreadwatch_proto::Trade {
         symbol: sym.parse().unwrap(),
         id,

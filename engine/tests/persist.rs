@@ -378,3 +378,56 @@ async fn retention_prunes_on_a_bar_boundary_so_restored_bars_are_whole() {
         );
     }
 }
+
+#[test]
+fn trades_filled_in_behind_the_newest_are_saved_too() {
+    use spreadwatch_engine::persist::{open_dir, PersistConfig, SnapshotStore};
+    use spreadwatch_engine::{Engine, EngineConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    let sym: spreadwatch_proto::Symbol = "BTCUSDT".parse().unwrap();
+    actix_rt::System::new().block_on(async {
+        let store = open_dir(&path).unwrap();
+        let mut persist = PersistConfig::new(store.clone());
+        persist.interval = Duration::from_millis(50);
+        let engine = Engine::start(EngineConfig {
+            persist: Some(persist),
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let h = engine.handle();
+        h.restored().await;
+        let t0 = 1_700_000_000_000i64;
+        let t = |id: u64| t0 + id as i64 * 100;
+        // 101..=105 missing, as before a gap is filled from REST.
+        for id in (1..=100).chain(106..=110) {
+            h.ingest(&crate::pair_live::trade("BTCUSDT", id, t(id), "100.5"))
+                .await
+                .unwrap();
+        }
+        h.flush().await;
+        let saved = |n: usize| {
+            let store = store.clone();
+            let sym = sym.clone();
+            move || store.ticks(&sym).unwrap().len() == n
+        };
+        crate::live_source::wait_until("the first snapshot", Duration::from_secs(10), saved(105))
+            .await;
+        for id in 101..=105 {
+            h.ingest(&crate::pair_live::trade("BTCUSDT", id, t(id), "100.5"))
+                .await
+                .unwrap();
+        }
+        h.flush().await;
+        crate::live_source::wait_until(
+            "the filled-in trades on disk",
+            Duration::from_secs(10),
+            saved(110),
+        )
+        .await;
+        engine.shutdown().await;
+    });
+    let store = open_dir(&path).unwrap();
+    let ids: Vec<u64> = store.ticks(&sym).unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(ids, (1..=110).collect::<Vec<_>>());
+}

@@ -13,7 +13,7 @@ use super::messages::{
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
 use crate::core::ring::RingInsert;
-use crate::core::{BarBook, BarUpdate, PriceKalman, TickRing};
+use crate::core::{BarBook, BarUpdate, PriceKalman, Tick, TickRing};
 use crate::status::StatusBoard;
 
 /// Holds and updates everything the engine knows about one symbol.
@@ -29,7 +29,15 @@ pub struct SymbolActor {
     too_late: u64,
     revisions: u64,
     pairs: Vec<Recipient<LegUpdate>>,
+    /// Trades inserted behind the newest since the last snapshot (a gap
+    /// filled from REST): their ids are below what the snapshot saved, so
+    /// it takes them from here. Kept only once snapshots are taken.
+    late: Option<Vec<Tick>>,
 }
+
+/// Late trades kept for the next snapshot at most (snapshots come every
+/// second and REST fills far slower).
+const MAX_LATE: usize = 200_000;
 
 impl SymbolActor {
     /// Creates the actor's state.
@@ -46,6 +54,7 @@ impl SymbolActor {
             too_late: 0,
             revisions: 0,
             pairs: Vec::new(),
+            late: None,
         }
     }
 
@@ -131,7 +140,11 @@ impl Handler<TickBatch> for SymbolActor {
                 RingInsert::Appended => {
                     self.kalman.update(tick.price.to_f64());
                 }
-                RingInsert::Inserted => {}
+                RingInsert::Inserted => {
+                    if let Some(late) = self.late.as_mut().filter(|l| l.len() < MAX_LATE) {
+                        late.push(*tick);
+                    }
+                }
             }
             self.ticks += 1;
             if feeding {
@@ -300,7 +313,13 @@ impl Handler<GetTicksAfter> for SymbolActor {
             Some(a) => self.ring.iter().rev().take_while(|t| t.id > a).count(),
         };
         let skip = self.ring.len() - new;
-        MessageResult(self.ring.iter().skip(skip).copied().collect())
+        let mut out: Vec<Tick> = self.ring.iter().skip(skip).copied().collect();
+        let late = self.late.replace(Vec::new()).unwrap_or_default();
+        if let Some(a) = q.after {
+            out.extend(late.into_iter().filter(|t| t.id <= a));
+            out.sort_by_key(|t| t.id);
+        }
+        MessageResult(out)
     }
 }
 

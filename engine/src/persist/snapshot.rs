@@ -108,7 +108,10 @@ impl Snapshotter {
                 continue;
             };
             store.append_ticks(&sym, &ticks)?;
-            self.saved.insert(sym.clone(), last.id);
+            // Only late trades (a gap filled in) leave the newest saved id
+            // where it was.
+            let newest_id = after.map_or(last.id, |a| a.max(last.id));
+            self.saved.insert(sym.clone(), newest_id);
             written += ticks.len();
             for (iv, history) in KEPT_BARS {
                 let from = self
