@@ -98,8 +98,25 @@ fn live_pair_ends_with_the_analyze_statistics() {
             window: 30,
             ..params
         };
+        let mut rx = h.subscribe();
         h.set_params(&pair(), p2).await.unwrap();
         h.recompute(&pair()).await.unwrap();
+        let resets = |rx: &mut tokio::sync::broadcast::Receiver<_>| {
+            let mut n = 0;
+            while let Ok(u) = rx.try_recv() {
+                let u: spreadwatch_engine::actors::Update = u;
+                n += usize::from(matches!(
+                    u.event,
+                    spreadwatch_engine::actors::EngineEvent::PairReset(_)
+                ));
+            }
+            n
+        };
+        assert_eq!(resets(&mut rx), 1, "a change rebuilds");
+        // The same parameters again (a dashboard reconnecting) rebuild nothing.
+        h.set_params(&pair(), p2).await.unwrap();
+        h.recompute(&pair()).await.unwrap();
+        assert_eq!(resets(&mut rx), 0, "the same parameters rebuild nothing");
         let s2 = h.pair_snapshot(&pair()).await.unwrap();
         assert_eq!(s2.params, p2);
         let r2 = reference(Model::Kalman, 30);
@@ -227,6 +244,44 @@ fn pairs_added_at_run_time_stop_at_the_cap() {
         // One already running is not a new one.
         h.add_pair_within(&p("AAAUSDT/BBBUSDT"), d, 2).unwrap();
         assert_eq!(h.pairs().len(), 2);
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn a_removed_pair_stops_publishing() {
+    actix_rt::System::new().block_on(async {
+        let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
+        let engine = Engine::start(EngineConfig {
+            pairs: vec![pair.clone()],
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let h = engine.handle();
+        let t0 = 1_700_000_000_000i64;
+        let feed = |from: u64, to: u64| {
+            let h = h.clone();
+            async move {
+                for i in from..to {
+                    let t = t0 + i as i64 * 1_000;
+                    h.ingest(&trade("AAAUSDT", i, t, "100.5")).await.unwrap();
+                    h.ingest(&trade("BBBUSDT", i, t + 10, "200")).await.unwrap();
+                }
+                h.flush().await;
+            }
+        };
+        feed(0, 20).await;
+        assert!(h.remove_pair(&pair));
+        let mut rx = h.subscribe();
+        feed(20, 40).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let mut pair_events = 0;
+        while let Ok(u) = rx.try_recv() {
+            if matches!(u.event, spreadwatch_engine::actors::EngineEvent::Pair(..)) {
+                pair_events += 1;
+            }
+        }
+        assert_eq!(pair_events, 0, "the removed pair still publishes");
         engine.shutdown().await;
     });
 }

@@ -37,6 +37,21 @@ const BAR_REBUILD: usize = 86_400;
 #[rtype(result = "Result<(), String>")]
 pub struct SetParams(pub PairParams);
 
+/// Stops the pair. Its legs hold a recipient of its updates, and a message
+/// on the way would keep it running, so removing a pair stops it
+/// explicitly rather than by dropping its address.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct StopPair;
+
+impl Handler<StopPair> for PairActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopPair, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
 /// Runs the slow estimators now and replies when they are in.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
@@ -322,9 +337,15 @@ impl Handler<SetParams> for PairActor {
 
     fn handle(&mut self, SetParams(p): SetParams, ctx: &mut Self::Context) -> Self::Result {
         p.validate()?;
+        // The dashboard repeats its parameters on every reconnect: the same
+        // ones are acknowledged, but a rebuild would throw away the restored
+        // state older than the bars it rebuilds from.
+        let changed = *self.state.params() != p;
         self.state.set_params(p);
         self.publish(EngineEvent::Params(self.pair().clone(), p));
-        self.rebuild(ctx);
+        if changed {
+            self.rebuild(ctx);
+        }
         Ok(())
     }
 }

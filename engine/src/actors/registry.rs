@@ -146,7 +146,11 @@ impl Registry {
     pub fn remove_pair(&self, pair: &PairId) -> bool {
         let removed = self.pairs.write().remove(pair);
         self.status.remove_pair(&pair.to_string());
-        // Dropping the last address stops the actor once its mailbox drains.
+        // The legs' recipients would keep it alive: stop it (its legs then
+        // find the recipient disconnected and drop it).
+        if let Some(a) = &removed {
+            a.do_send(super::pair::StopPair);
+        }
         removed.is_some()
     }
 
