@@ -431,3 +431,71 @@ fn trades_filled_in_behind_the_newest_are_saved_too() {
     let ids: Vec<u64> = store.ticks(&sym).unwrap().iter().map(|t| t.id).collect();
     assert_eq!(ids, (1..=110).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
+    use spreadwatch_engine::persist::{open_dir, PersistConfig, SnapshotStore};
+    use spreadwatch_engine::{Engine, EngineConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    let start = |path: &Path| {
+        let store = open_dir(path).unwrap();
+        let mut persist = PersistConfig::new(store.clone());
+        persist.interval = Duration::from_millis(50);
+        let engine = Engine::start(EngineConfig {
+            persist: Some(persist),
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        (engine, store)
+    };
+    actix_rt::System::new().block_on(async {
+        let (engine, store) = start(&path);
+        let h = engine.handle();
+        h.restored().await;
+        for id in 1..=50u64 {
+            let t = 1_700_000_000_000 + id as i64 * 100;
+            for sym in ["AAAUSDT", "BBBUSDT"] {
+                h.ingest(&crate::pair_live::trade(sym, id, t, "10"))
+                    .await
+                    .unwrap();
+            }
+        }
+        h.flush().await;
+        crate::live_source::wait_until("both saved", Duration::from_secs(10), || {
+            ["AAAUSDT", "BBBUSDT"]
+                .iter()
+                .all(|s| store.ticks(&s.parse().unwrap()).unwrap().len() == 50)
+        })
+        .await;
+        engine.shutdown().await;
+    });
+    // Damage one of AAAUSDT's chunks on disk.
+    let lost;
+    {
+        let db = sled::open(&path).unwrap();
+        let tree = db.open_tree("ticks/AAAUSDT").unwrap();
+        let (k, v) = tree.first().unwrap().expect("a stored chunk");
+        lost = spreadwatch_engine::persist::codec::decode_chunk(&v)
+            .unwrap()
+            .len() as u64;
+        tree.insert(k, &b"\xffnot a chunk"[..]).unwrap();
+        db.flush().unwrap();
+    }
+    actix_rt::System::new().block_on(async {
+        let (engine, _store) = start(&path);
+        let h = engine.handle();
+        h.restored().await;
+        let s = h.status();
+        assert_eq!(
+            s.symbols["BBBUSDT"].ticks, 50,
+            "the sound symbol is restored"
+        );
+        assert!(
+            s.symbols.get("AAAUSDT").map_or(0, |a| a.ticks) == 50 - lost,
+            "{:?}",
+            s.symbols.get("AAAUSDT")
+        );
+        engine.shutdown().await;
+    });
+}

@@ -187,12 +187,12 @@ impl PairActor {
     fn check_stale(&mut self) {
         let limit = self.state.params().stale_after_ms;
         let reason = match self.last {
-            [Some((ty, _)), Some((tx, _))] if ty + limit < tx => Some(format!(
+            [Some((ty, _)), Some((tx, _))] if ty.saturating_add(limit) < tx => Some(format!(
                 "{} has not traded for {:.1} s",
                 self.pair().y,
                 (tx - ty) as f64 / 1000.0
             )),
-            [Some((ty, _)), Some((tx, _))] if tx + limit < ty => Some(format!(
+            [Some((ty, _)), Some((tx, _))] if tx.saturating_add(limit) < ty => Some(format!(
                 "{} has not traded for {:.1} s",
                 self.pair().x,
                 (ty - tx) as f64 / 1000.0
@@ -270,6 +270,11 @@ impl Handler<LegUpdate> for PairActor {
         match params.interval {
             Sampling::Tick => {
                 for &(t, p) in &u.ticks {
+                    // A trade filled in behind the leg's newest (a gap from
+                    // REST) is history, not a new sample.
+                    if self.last[li].is_some_and(|(lt, _)| t < lt) {
+                        continue;
+                    }
                     self.last[li] = Some((t, p));
                     if let [Some((_, y)), Some((_, x))] = self.last {
                         self.commit(t, x, y);
@@ -280,8 +285,11 @@ impl Handler<LegUpdate> for PairActor {
                 }
             }
             Sampling::Bar(iv) => {
-                if let Some(&t) = u.ticks.last() {
-                    self.last[li] = Some(t);
+                // The newest by time: a batch may end with a filled-in trade.
+                if let Some(&t) = u.ticks.iter().max_by_key(|(t, _)| *t) {
+                    if self.last[li].is_none_or(|(lt, _)| t.0 >= lt) {
+                        self.last[li] = Some(t);
+                    }
                 }
                 for &(biv, start, close) in u.closed.iter().filter(|c| c.0 == iv) {
                     debug_assert_eq!(biv, iv);

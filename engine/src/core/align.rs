@@ -26,6 +26,10 @@ pub enum AlignEvent {
     Stale,
 }
 
+/// Buckets waiting for their other leg at most (more than a day of 1 s
+/// bars).
+pub const MAX_PENDING: usize = 100_000;
+
 /// Joins closed bars of two legs on their start time.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct BarAligner {
@@ -61,6 +65,11 @@ impl BarAligner {
         match leg {
             Leg::Y => e.0 = Some(close),
             Leg::X => e.1 = Some(close),
+        }
+        // A leg that never trades holds the join back for good: its partner's
+        // oldest bars could only join with bars it will never have.
+        while self.pending.len() > MAX_PENDING {
+            self.pending.pop_first();
         }
         AlignEvent::Pending
     }
@@ -124,6 +133,27 @@ pub fn join_bars(y: &[(i64, f64)], x: &[(i64, f64)], before: i64) -> Vec<(i64, f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leg_that_never_trades_holds_a_bounded_backlog() {
+        let mut a = BarAligner::new();
+        let mut out = Vec::new();
+        for i in 0..(MAX_PENDING as i64 + 10) {
+            a.bar(Leg::Y, i * 1000, 1.0, false);
+            a.advance(Leg::Y, (i + 1) * 1000, &mut out);
+        }
+        assert_eq!(a.pending.len(), MAX_PENDING);
+        assert_eq!(
+            a.pending.keys().next(),
+            Some(&10_000),
+            "the oldest went first"
+        );
+        // The silent leg comes back: the newest buckets still join.
+        let last = (MAX_PENDING as i64 + 9) * 1000;
+        a.bar(Leg::X, last, 2.0, false);
+        a.advance(Leg::X, last + 1000, &mut out);
+        assert_eq!(out, vec![(last, 2.0, 1.0)]);
+    }
 
     #[test]
     fn joins_when_both_legs_have_closed() {

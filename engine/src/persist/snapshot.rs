@@ -193,15 +193,26 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
             tracing::info!(symbol = %sym, "stored ticks skipped: the symbol is not tracked");
             continue;
         };
-        let ticks = store.ticks(&sym)?;
+        // One symbol's damaged data costs that symbol, not the others and
+        // not the pairs' checkpoints after them.
+        let ticks = match store.ticks(&sym) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(symbol = %sym, "stored ticks unreadable, symbol starts empty: {e}");
+                continue;
+            }
+        };
         n += ticks.len();
         // Bars from before the first restored tick come from the bar store;
         // the ticks rebuild the rest.
         let first = ticks.iter().map(|t| t.time_ms).min();
         for (iv, _) in KEPT_BARS {
             let cut = first.map_or(i64::MAX, |t| iv.bucket_start(t));
-            let bars: Vec<_> = store
-                .bars(&sym, iv)?
+            let stored = store.bars(&sym, iv).unwrap_or_else(|e| {
+                tracing::error!(symbol = %sym, interval = %iv, "stored bars unreadable, skipped: {e}");
+                Vec::new()
+            });
+            let bars: Vec<_> = stored
                 .into_iter()
                 .filter(|b| b.start_ms.saturating_add(iv.millis()) <= cut)
                 .collect();

@@ -76,7 +76,11 @@ impl SnapshotStore for SledStore {
         let mut out = Vec::new();
         for kv in self.tree(symbol)?.iter() {
             let (_, v) = kv.map_err(store_err)?;
-            out.extend(decode_chunk(&v)?);
+            // A damaged chunk costs its own ticks, not the symbol's others.
+            match decode_chunk(&v) {
+                Ok(c) => out.extend(c),
+                Err(e) => tracing::error!(%symbol, "a stored tick chunk is skipped: {e}"),
+            }
         }
         // A chunk that straddled the last prune cut still holds older ticks,
         // but not all of them: leave them out so no rebuilt bar is partial.
@@ -95,7 +99,10 @@ impl SnapshotStore for SledStore {
         let mut max = None;
         for kv in self.tree(symbol)?.iter().rev().take(4) {
             let (_, v) = kv.map_err(store_err)?;
-            if let Some(id) = decode_chunk(&v)?.iter().map(|t| t.id).max() {
+            let Ok(chunk) = decode_chunk(&v) else {
+                continue;
+            };
+            if let Some(id) = chunk.iter().map(|t| t.id).max() {
                 max = Some(max.map_or(id, |m: u64| m.max(id)));
             }
         }
