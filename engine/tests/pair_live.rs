@@ -226,6 +226,17 @@ fn a_leg_that_stops_trading_makes_the_pair_stale_and_tick_mode_samples_every_tra
             h.status().pairs[&pair.to_string()].stale_reason.is_none(),
             "fresh again"
         );
+        // A trade filled in behind AAA's newest (a gap from REST) is
+        // history: no new sample, and the pair does not turn stale.
+        h.ingest(&trade("AAAUSDT", 50, t0 + 5_000, "100"))
+            .await
+            .unwrap();
+        let late = h.pair_snapshot(&pair).await.unwrap().latest.unwrap();
+        assert_eq!(late.n, after.n, "a filled-in trade is not a new sample");
+        assert!(
+            h.status().pairs[&pair.to_string()].stale_reason.is_none(),
+            "still fresh"
+        );
         engine.shutdown().await;
     });
 }
