@@ -193,15 +193,7 @@ impl EngineHandle {
 
     /// Starts analysing a pair (and tracking its legs).
     pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Result<()> {
-        params.validate().map_err(Error::Config)?;
-        self.registry
-            .add_pair(pair, params)
-            .map(|_| ())
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "pair {pair}: a leg is not among the tracked symbols"
-                ))
-            })
+        self.add_pair_within(pair, params, usize::MAX)
     }
 
     /// Starts analysing a pair unless `max` pairs already run; a pair
@@ -216,7 +208,7 @@ impl EngineHandle {
             .map(|_| ())
             .ok_or_else(|| {
                 Error::Config(format!(
-                    "pair {pair}: a leg is not tracked, or {max} pairs already run"
+                    "pair {pair}: a leg is not among the tracked symbols, or {max} pairs already run"
                 ))
             })
     }

@@ -181,9 +181,10 @@ async fn a_symbol_subscribed_before_its_first_trade_gets_its_bars() {
     use crate::cli::agg;
     let dir = tempfile::tempdir().unwrap();
     let t = 1_700_000_000_000;
-    // BTCUSDT's first trade comes 3 s (of replay at 1x) after ETHUSDT's.
+    // BTCUSDT's first trade comes 6 s (of replay at 1x) after ETHUSDT's:
+    // time for the client to connect first, even on a loaded machine.
     let mut lines = vec![agg("ETHUSDT", 1, t)];
-    lines.extend((0..40).map(|i| agg("BTCUSDT", 10 + i, t + 3_000 + i as i64 * 100)));
+    lines.extend((0..40).map(|i| agg("BTCUSDT", 10 + i, t + 6_000 + i as i64 * 100)));
     let feed = dir.path().join("late.jsonl");
     std::fs::write(&feed, lines.join("\n") + "\n").unwrap();
     let (_child, url) = spawn_serve(&[

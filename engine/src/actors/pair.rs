@@ -52,6 +52,21 @@ impl Handler<StopPair> for PairActor {
     }
 }
 
+/// Rebuilds the pair from its legs with its parameters as they are: after a
+/// restore put back bars older than the ticks and the pair had no
+/// checkpoint to take.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct RebuildPair;
+
+impl Handler<RebuildPair> for PairActor {
+    type Result = ();
+
+    fn handle(&mut self, _: RebuildPair, ctx: &mut Self::Context) {
+        self.rebuild(ctx);
+    }
+}
+
 /// Runs the slow estimators now and replies when they are in.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
@@ -105,7 +120,7 @@ pub struct PairActor {
     heavy_timer: bool,
     last_heavy: Option<Instant>,
     /// The recompute in progress, which later requests wait for.
-    recompute: Option<Shared<BoxFuture<'static, ()>>>,
+    recompute: Option<(u64, Shared<BoxFuture<'static, ()>>)>,
     dirty: bool,
 }
 
@@ -364,11 +379,15 @@ impl Handler<Recompute> for PairActor {
     fn handle(&mut self, _: Recompute, _: &mut Self::Context) -> Self::Result {
         // Requests while one runs wait for it rather than start their own,
         // so clients asking at any rate cost one computation at a time.
-        if let Some(running) = &self.recompute {
-            return Box::pin(running.clone().into_actor(self));
+        // One started before a rebuild computes what is thrown away: only
+        // a run of the current generation is shared.
+        if let Some((gen, running)) = &self.recompute {
+            if *gen == self.generation {
+                return Box::pin(running.clone().into_actor(self));
+            }
         }
         let (done, finished) = tokio::sync::oneshot::channel::<()>();
-        self.recompute = Some(finished.map(|_| ()).boxed().shared());
+        self.recompute = Some((self.generation, finished.map(|_| ()).boxed().shared()));
         let input = self.state.heavy_input();
         let gen = self.generation;
         Box::pin(
@@ -379,7 +398,9 @@ impl Handler<Recompute> for PairActor {
             }
             .into_actor(self)
             .map(move |r, a, _| {
-                a.recompute = None;
+                if a.recompute.as_ref().is_some_and(|(g, _)| *g == gen) {
+                    a.recompute = None;
+                }
                 if let (Some(r), true) = (r, gen == a.generation) {
                     a.state.set_heavy(r);
                     a.last_heavy = Some(Instant::now());

@@ -9,7 +9,9 @@ use spreadwatch_proto::{Interval, PairId, PairParams, Symbol};
 
 use super::PersistConfig;
 use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
-use crate::actors::pair::{GetCheckpoint, GetParams, PairCheckpoint, RestoreCheckpoint, SetParams};
+use crate::actors::pair::{
+    GetCheckpoint, GetParams, PairCheckpoint, RebuildPair, RestoreCheckpoint, SetParams,
+};
 use crate::actors::registry::Registry;
 use crate::error::{Error, Result};
 
@@ -44,7 +46,9 @@ impl Snapshotter {
                 saved.insert(s.clone(), id);
             }
             for (iv, _) in KEPT_BARS {
-                if let Some(b) = cfg.store.bars(&s, iv)?.last() {
+                // Unreadable bars are reported by the restore; here they
+                // only mean nothing is known to be saved.
+                if let Some(b) = cfg.store.bars(&s, iv).ok().and_then(|b| b.last().cloned()) {
                     saved_bars.insert((s.clone(), iv), b.start_ms);
                 }
             }
@@ -248,8 +252,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
             None => false,
         };
         if seeded && !applied {
-            let params = a.send(GetParams).await.map_err(|_| Error::Stopped)?;
-            let _ = a.send(SetParams(params)).await;
+            a.send(RebuildPair).await.map_err(|_| Error::Stopped)?;
         }
     }
     if n > 0 {

@@ -92,23 +92,29 @@ async fn read_upload(
             format!("upload larger than {limit} bytes"),
         )
     };
-    if req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
-        return Err(too_big());
-    }
     let ct = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    // A form carries its boundaries and part headers beside the file.
+    let body_limit = if ct.starts_with("multipart/form-data") {
+        limit.saturating_add(FORM_SLACK)
+    } else {
+        limit
+    };
+    if req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > body_limit)
+    {
+        return Err(too_big());
+    }
     if ct.starts_with("multipart/form-data") {
         let over = Rc::new(Cell::new(false));
-        let body = capped(payload, limit.saturating_add(FORM_SLACK), over.clone());
+        let body = capped(payload, body_limit, over.clone());
         let mut mp = actix_multipart::Multipart::new(req.headers(), body);
         let failed = |e: actix_multipart::MultipartError| {
             if over.get() {

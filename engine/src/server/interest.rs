@@ -75,9 +75,10 @@ fn topics(sub: &Subscription) -> Vec<Topic> {
         .pair
         .iter()
         .flat_map(|p| [Topic::Pair(p.clone()), Topic::Reset(p.clone())]);
+    let mut seen = std::collections::HashSet::new();
     let mut t: Vec<Topic> = Vec::new();
     for x in bars.chain(pair) {
-        if !t.contains(&x) {
+        if seen.insert(x.clone()) {
             t.push(x);
         }
     }

@@ -5,15 +5,16 @@ use spreadwatch_proto::{Interval, PairId, Subscription, Symbol};
 
 use crate::EngineHandle;
 
-/// Symbols one subscription may name (Binance's limit of streams per
-/// connection); repeats count once.
+/// Symbols one subscription may name (more than Binance lists USD-M
+/// contracts); repeats count once.
 pub const MAX_SUB_SYMBOLS: usize = 1024;
 
-/// Fills in defaults (the first pair, its legs, 1 s bars) and drops
-/// repeated symbols.
+/// Fills in defaults (the first pair, its legs, 1 s bars; with no pair,
+/// the first [`MAX_SUB_SYMBOLS`] tracked symbols) and drops repeated
+/// symbols.
 ///
 /// # Errors
-/// More than [`MAX_SUB_SYMBOLS`] distinct symbols.
+/// A list of more than [`MAX_SUB_SYMBOLS`] distinct symbols.
 pub fn resolve_subscription(
     engine: &EngineHandle,
     pair: Option<PairId>,
@@ -23,7 +24,7 @@ pub fn resolve_subscription(
     let pair = pair.or_else(|| engine.pairs().into_iter().next());
     let mut symbols = symbols.unwrap_or_else(|| match &pair {
         Some(p) => vec![p.y.clone(), p.x.clone()],
-        None => engine.symbols(),
+        None => engine.symbols().into_iter().take(MAX_SUB_SYMBOLS).collect(),
     });
     let mut seen = std::collections::HashSet::with_capacity(symbols.len());
     symbols.retain(|s| seen.insert(s.clone()));

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws;
 use futures_util::stream;
-use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription};
+use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription, Symbol};
 use tokio::sync::broadcast;
 
 use super::hub::{conflate, Hub, Topic, WireEvent};
@@ -41,6 +41,9 @@ const MAX_BATCH: usize = 4096;
 /// Pairs a client may have the engine track by subscribing (configured ones count).
 const MAX_PAIRS: usize = 32;
 
+/// Symbols not tracked yet that one session's subscription registers.
+const MAX_UNTRACKED: usize = 16;
+
 /// A batch read from the hub ring.
 pub(crate) enum HubBatch {
     /// Events in order.
@@ -55,7 +58,9 @@ impl Message for HubBatch {
 
 /// The ring read in batches. A reader that fell behind starts again at the
 /// ring's newest end: the fresh snapshot it gets covers what it skipped,
-/// and the stale events still on the ring must not follow that snapshot.
+/// and the thousands of older events still on the ring must not follow
+/// that snapshot. (Events made between the lag and the snapshot's reads
+/// still follow it, as on connect; each is superseded by the next.)
 fn batches(rx: broadcast::Receiver<Arc<WireEvent>>) -> impl futures_util::Stream<Item = HubBatch> {
     stream::unfold(rx, |mut rx| async move {
         let first = match rx.recv().await {
@@ -117,12 +122,24 @@ impl WsSession {
         }
     }
 
-    /// Registers the subscription's topics with the hub, symbols not yet
-    /// tracked included: a replay or an `ingest` caller starts tracking a
-    /// symbol at its first trade, and its bars must reach whoever asked
-    /// before. A subscription names at most [`MAX_SUB_SYMBOLS`].
+    /// Registers the subscription's topics with the hub: the tracked
+    /// symbols, and up to [`MAX_UNTRACKED`] not tracked yet (a replay or an
+    /// `ingest` caller starts tracking a symbol at its first trade, and its
+    /// bars must reach whoever asked before). The cap keeps a client naming
+    /// a thousand made-up symbols from loading the table the actor threads
+    /// read on every update.
     fn register(&mut self) {
-        self.interest = Some(self.hub.register(&self.sub));
+        let tracked: std::collections::HashSet<Symbol> =
+            self.engine.symbols().into_iter().collect();
+        let mut sub = self.sub.clone();
+        let mut untracked = 0;
+        sub.symbols.retain(|s| {
+            tracked.contains(s) || {
+                untracked += 1;
+                untracked <= MAX_UNTRACKED
+            }
+        });
+        self.interest = Some(self.hub.register(&sub));
     }
 
     fn send_body(&mut self, ctx: &mut ws::WebsocketContext<Self>, body: ServerBody) {
@@ -183,6 +200,13 @@ impl WsSession {
                 symbols,
                 interval,
             } => {
+                // Resolved first: a subscription refused must not leave a
+                // pair added behind it.
+                let sub = match resolve_subscription(&self.engine, pair.clone(), symbols, interval)
+                {
+                    Ok(sub) => sub,
+                    Err(e) => return self.error(ctx, e),
+                };
                 let pairs = self.engine.pairs();
                 if let Some(p) = &pair {
                     if !pairs.contains(p) {
@@ -209,10 +233,7 @@ impl WsSession {
                         }
                     }
                 }
-                self.sub = match resolve_subscription(&self.engine, pair, symbols, interval) {
-                    Ok(sub) => sub,
-                    Err(e) => return self.error(ctx, e),
-                };
+                self.sub = sub;
                 self.register();
                 self.send_snapshot(ctx, false);
             }

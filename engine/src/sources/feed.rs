@@ -102,6 +102,16 @@ impl FeedWriter {
                 n += 1;
             }
         }
+        // A filled gap is closed: its ids arriving now are repeats.
+        if let (true, Some(lo), Some(hi)) = (
+            complete,
+            ticks.iter().map(|t| t.id).min(),
+            ticks.iter().map(|t| t.id).max(),
+        ) {
+            if let Some(open) = self.open_gaps.get_mut(symbol) {
+                open.retain(|&(a, b)| b < lo || a > hi);
+            }
+        }
         let c = self.sym(symbol);
         c.backfilled += n;
         if complete {
