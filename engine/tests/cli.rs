@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, data, get_json, spawn_serve};
+use crate::support::{bin, data, get_json, sigterm, spawn_serve};
 
 fn stderr_of(args: &[&str]) -> (i32, String) {
     let o = bin().args(args).output().unwrap();
@@ -97,20 +97,7 @@ async fn serve_replays_reports_status_and_stops_on_sigterm() {
     // An open dashboard does not hold the shutdown up.
     let _dashboard = crate::server::connect(&url, "").await;
 
-    let pid = child.0.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let code = loop {
-        if let Some(s) = child.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let code = sigterm(&mut child, Duration::from_secs(10), "serve ignored SIGTERM").await;
     assert!(code.success(), "exit {code:?}");
 }
 
@@ -157,20 +144,12 @@ async fn a_paced_replay_skips_bad_times_and_stops_inside_a_quiet_hour() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Now inside the hour: SIGTERM ends the wait and the process.
-    let pid = child.0.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let code = loop {
-        if let Some(s) = child.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "serve waited out the quiet hour");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let code = sigterm(
+        &mut child,
+        Duration::from_secs(10),
+        "serve waited out the quiet hour",
+    )
+    .await;
     assert!(code.success(), "exit {code:?}");
 }
 

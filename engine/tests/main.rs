@@ -10,6 +10,7 @@ mod live_source;
 mod nats;
 mod pair_live;
 mod persist;
+mod persist_engine;
 mod server;
 mod server_rules;
 mod support;

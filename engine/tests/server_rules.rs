@@ -323,7 +323,7 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
     );
     // A chunked multipart body (no Content-Length) whose preamble never
     // ends is cut off at the limit too.
-    assert_eq!(endless_multipart(&url, "s3cret").await, 413);
+    assert_eq!(crate::support::endless_multipart(&url, "s3cret").await, 413);
     let r = post("y=ETHUSDT&x=BTCUSDT&maxlag=5000")
         .body(csv.clone())
         .send()
@@ -346,38 +346,6 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
     assert_eq!(rejected["upload_too_large"], 2, "{rejected}");
     assert_eq!(rejected["upload_bad_csv"], 1, "{rejected}");
     assert_eq!(rejected["upload_bad_request"], 1, "{rejected}");
-}
-
-/// Posts a chunked multipart upload of 4 MB without a line break, with raw
-/// HTTP, and returns the status the server answers with.
-async fn endless_multipart(url: &str, token: &str) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(url.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    let head = format!(
-        "POST /api/analyze?y=A&x=B HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
-    for _ in 0..64 {
-        // The server may answer and close before all is sent.
-        if tcp.write_all(chunk.as_bytes()).await.is_err() {
-            break;
-        }
-    }
-    let _ = tcp.write_all(b"0\r\n\r\n").await;
-    let mut answer = vec![0u8; 64];
-    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
-    let line = String::from_utf8_lossy(&answer[..n]).to_string();
-    line.split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("{line:?}"))
 }
 
 #[tokio::test]

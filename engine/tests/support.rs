@@ -67,3 +67,57 @@ pub async fn get_json(http: &reqwest::Client, url: String) -> serde_json::Value 
         .await
         .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
 }
+
+/// Sends SIGTERM to `child` and waits up to `within` for it to exit,
+/// panicking with `what` if it does not; returns how it exited.
+pub async fn sigterm(
+    child: &mut ChildGuard,
+    within: std::time::Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let st = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success(), "kill -TERM");
+    let end = std::time::Instant::now() + within;
+    loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            return s;
+        }
+        assert!(std::time::Instant::now() < end, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Posts a chunked multipart upload of 4 MB without a line break, with raw
+/// HTTP, and returns the status the server answers with.
+pub async fn endless_multipart(url: &str, token: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/analyze?y=A&x=B HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+    for _ in 0..64 {
+        // The server may answer and close before all is sent.
+        if tcp.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let line = String::from_utf8_lossy(&answer[..n]).to_string();
+    line.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"))
+}

@@ -11,6 +11,7 @@ pub mod hub;
 pub mod interest;
 mod metrics;
 pub mod rejects;
+mod ring_reader;
 mod routes;
 mod snapshot;
 mod subscription;

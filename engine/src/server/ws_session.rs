@@ -10,18 +10,16 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use futures_util::stream;
 use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription, Symbol};
-use tokio::sync::broadcast;
 
-use super::hub::{conflate, Hub, Topic, WireEvent};
+use super::hub::{conflate, Hub, Topic};
 use super::interest::Registration;
 use super::rejects::Reject;
+use super::ring_reader::{batches, HubBatch};
 use super::snapshot::build_snapshot;
 pub use super::subscription::{resolve_subscription, MAX_SUB_SYMBOLS};
 use crate::EngineHandle;
@@ -36,53 +34,11 @@ pub const MAX_FRAME: usize = 64 * 1024;
 pub const RATE_PER_SEC: f64 = 50.0;
 /// Client message burst.
 pub const RATE_BURST: f64 = 100.0;
-/// Most ring events handled in one wake-up.
-const MAX_BATCH: usize = 4096;
 /// Pairs a client may have the engine track by subscribing (configured ones count).
 const MAX_PAIRS: usize = 32;
 
 /// Symbols not tracked yet that one session's subscription registers.
 const MAX_UNTRACKED: usize = 16;
-
-/// A batch read from the hub ring.
-pub(crate) enum HubBatch {
-    /// Events in order.
-    Events(Vec<Arc<WireEvent>>),
-    /// The session fell off the ring (or the hub did): resync.
-    Lagged,
-}
-
-impl Message for HubBatch {
-    type Result = ();
-}
-
-/// The ring read in batches. A reader that fell behind starts again at the
-/// ring's newest end: the fresh snapshot it gets covers what it skipped,
-/// and the thousands of older events still on the ring must not follow
-/// that snapshot. (Events made between the lag and the snapshot's reads
-/// still follow it, as on connect; each is superseded by the next.)
-fn batches(rx: broadcast::Receiver<Arc<WireEvent>>) -> impl futures_util::Stream<Item = HubBatch> {
-    stream::unfold(rx, |mut rx| async move {
-        let first = match rx.recv().await {
-            Ok(e) => e,
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                return Some((HubBatch::Lagged, rx.resubscribe()))
-            }
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    return Some((HubBatch::Lagged, rx.resubscribe()))
-                }
-                Err(_) => break,
-            }
-        }
-        Some((HubBatch::Events(batch), rx))
-    })
-}
 
 /// The state of one WebSocket connection.
 pub struct WsSession {
