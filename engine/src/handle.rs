@@ -59,18 +59,17 @@ impl EngineHandle {
         to_ms: i64,
         include_forming: bool,
     ) -> Result<Vec<Bar>> {
-        let Some(a) = self.registry.get(symbol) else {
-            return Ok(Vec::new());
-        };
-        a.send(GetBars {
-            interval,
-            from_ms,
-            to_ms,
-            include_forming,
-            last: usize::MAX,
-        })
+        self.ask_bars(
+            symbol,
+            GetBars {
+                interval,
+                from_ms,
+                to_ms,
+                include_forming,
+                last: usize::MAX,
+            },
+        )
         .await
-        .map_err(|_| Error::Stopped)
     }
 
     /// The newest `n` closed bars of `symbol` at `interval`, oldest first;
@@ -81,18 +80,24 @@ impl EngineHandle {
         interval: Interval,
         n: usize,
     ) -> Result<Vec<Bar>> {
+        self.ask_bars(
+            symbol,
+            GetBars {
+                interval,
+                from_ms: i64::MIN,
+                to_ms: i64::MAX,
+                include_forming: false,
+                last: n,
+            },
+        )
+        .await
+    }
+
+    async fn ask_bars(&self, symbol: &Symbol, q: GetBars) -> Result<Vec<Bar>> {
         let Some(a) = self.registry.get(symbol) else {
             return Ok(Vec::new());
         };
-        a.send(GetBars {
-            interval,
-            from_ms: i64::MIN,
-            to_ms: i64::MAX,
-            include_forming: false,
-            last: n,
-        })
-        .await
-        .map_err(|_| Error::Stopped)
+        a.send(q).await.map_err(|_| Error::Stopped)
     }
 
     /// The forming bars of `symbol`, every interval.

@@ -8,13 +8,7 @@ use crate::browser::feed;
 use crate::support::{bin, get_json, spawn_serve};
 
 async fn export(http: &reqwest::Client, url: &str, iv: &str) -> String {
-    http.get(format!("{url}/api/export?interval={iv}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    crate::support::get_text(http, format!("{url}/api/export?interval={iv}")).await
 }
 
 async fn wait_finished(http: &reqwest::Client, url: &str) {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{data, get_json, spawn_serve};
+use crate::support::{data, get_json, get_text, spawn_serve};
 
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -179,14 +179,7 @@ async fn snapshot_and_deltas_rebuild_the_exported_golden_bars() {
         assert!(kinds.iter().any(|x| x == k), "saw a {k} delta");
     }
     for (iv, book) in [("1s", &book1s), ("5m", &book5m)] {
-        let export = http
-            .get(format!("{url}/api/export?interval={iv}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let export = get_text(&http, format!("{url}/api/export?interval={iv}")).await;
         let golden =
             std::fs::read_to_string(data(&format!("golden/aggtrade/bars_{iv}.csv"))).unwrap();
         assert_eq!(export, golden, "/api/export equals the golden bars ({iv})");
@@ -199,24 +192,10 @@ async fn snapshot_and_deltas_rebuild_the_exported_golden_bars() {
     // The pair is served too.
     let p: Value = get_json(&http, format!("{url}/api/pair?pair=ETHUSDT/BTCUSDT")).await;
     assert!(p["stats"]["ols"]["beta"].is_f64(), "{p}");
-    let csv = http
-        .get(format!("{url}/api/export/pair?pair=ETHUSDT/BTCUSDT"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = get_text(&http, format!("{url}/api/export/pair?pair=ETHUSDT/BTCUSDT")).await;
     assert!(csv.starts_with("time,x,y,ols_beta,ols_alpha,huber_beta,theil_sen_beta,kalman_beta,kalman_alpha,spread,spread_mean,spread_std,z,corr,alert\n"));
     assert!(csv.lines().count() > 100);
-    let m = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = get_text(&http, format!("{url}/metrics")).await;
     for k in [
         "spreadwatch_ticks_total{symbol=\"BTCUSDT\"}",
         "spreadwatch_ws_clients",

@@ -138,14 +138,7 @@ async fn bad_client_messages_get_errors_and_abuse_closes() {
     assert_eq!(rejected["ws_message"], 6, "{rejected}");
     assert_eq!(rejected["ws_too_large"], 1, "{rejected}");
     assert_eq!(rejected["ws_rate_limited"], 1, "{rejected}");
-    let metrics = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::support::get_text(&http, format!("{url}/metrics")).await;
     assert!(
         metrics.contains(r#"spreadwatch_client_rejects_total{reason="ws_rate_limited"} 1"#),
         "{metrics}"
@@ -351,12 +344,7 @@ async fn token_origin_traversal_and_uploads_are_enforced() {
 #[tokio::test]
 async fn without_a_built_ui_the_api_works_and_root_explains() {
     let (_child, url) = spawn_serve(&["--source", "sim", "--ui-dir", "/nonexistent/dist"]);
-    let body = reqwest::get(format!("{url}/"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = crate::support::get_text(&reqwest::Client::new(), format!("{url}/")).await;
     assert!(
         body.contains("not built") && body.contains("make ui"),
         "{body}"

@@ -121,3 +121,16 @@ pub async fn endless_multipart(url: &str, token: &str) -> u16 {
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("{line:?}"))
 }
+
+/// GETs a URL and returns the body as text, panicking with the URL on
+/// failure.
+pub async fn get_text(http: &reqwest::Client, url: String) -> String {
+    let r = http
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.text()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: body: {e}"))
+}
