@@ -300,3 +300,54 @@ fn a_removed_pair_stops_publishing() {
         engine.shutdown().await;
     });
 }
+
+#[test]
+fn a_rebuild_while_trades_stream_in_counts_each_trade_once() {
+    actix_rt::System::new().block_on(async {
+        let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
+        let engine = Engine::start(EngineConfig {
+            pairs: vec![pair.clone()],
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        let h = engine.handle();
+        let tick = PairParams {
+            interval: spreadwatch_proto::Sampling::Tick,
+            window: 5,
+            lookback: 10,
+            ..PairParams::default()
+        };
+        h.set_params(&pair, tick).await.unwrap();
+        const N: u64 = 3_000;
+        let feeder = {
+            let h = h.clone();
+            actix_rt::spawn(async move {
+                let t0 = 1_700_000_000_000i64;
+                for i in 0..N {
+                    let t = t0 + i as i64 * 10;
+                    let y = format!("{}", 200 + i % 7);
+                    h.ingest(&trade("AAAUSDT", i, t, &y)).await.unwrap();
+                    h.ingest(&trade("BBBUSDT", i, t + 5, "100.5"))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        // Rebuilds (a change of window each time) while updates are on the way.
+        for k in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let p = PairParams {
+                window: 5 + k % 2,
+                ..tick
+            };
+            h.set_params(&pair, p).await.unwrap();
+        }
+        feeder.await.unwrap();
+        h.flush().await;
+        h.recompute(&pair).await.unwrap();
+        let n = h.pair_snapshot(&pair).await.unwrap().latest.unwrap().n;
+        // One sample per trade after the other leg's first.
+        assert_eq!(n, 2 * N - 1);
+        engine.shutdown().await;
+    });
+}

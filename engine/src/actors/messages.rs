@@ -126,8 +126,8 @@ impl EngineEvent {
 pub struct LegUpdate {
     /// The symbol.
     pub symbol: Symbol,
-    /// Every accepted trade of the batch: (trade time, price).
-    pub ticks: Vec<(i64, f64)>,
+    /// Every accepted trade of the batch: (trade time, price, trade id).
+    pub ticks: Vec<(i64, f64, u64)>,
     /// Bars that closed: (interval, start, close).
     pub closed: Vec<(Interval, i64, f64)>,
     /// Bars revised after closing: (interval, start, close).
@@ -181,4 +181,7 @@ pub struct LegSnapshot {
     pub cut: i64,
     /// The last trade (time, price).
     pub last: Option<(i64, f64)>,
+    /// The id of the newest trade held: updates still on their way with
+    /// trades up to it are already in `points`.
+    pub newest_id: Option<u64>,
 }

@@ -72,6 +72,8 @@ pub struct PairActor {
     y: Addr<SymbolActor>,
     x: Addr<SymbolActor>,
     last: [Option<(i64, f64)>; 2],
+    /// Per leg, the newest trade id the last rebuild took.
+    rebuilt_through: [Option<u64>; 2],
     events: Events,
     status: StatusBoard,
     alerts: VecDeque<Alert>,
@@ -103,6 +105,7 @@ impl PairActor {
             y,
             x,
             last: [None, None],
+            rebuilt_through: [None, None],
             events,
             status,
             alerts: VecDeque::new(),
@@ -246,10 +249,13 @@ impl Handler<LegUpdate> for PairActor {
         let params = *self.state.params();
         match params.interval {
             Sampling::Tick => {
-                for &(t, p) in &u.ticks {
-                    // A trade filled in behind the leg's newest (a gap from
-                    // REST) is history, not a new sample.
-                    if self.last[li].is_some_and(|(lt, _)| t < lt) {
+                for &(t, p, id) in &u.ticks {
+                    // A trade the last rebuild already took (its update was
+                    // on the way), or one filled in behind the leg's newest
+                    // (a gap from REST), is no new sample.
+                    if self.rebuilt_through[li].is_some_and(|r| id <= r)
+                        || self.last[li].is_some_and(|(lt, _)| t < lt)
+                    {
                         continue;
                     }
                     self.last[li] = Some((t, p));
@@ -263,9 +269,9 @@ impl Handler<LegUpdate> for PairActor {
             }
             Sampling::Bar(iv) => {
                 // The newest by time: a batch may end with a filled-in trade.
-                if let Some(&t) = u.ticks.iter().max_by_key(|(t, _)| *t) {
-                    if self.last[li].is_none_or(|(lt, _)| t.0 >= lt) {
-                        self.last[li] = Some(t);
+                if let Some(&(t, p, _)) = u.ticks.iter().max_by_key(|(t, ..)| *t) {
+                    if self.last[li].is_none_or(|(lt, _)| t >= lt) {
+                        self.last[li] = Some((t, p));
                     }
                 }
                 for &(biv, start, close) in u.closed.iter().filter(|c| c.0 == iv) {

@@ -148,7 +148,7 @@ impl Handler<TickBatch> for SymbolActor {
             }
             self.ticks += 1;
             if feeding {
-                leg.ticks.push((tick.time_ms, tick.price.to_f64()));
+                leg.ticks.push((tick.time_ms, tick.price.to_f64(), tick.id));
             }
             let mut upd: [Option<BarUpdate>; 3] = [None; 3];
             self.bars.update(
@@ -336,6 +336,7 @@ impl Handler<GetLeg> for SymbolActor {
 
     fn handle(&mut self, q: GetLeg, _: &mut Self::Context) -> Self::Result {
         let last = self.ring.last().map(|t| (t.time_ms, t.price.to_f64()));
+        let newest_id = self.ring.last().map(|t| t.id);
         let snap = match q.interval {
             Some(iv) => {
                 let s = self.bars.series(iv);
@@ -348,6 +349,7 @@ impl Handler<GetLeg> for SymbolActor {
                         .collect(),
                     cut: s.closed_before(),
                     last,
+                    newest_id,
                 }
             }
             None => {
@@ -361,6 +363,7 @@ impl Handler<GetLeg> for SymbolActor {
                         .collect(),
                     cut: i64::MIN,
                     last,
+                    newest_id,
                 }
             }
         };

@@ -162,6 +162,7 @@ impl PairActor {
         self.aligner = cp.aligner;
         self.alerts = cp.alerts.into();
         self.last = [ly.last.or(cp.last[0]), lx.last.or(cp.last[1])];
+        self.rebuilt_through = [ly.newest_id, lx.newest_id];
         // Legs behind the checkpoint (its last bars are forming again)
         // leave its aligner as saved: what they close next is already in.
         if ly.cut.min(lx.cut) > from {

@@ -47,6 +47,7 @@ impl PairActor {
             Sampling::Bar(_) => self.rejoin(&ly, &lx, i64::MIN),
         };
         self.last = [ly.last, lx.last];
+        self.rebuilt_through = [ly.newest_id, lx.newest_id];
         let found = self.state.rebuild(&points);
         let pair = self.pair().clone();
         self.alerts = found
