@@ -14,6 +14,25 @@ fn pair() -> PairId {
     "ETHUSDT/BTCUSDT".parse().unwrap()
 }
 
+/// An engine with no source that analyses `pair`, fed by `ingest`.
+fn with_pair(pair: &PairId) -> Engine {
+    Engine::start(EngineConfig {
+        pairs: vec![pair.clone()],
+        ..EngineConfig::default()
+    })
+    .unwrap()
+}
+
+/// One sample per trade, on short windows.
+fn tick_sampled() -> PairParams {
+    PairParams {
+        interval: spreadwatch_proto::Sampling::Tick,
+        window: 5,
+        lookback: 10,
+        ..PairParams::default()
+    }
+}
+
 fn reference(model: Model, window: usize) -> spreadwatch_proto::AnalyzeReport {
     let bars = std::fs::read(data("golden/aggtrade/bars_1s.csv")).unwrap();
     let (y, x) = read_long("bars_1s.csv", &bars, "ETHUSDT", "BTCUSDT").unwrap();
@@ -171,11 +190,7 @@ pub(crate) fn trade(sym: &str, id: u64, t: i64, p: &str) -> spreadwatch_proto::T
 fn a_leg_that_stops_trading_makes_the_pair_stale_and_tick_mode_samples_every_trade() {
     actix_rt::System::new().block_on(async {
         let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
-        let cfg = EngineConfig {
-            pairs: vec![pair.clone()],
-            ..EngineConfig::default()
-        };
-        let engine = Engine::start(cfg).unwrap();
+        let engine = with_pair(&pair);
         let h = engine.handle();
         let t0 = 1_700_000_000_000i64;
         for i in 0..20u64 {
@@ -204,12 +219,7 @@ fn a_leg_that_stops_trading_makes_the_pair_stale_and_tick_mode_samples_every_tra
         assert!(reason.contains("AAAUSDT has not traded for"), "{reason:?}");
 
         // Switch to tick sampling: one point per trade once both legs traded.
-        let p = PairParams {
-            interval: spreadwatch_proto::Sampling::Tick,
-            window: 5,
-            lookback: 10,
-            ..PairParams::default()
-        };
+        let p = tick_sampled();
         h.set_params(&pair, p).await.unwrap();
         let n_before = h.pair_snapshot(&pair).await.unwrap().latest.unwrap().n;
         assert_eq!(
@@ -263,11 +273,7 @@ fn pairs_added_at_run_time_stop_at_the_cap() {
 fn a_removed_pair_stops_publishing() {
     actix_rt::System::new().block_on(async {
         let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
-        let engine = Engine::start(EngineConfig {
-            pairs: vec![pair.clone()],
-            ..EngineConfig::default()
-        })
-        .unwrap();
+        let engine = with_pair(&pair);
         let h = engine.handle();
         let t0 = 1_700_000_000_000i64;
         let feed = |from: u64, to: u64| {
@@ -305,18 +311,9 @@ fn a_removed_pair_stops_publishing() {
 fn a_rebuild_while_trades_stream_in_counts_each_trade_once() {
     actix_rt::System::new().block_on(async {
         let pair: PairId = "AAAUSDT/BBBUSDT".parse().unwrap();
-        let engine = Engine::start(EngineConfig {
-            pairs: vec![pair.clone()],
-            ..EngineConfig::default()
-        })
-        .unwrap();
+        let engine = with_pair(&pair);
         let h = engine.handle();
-        let tick = PairParams {
-            interval: spreadwatch_proto::Sampling::Tick,
-            window: 5,
-            lookback: 10,
-            ..PairParams::default()
-        };
+        let tick = tick_sampled();
         h.set_params(&pair, tick).await.unwrap();
         const N: u64 = 3_000;
         let feeder = {

@@ -58,12 +58,9 @@ pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
 
 /// GETs a URL and parses the JSON body, panicking with the URL on failure.
 pub async fn get_json(http: &reqwest::Client, url: String) -> serde_json::Value {
-    let r = http
-        .get(&url)
-        .send()
+    get(http, &url)
         .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    r.json()
+        .json()
         .await
         .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
 }
@@ -125,12 +122,17 @@ pub async fn endless_multipart(url: &str, token: &str) -> u16 {
 /// GETs a URL and returns the body as text, panicking with the URL on
 /// failure.
 pub async fn get_text(http: &reqwest::Client, url: String) -> String {
-    let r = http
-        .get(&url)
-        .send()
+    get(http, &url)
         .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    r.text()
+        .text()
         .await
         .unwrap_or_else(|e| panic!("GET {url}: body: {e}"))
+}
+
+/// Sends a GET, panicking with the URL if it cannot.
+async fn get(http: &reqwest::Client, url: &str) -> reqwest::Response {
+    http.get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }

@@ -27,8 +27,9 @@ use crate::error::Error;
 const FORM_SLACK: usize = 64 * 1024;
 
 /// The request body, ending in an error once it passes `limit` bytes (and
-/// setting `over`). The multipart parser buffers a preamble or part header
-/// until it finds its end, so the body needs a bound of its own.
+/// setting `over`): the one bound on what an upload may hold, whatever its
+/// Content-Length said. The multipart parser buffers a preamble or part
+/// header until it finds its end, so it relies on this too.
 fn capped(
     payload: web::Payload,
     limit: usize,
@@ -92,13 +93,13 @@ async fn read_upload(
             format!("upload larger than {limit} bytes"),
         )
     };
-    let ct = req
+    let multipart = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
     // A form carries its boundaries and part headers beside the file.
-    let body_limit = if ct.starts_with("multipart/form-data") {
+    let body_limit = if multipart {
         limit.saturating_add(FORM_SLACK)
     } else {
         limit
@@ -112,26 +113,20 @@ async fn read_upload(
     {
         return Err(too_big());
     }
-    if ct.starts_with("multipart/form-data") {
-        let over = Rc::new(Cell::new(false));
-        let body = capped(payload, body_limit, over.clone());
+    let over = Rc::new(Cell::new(false));
+    let body = capped(payload, body_limit, over.clone());
+    let failed = |what: String| if over.get() { too_big() } else { bad(what) };
+    if multipart {
         let mut mp = actix_multipart::Multipart::new(req.headers(), body);
-        let failed = |e: actix_multipart::MultipartError| {
-            if over.get() {
-                too_big()
-            } else {
-                bad(format!("multipart: {e}"))
-            }
-        };
         while let Some(field) = mp.next().await {
-            let mut field = field.map_err(failed)?;
+            let mut field = field.map_err(|e| failed(format!("multipart: {e}")))?;
             let name = field
                 .content_disposition()
                 .and_then(|d| d.get_filename().map(str::to_string));
             let Some(name) = name else { continue };
             let mut buf = Vec::new();
             while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(failed)?;
+                let chunk = chunk.map_err(|e| failed(format!("multipart: {e}")))?;
                 if buf.len() + chunk.len() > limit {
                     return Err(too_big());
                 }
@@ -141,14 +136,10 @@ async fn read_upload(
         }
         return Err(bad("multipart form has no file field"));
     }
-    let mut payload = payload;
+    let mut body = std::pin::pin!(body);
     let mut buf = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| bad(format!("upload: {e}")))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(too_big());
-        }
-        buf.extend_from_slice(&chunk);
+    while let Some(chunk) = body.next().await {
+        buf.extend_from_slice(&chunk.map_err(|e| failed(format!("upload: {e}")))?);
     }
     Ok(("upload.csv".to_string(), buf))
 }

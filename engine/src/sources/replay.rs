@@ -127,13 +127,14 @@ impl Replay {
                 // must not stall the replay.
                 if let Some(e) = event_time(text).filter(|e| (0..=MAX_TIME_MS).contains(e)) {
                     let (t0, e0) = *pace.get_or_insert((Instant::now(), e));
+                    // `Speed::Times` built in code is not range-checked:
+                    // an absurd wait is a long wait, never a panic.
                     let wait = Duration::try_from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x)
                         .unwrap_or(Duration::MAX);
-                    let now = Instant::now();
-                    if let Some(pause) = t0
+                    let pause = t0
                         .checked_add(wait)
-                        .map_or(Some(wait), |due| due.checked_duration_since(now))
-                    {
+                        .map_or(wait, |due| due.saturating_duration_since(Instant::now()));
+                    if !pause.is_zero() {
                         feed.flush().await;
                         // A recording's quiet hours are waited out at 1x,
                         // but a stop ends the wait.

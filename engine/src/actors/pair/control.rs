@@ -11,7 +11,8 @@ use super::PairActor;
 use crate::actors::messages::EngineEvent;
 use crate::core::pair::compute_heavy;
 
-/// Changes a pair's parameters; the state is rebuilt from the legs' bars.
+/// Changes a pair's parameters; the state is rebuilt from the legs' bars
+/// when they differ from those in force.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "Result<(), String>")]
 pub struct SetParams(pub PairParams);
