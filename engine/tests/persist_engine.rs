@@ -27,6 +27,22 @@ fn persisted(
     (spreadwatch_engine::Engine::start(cfg).unwrap(), store)
 }
 
+/// Opens the store's sled database directly, to damage it as a crash or a
+/// disk would. An engine just shut down may hold the lock a moment longer
+/// while sled's threads wind down (`open_dir` waits for it the same way).
+fn open_raw(path: &Path) -> sled::Db {
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < end && e.to_string().contains("lock") => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+}
+
 #[test]
 fn trades_filled_in_behind_the_newest_are_saved_too() {
     use spreadwatch_engine::persist::{open_dir, SnapshotStore};
@@ -102,7 +118,7 @@ fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
     // Damage one of AAAUSDT's chunks on disk.
     let lost;
     {
-        let db = sled::open(&path).unwrap();
+        let db = open_raw(&path);
         let tree = db.open_tree("ticks/AAAUSDT").unwrap();
         let (k, v) = tree.first().unwrap().expect("a stored chunk");
         lost = spreadwatch_engine::persist::codec::decode_chunk(&v)
@@ -174,7 +190,7 @@ fn a_pair_without_its_checkpoint_is_rebuilt_from_the_restored_bars() {
     assert!(before >= 25, "{before}");
     // The checkpoint is gone (an older store, or unreadable).
     {
-        let db = sled::open(&path).unwrap();
+        let db = open_raw(&path);
         db.remove(format!("pair_state/{pair}")).unwrap();
         let gone = db.scan_prefix(b"pair_state/").count();
         assert_eq!(gone, 0, "no checkpoint left");
