@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use spreadwatch_proto::{FeedState, PairId, PairParams, Symbol};
+use spreadwatch_proto::{FeedState, PairId, PairParams, RestartIds, Symbol};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +16,7 @@ use crate::persist::{restore, PersistConfig, Snapshotter};
 use crate::sources::feed::FeedWriter;
 use crate::sources::frame::StreamKind;
 use crate::sources::replay::{Replay, Speed};
-use crate::sources::sim::SimConfig;
+use crate::sources::sim::{Resume, SimConfig};
 use crate::sources::SourceSpec;
 use crate::status::StatusBoard;
 
@@ -138,6 +138,7 @@ impl Engine {
                     "pair {p}: a leg is not among the tracked symbols"
                 )));
             }
+            registry.mark_default(p);
         }
         if let (Some(p), Some(kind)) = (&cfg.persist, ids_of(&cfg)) {
             crate::persist::check_stream(&*p.store, kind.suffix())?;
@@ -240,6 +241,36 @@ fn ids_of(cfg: &EngineConfig) -> Option<StreamKind> {
     }
 }
 
+/// The newest restored trade of each of `symbols` that has one.
+async fn newest_trades(registry: &Registry, symbols: &[Symbol]) -> Vec<Resume> {
+    let mut out = Vec::new();
+    for symbol in symbols {
+        let Some(a) = registry.get(symbol) else {
+            continue;
+        };
+        if let Ok(s) = a.send(crate::actors::messages::GetSnapshot).await {
+            if let (Some(id), Some(price)) = (s.newest_id, s.newest_price) {
+                out.push(Resume {
+                    symbol: symbol.clone(),
+                    id,
+                    price,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What a source with exchange ids says of a restart: repeats of stored
+/// trades are dropped by id.
+fn exchange_ids(restored: bool) -> RestartIds {
+    if restored {
+        RestartIds::Deduplicated
+    } else {
+        RestartIds::Fresh
+    }
+}
+
 async fn run_source(
     cfg: EngineConfig,
     registry: Arc<Registry>,
@@ -247,6 +278,7 @@ async fn run_source(
     stop: CancellationToken,
 ) -> Result<()> {
     let ingest = Ingest::new(registry.clone(), cfg.batch);
+    let restored = cfg.persist.is_some();
     match cfg.source {
         SourceSpec::None => {
             stop.cancelled().await;
@@ -254,6 +286,7 @@ async fn run_source(
         }
         SourceSpec::Replay(path) => {
             let board = status.source("replay", "replay", &path.display().to_string(), false);
+            board.update(|s| s.restart_ids = exchange_ids(restored));
             let mut feed = FeedWriter::new(ingest, board.clone(), false);
             let replay = Replay {
                 path,
@@ -293,6 +326,14 @@ async fn run_source(
                 registry.get_or_start(s);
             }
             let board = status.source("sim", "sim", "simulated market", true);
+            let resume = newest_trades(&registry, &symbols).await;
+            board.update(|s| {
+                s.restart_ids = if resume.is_empty() {
+                    RestartIds::Fresh
+                } else {
+                    RestartIds::Continued
+                }
+            });
             let mut feed = FeedWriter::new(Ingest::new(registry, 1), board.clone(), false);
             tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
             crate::sources::sim::run(
@@ -300,6 +341,7 @@ async fn run_source(
                     symbols,
                     rate: cfg.sim_rate,
                     seed: 7,
+                    resume,
                 },
                 &mut feed,
                 stop,
@@ -321,6 +363,7 @@ async fn run_source(
                 ..cfg.binance.clone()
             };
             let board = status.source("binance", "binance", &base.base_url, false);
+            board.update(|s| s.restart_ids = exchange_ids(restored));
             let mut tasks = Vec::new();
             for shard in shards(&cfg.symbols, base.streams_per_connection) {
                 let mut feed =
@@ -329,16 +372,8 @@ async fn run_source(
                 feed.expect_symbols(shard.iter().map(Symbol::as_str));
                 // After a restart the first live trade is compared with the
                 // newest restored one, so the outage shows as a gap.
-                for sym in &shard {
-                    if let Some(a) = registry.get(sym) {
-                        if let Ok(Some(id)) = a
-                            .send(crate::actors::messages::GetSnapshot)
-                            .await
-                            .map(|s| s.newest_id)
-                        {
-                            feed.seed_last_id(sym.as_str(), id);
-                        }
-                    }
+                for r in newest_trades(&registry, &shard).await {
+                    feed.seed_last_id(r.symbol.as_str(), r.id);
                 }
                 let c = BinanceConfig {
                     symbols: shard,
@@ -359,6 +394,7 @@ async fn run_source(
         #[cfg(feature = "nats")]
         SourceSpec::Nats(url) => {
             let board = status.source("nats", "nats", &url, false);
+            board.update(|s| s.restart_ids = exchange_ids(restored));
             let mut feed = FeedWriter::new(Ingest::new(registry, 256), board.clone(), true);
             let res = crate::sources::nats::run(&url, &mut feed, &board, &stop).await;
             if let Err(e) = &res {

@@ -196,9 +196,20 @@ impl EngineHandle {
         a.send(Recompute).await.map_err(|_| Error::Stopped)
     }
 
-    /// Starts analysing a pair (and tracking its legs).
+    /// Starts analysing a pair (and tracking its legs). The first pair
+    /// added this way (or configured at start) is the default of sessions
+    /// that name none; pairs clients add with
+    /// [`add_pair_within`](Self::add_pair_within) never change it.
     pub fn add_pair(&self, pair: &PairId, params: PairParams) -> Result<()> {
-        self.add_pair_within(pair, params, usize::MAX)
+        self.add_pair_within(pair, params, usize::MAX)?;
+        self.registry.mark_default(pair);
+        Ok(())
+    }
+
+    /// The pair a session that names none is shown: the first configured
+    /// (or added with [`add_pair`](Self::add_pair)) that still runs.
+    pub fn default_pair(&self) -> Option<PairId> {
+        self.registry.default_pair()
     }
 
     /// Starts analysing a pair unless `max` pairs already run; a pair
@@ -212,9 +223,12 @@ impl EngineHandle {
             .add_pair_within(pair, params, max)
             .map(|_| ())
             .ok_or_else(|| {
-                Error::Config(format!(
-                    "pair {pair}: a leg is not among the tracked symbols, or {max} pairs already run"
-                ))
+                let running = self.registry.pairs().len();
+                Error::Config(if running >= max {
+                    format!("pair {pair}: the limit of {max} pairs is reached; remove one first")
+                } else {
+                    format!("pair {pair}: a leg is not among the tracked symbols")
+                })
             })
     }
 

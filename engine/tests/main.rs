@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod gaps;
 mod golden_bars;
+mod hardening;
 mod live_source;
 #[cfg(feature = "nats")]
 mod nats;

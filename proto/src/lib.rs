@@ -39,4 +39,4 @@ pub use msg::{ClientMsg, ParamsPatch, ServerBody, ServerMsg, Subscription};
 pub use signal::{
     Alert, AnalyzeReport, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side,
 };
-pub use status::{DropReason, FeedState, SourceStatus, StatusReport, SymbolStatus};
+pub use status::{DropReason, FeedState, RestartIds, SourceStatus, StatusReport, SymbolStatus};

@@ -147,6 +147,23 @@ pub struct SourceStatus {
     pub last_error: Option<String>,
     /// Per-symbol detail.
     pub symbols: BTreeMap<String, SymbolStatus>,
+    /// How this source's trade ids meet those a restored store holds.
+    #[serde(default)]
+    pub restart_ids: RestartIds,
+}
+
+/// How a source's trade ids meet the ones restored from `--data-dir`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RestartIds {
+    /// Nothing was restored: ids are taken as they come.
+    #[default]
+    Fresh,
+    /// The ids are the exchange's (Binance, a recorded file, NATS): a trade
+    /// the store already holds is a repeat and is dropped as a duplicate.
+    Deduplicated,
+    /// The simulator went on after the newest stored id of each symbol.
+    Continued,
 }
 
 /// What the engine holds for one symbol, whichever source feeds it.
@@ -215,4 +232,8 @@ pub struct WsStatus {
     /// `upload_bad_request`).
     #[serde(default)]
     pub rejected: BTreeMap<String, u64>,
+    /// Clients dropped for silence within the heartbeat timeout (stalled
+    /// readers, half-closed connections).
+    #[serde(default)]
+    pub dropped_silent: u64,
 }

@@ -63,6 +63,8 @@ pub struct SymbolSnapshot {
     pub kalman_level: Option<f64>,
     /// Highest trade id held (the ring is in id order).
     pub newest_id: Option<u64>,
+    /// The price of that trade.
+    pub newest_price: Option<f64>,
 }
 
 /// An event with the time its oldest cause (a tick) was received.

@@ -43,6 +43,9 @@ impl Default for SymbolConfig {
 pub struct Registry {
     actors: RwLock<HashMap<Symbol, Addr<SymbolActor>>>,
     pairs: RwLock<HashMap<PairId, Addr<PairActor>>>,
+    // Configured pairs in the order given: the first still running is what
+    // a session naming no pair sees, whatever clients add.
+    defaults: RwLock<Vec<PairId>>,
     allowed: Option<HashSet<Symbol>>,
     arbiter: ArbiterHandle,
     config: SymbolConfig,
@@ -63,6 +66,7 @@ impl Registry {
         Arc::new(Registry {
             actors: RwLock::new(HashMap::new()),
             pairs: RwLock::new(HashMap::new()),
+            defaults: RwLock::new(Vec::new()),
             allowed,
             arbiter,
             config,
@@ -164,6 +168,24 @@ impl Registry {
         let mut v: Vec<_> = self.pairs.read().keys().cloned().collect();
         v.sort();
         v
+    }
+
+    /// Makes `pair` a candidate default, after those marked before.
+    pub fn mark_default(&self, pair: &PairId) {
+        let mut d = self.defaults.write();
+        if !d.contains(pair) {
+            d.push(pair.clone());
+        }
+    }
+
+    /// The first pair marked default that still runs.
+    pub fn default_pair(&self) -> Option<PairId> {
+        let pairs = self.pairs.read();
+        self.defaults
+            .read()
+            .iter()
+            .find(|p| pairs.contains_key(*p))
+            .cloned()
     }
 
     /// Closes every forming bar of every symbol, and waits until done.

@@ -288,6 +288,7 @@ impl Handler<GetSnapshot> for SymbolActor {
             newest_ms: self.bars.newest_ms(),
             kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
             newest_id: self.ring.last().map(|t| t.id),
+            newest_price: self.ring.last().map(|t| t.price.to_f64()),
         })
     }
 }

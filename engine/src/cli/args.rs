@@ -93,6 +93,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allow_origin: Vec<String>,
+    /// Host names served besides the bound address and localhost
+    /// (repeatable), e.g. `desk.example.com` behind a proxy; other `Host`
+    /// headers get 421 (DNS rebinding).
+    #[arg(
+        long = "allow-host",
+        env = "SPREADWATCH_ALLOW_HOST",
+        value_delimiter = ','
+    )]
+    pub allow_host: Vec<String>,
     /// The built dashboard (Trunk's dist/).
     #[arg(long, env = "SPREADWATCH_UI_DIR", default_value = "dist")]
     pub ui_dir: std::path::PathBuf,

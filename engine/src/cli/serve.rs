@@ -10,10 +10,12 @@ use spreadwatch_engine::Engine;
 use super::args::{resolve, ServeArgs};
 
 pub fn run(a: ServeArgs) -> Result<()> {
+    let access = Access::new(a.token.clone()).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let server_cfg = ServerConfig {
         access: Access {
-            token: a.token.clone(),
             allow_origins: a.allow_origin.clone(),
+            allow_hosts: a.allow_host.clone(),
+            ..access
         },
         ui_dir: Some(a.ui_dir.clone()),
         max_upload: a.max_upload_mb.saturating_mul(1024 * 1024),

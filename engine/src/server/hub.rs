@@ -68,6 +68,9 @@ pub struct HubMetrics {
     pub latency_us: Mutex<Histogram<u64>>,
     /// Client input refused, by reason.
     pub rejected: Rejects,
+    /// Clients dropped for silence (no frame, not even a pong, within the
+    /// heartbeat timeout), whether or not their socket took more.
+    pub dropped_silent: AtomicU64,
 }
 
 impl Default for HubMetrics {
@@ -79,6 +82,7 @@ impl Default for HubMetrics {
             conflated: AtomicU64::new(0),
             max_backlog: AtomicU64::new(0),
             rejected: Rejects::default(),
+            dropped_silent: AtomicU64::new(0),
             latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).unwrap_or_else(
                 |_| {
                     Histogram::new(3)
@@ -212,6 +216,7 @@ impl Hub {
         s.ws.frames = m.frames.load(Ordering::Relaxed);
         s.ws.conflated = m.conflated.load(Ordering::Relaxed);
         s.ws.rejected = m.rejected.by_label();
+        s.ws.dropped_silent = m.dropped_silent.load(Ordering::Relaxed);
         s
     }
 }

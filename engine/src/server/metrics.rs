@@ -103,6 +103,12 @@ pub fn render(s: &ServerState) -> String {
         "spreadwatch_ws_clients {}",
         m.clients.load(Ordering::Relaxed)
     );
+    let _ = writeln!(o, "# HELP spreadwatch_ws_dropped_silent_total Clients dropped for silence (stalled or half-closed).\n# TYPE spreadwatch_ws_dropped_silent_total counter");
+    let _ = writeln!(
+        o,
+        "spreadwatch_ws_dropped_silent_total {}",
+        m.dropped_silent.load(Ordering::Relaxed)
+    );
     let _ = writeln!(o, "# HELP spreadwatch_ws_resyncs_total Fresh snapshots sent to clients that fell behind.\n# TYPE spreadwatch_ws_resyncs_total counter");
     let _ = writeln!(
         o,

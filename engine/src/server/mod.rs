@@ -6,6 +6,7 @@
 
 mod analyze_route;
 pub mod auth;
+mod conn;
 mod correlation;
 pub mod hub;
 pub mod interest;
@@ -71,16 +72,38 @@ pub struct ServerState {
     access: Access,
 }
 
+/// The answer to a request whose `Host` this server does not serve.
+fn host_refused(req: &HttpRequest) -> HttpResponse {
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("?");
+    let host: String = host.chars().take(100).collect();
+    routes::json_error(
+        StatusCode::MISDIRECTED_REQUEST,
+        format!("host {host:?} is not served here (see --allow-host)"),
+    )
+}
+
+/// The REST guard: the `Host` check, then the bearer token.
 async fn require_token(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    let ok = req
-        .app_data::<web::Data<ServerState>>()
-        .map(|s| s.access.token_ok(req.request(), false))
-        .unwrap_or(true);
-    if !ok {
-        let res = routes::json_error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    let refused = req.app_data::<web::Data<ServerState>>().and_then(|s| {
+        if !s.access.host_ok(req.request()) {
+            Some(host_refused(req.request()))
+        } else if !s.access.token_ok(req.request(), false) {
+            Some(routes::json_error(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token",
+            ))
+        } else {
+            None
+        }
+    });
+    if let Some(res) = refused {
         return Ok(req.into_response(res).map_into_right_body());
     }
     next.call(req)
@@ -102,6 +125,9 @@ async fn ws_route(
     stream: web::Payload,
     s: web::Data<ServerState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    if !s.access.host_ok(&req) {
+        return Ok(host_refused(&req));
+    }
     if !s.access.token_ok(&req, true) {
         return Ok(routes::json_error(
             StatusCode::UNAUTHORIZED,
@@ -153,7 +179,7 @@ async fn ws_route(
     ws_session::start(
         &req,
         stream,
-        ws_session::WsSession::new(s.engine.clone(), s.hub.clone(), sub),
+        ws_session::WsSession::new(&req, s.engine.clone(), s.hub.clone(), sub),
     )
 }
 
@@ -170,12 +196,16 @@ const NO_UI: &str = r#"<!doctype html><meta charset="utf-8"><title>spreadwatch</
 <p>The API works without it: <a href="api/status">/api/status</a>, <a href="api/health">/api/health</a>,
 <a href="metrics">/metrics</a>, and the WebSocket at <code>/ws</code>.</p>"#;
 
-struct UiDir(PathBuf);
+struct UiDir(PathBuf, Access);
 
 /// Serves a file of the UI bundle. The path is percent-decoded first and
-/// refused (404) if any segment is `.` or `..` or hides a separator, and the
-/// resolved file must lie inside the bundle: `/%2e%2e/` tricks get 404.
+/// refused (404) if any segment starts with `.` (`..`, dotfiles such as
+/// `.git`) or hides a separator, and the resolved file must lie inside the
+/// bundle: `/%2e%2e/` tricks get 404.
 async fn ui_file(req: HttpRequest, dir: web::Data<UiDir>) -> HttpResponse {
+    if !dir.1.host_ok(&req) {
+        return host_refused(&req);
+    }
     let not_found = || routes::json_error(StatusCode::NOT_FOUND, "not found");
     let raw = req.uri().path();
     let Ok(decoded) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
@@ -183,7 +213,7 @@ async fn ui_file(req: HttpRequest, dir: web::Data<UiDir>) -> HttpResponse {
     };
     let mut path = dir.0.clone();
     for seg in decoded.split('/').filter(|s| !s.is_empty()) {
-        if seg == "." || seg == ".." || seg.contains('\\') || seg.contains('\0') {
+        if seg.starts_with('.') || seg.contains('\\') || seg.contains('\0') {
             return not_found();
         }
         path.push(seg);
@@ -203,7 +233,10 @@ async fn ui_file(req: HttpRequest, dir: web::Data<UiDir>) -> HttpResponse {
     }
 }
 
-async fn no_ui() -> HttpResponse {
+async fn no_ui(req: HttpRequest, s: web::Data<ServerState>) -> HttpResponse {
+    if !s.access.host_ok(&req) {
+        return host_refused(&req);
+    }
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(NO_UI)
@@ -239,7 +272,7 @@ pub fn configure(
             );
         match cfg.ui_dir.filter(|d| d.join("index.html").is_file()) {
             Some(dir) => {
-                let dir = web::Data::new(UiDir(dir));
+                let dir = web::Data::new(UiDir(dir, cfg.access.clone()));
                 c.app_data(dir).default_service(web::get().to(ui_file));
             }
             None => {
@@ -286,11 +319,14 @@ pub async fn run(
     cfg: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let mut cfg = cfg;
+    cfg.access.bound = listener.local_addr().ok();
     let hub = Hub::start(&engine, cfg.ring);
     let workers = cfg.workers.max(1);
     let server = HttpServer::new(move || {
         App::new().configure(configure(engine.clone(), hub.clone(), cfg.clone()))
     })
+    .on_connect(conn::on_connect)
     .workers(workers)
     .tcp_nodelay(true)
     .disable_signals()

@@ -9,7 +9,7 @@ use crate::EngineHandle;
 /// contracts); repeats count once.
 pub const MAX_SUB_SYMBOLS: usize = 1024;
 
-/// Fills in defaults (the first pair, its legs, 1 s bars; with no pair,
+/// Fills in defaults (the engine's default pair, its legs, 1 s bars; with no pair,
 /// the first [`MAX_SUB_SYMBOLS`] tracked symbols) and drops repeated
 /// symbols.
 ///
@@ -21,7 +21,7 @@ pub fn resolve_subscription(
     symbols: Option<Vec<Symbol>>,
     interval: Option<Interval>,
 ) -> Result<Subscription, String> {
-    let pair = pair.or_else(|| engine.pairs().into_iter().next());
+    let pair = pair.or_else(|| engine.default_pair());
     let mut symbols = symbols.unwrap_or_else(|| match &pair {
         Some(p) => vec![p.y.clone(), p.x.clone()],
         None => engine.symbols().into_iter().take(MAX_SUB_SYMBOLS).collect(),

@@ -16,6 +16,7 @@ use actix::prelude::*;
 use actix_web_actors::ws;
 use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription, Symbol};
 
+use super::conn::Liveness;
 use super::hub::{conflate, Hub, Topic};
 use super::interest::Registration;
 use super::rejects::Reject;
@@ -48,21 +49,31 @@ pub struct WsSession {
     /// Keeps the hub serialising what `sub` asks for while the session lives.
     interest: Option<Registration>,
     seq: u64,
-    heard: Instant,
+    live: std::rc::Rc<Liveness>,
+    /// A text message arriving in fragments, until its last frame.
+    fragments: Option<Vec<u8>>,
     tokens: f64,
     refilled: Instant,
 }
 
 impl WsSession {
-    /// A session with an initial subscription.
-    pub fn new(engine: EngineHandle, hub: Hub, sub: Subscription) -> Self {
+    /// A session with an initial subscription, on the connection `req`
+    /// came on.
+    pub fn new(
+        req: &actix_web::HttpRequest,
+        engine: EngineHandle,
+        hub: Hub,
+        sub: Subscription,
+    ) -> Self {
+        let live = Liveness::new(req, hub.metrics().clone());
         WsSession {
             engine,
             hub,
             sub,
             interest: None,
             seq: 0,
-            heard: Instant::now(),
+            live,
+            fragments: None,
             tokens: RATE_BURST,
             refilled: Instant::now(),
         }
@@ -170,13 +181,7 @@ impl WsSession {
                         // lets a trader pick both legs. The cap keeps a client
                         // from making the engine track without bound.
                         let symbols = self.engine.symbols();
-                        let legs_tracked = symbols.contains(&p.y) && symbols.contains(&p.x);
-                        let added = legs_tracked
-                            && self
-                                .engine
-                                .add_pair_within(p, PairParams::default(), MAX_PAIRS)
-                                .is_ok();
-                        if !added {
+                        if !(symbols.contains(&p.y) && symbols.contains(&p.x)) {
                             return self.error(
                                 ctx,
                                 format!(
@@ -186,6 +191,12 @@ impl WsSession {
                                     list(&symbols)
                                 ),
                             );
+                        }
+                        if let Err(e) =
+                            self.engine
+                                .add_pair_within(p, PairParams::default(), MAX_PAIRS)
+                        {
+                            return self.error(ctx, format!("pair {p}: {e}"));
                         }
                     }
                 }
@@ -242,8 +253,12 @@ impl Actor for WsSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.hub.metrics().clients.fetch_add(1, Ordering::Relaxed);
+        // The watchdog acts when this session cannot run (the client stopped
+        // reading); the interval below, when it can.
+        self.live.watch(CLIENT_TIMEOUT);
         ctx.run_interval(HEARTBEAT, |act, ctx| {
-            if act.heard.elapsed() > CLIENT_TIMEOUT {
+            if act.live.silent_for() > CLIENT_TIMEOUT {
+                act.live.drop_silent();
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::Away,
                     description: Some("heartbeat timeout".into()),
@@ -300,7 +315,7 @@ impl StreamHandler<HubBatch> for WsSession {
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
     fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
-        self.heard = Instant::now();
+        self.live.hear();
         let msg = match msg {
             Ok(m) => m,
             Err(ws::ProtocolError::Overflow) => {
@@ -343,14 +358,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
         match msg {
             ws::Message::Ping(p) => ctx.pong(&p),
             ws::Message::Pong(_) | ws::Message::Nop => {}
-            // A message split over frames is refused once, at its first
-            // frame; its continuations go unanswered.
-            ws::Message::Continuation(actix_http::ws::Item::FirstText(_))
-            | ws::Message::Continuation(actix_http::ws::Item::FirstBinary(_)) => self.error(
-                ctx,
-                "fragmented messages are not supported; send each message in one frame".into(),
-            ),
-            ws::Message::Continuation(_) => {}
+            ws::Message::Continuation(item) => self.continuation(ctx, item),
             ws::Message::Text(t) => self.handle_client(ctx, &t),
             ws::Message::Binary(_) => self.error(
                 ctx,
@@ -359,6 +367,49 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             ws::Message::Close(r) => {
                 ctx.close(r);
                 ctx.stop();
+            }
+        }
+    }
+}
+
+impl WsSession {
+    /// Gathers a message sent in fragments (RFC 6455 5.4) and handles it
+    /// whole; together the fragments are held to [`MAX_FRAME`].
+    fn continuation(&mut self, ctx: &mut ws::WebsocketContext<Self>, item: actix_http::ws::Item) {
+        use actix_http::ws::Item;
+        let (first, last, bytes) = match item {
+            Item::FirstText(b) => (true, false, b),
+            Item::FirstBinary(_) => {
+                self.fragments = None;
+                return self.error(
+                    ctx,
+                    "binary frames are not supported; send JSON text".into(),
+                );
+            }
+            Item::Continue(b) => (false, false, b),
+            Item::Last(b) => (false, true, b),
+        };
+        if first {
+            self.fragments = Some(Vec::new());
+        }
+        let Some(buf) = self.fragments.as_mut() else {
+            return; // the rest of a message already refused
+        };
+        if buf.len() + bytes.len() > MAX_FRAME {
+            self.fragments = None;
+            self.hub.metrics().rejected.count(Reject::WsTooLarge);
+            ctx.close(Some(ws::CloseReason {
+                code: ws::CloseCode::Size,
+                description: Some(format!("message larger than {MAX_FRAME} bytes")),
+            }));
+            return ctx.stop();
+        }
+        buf.extend_from_slice(&bytes);
+        if last {
+            let whole = self.fragments.take().unwrap_or_default();
+            match String::from_utf8(whole) {
+                Ok(text) => self.handle_client(ctx, &text),
+                Err(_) => self.error(ctx, "invalid message: not UTF-8 text".into()),
             }
         }
     }

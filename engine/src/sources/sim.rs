@@ -25,6 +25,21 @@ pub struct SimConfig {
     pub rate: f64,
     /// Random seed; the same seed gives the same path.
     pub seed: u64,
+    /// Where each symbol left off in a restored store: its newest trade id
+    /// and price. The simulator goes on after them, so a restart on a data
+    /// dir is not taken for a repeat of trades already stored.
+    pub resume: Vec<Resume>,
+}
+
+/// A symbol's newest stored trade, for [`SimConfig::resume`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resume {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// Its newest trade id; the next simulated one is above it.
+    pub id: u64,
+    /// Its newest price; the simulated path continues from it.
+    pub price: f64,
 }
 
 impl Default for SimConfig {
@@ -36,6 +51,7 @@ impl Default for SimConfig {
             ],
             rate: 20.0,
             seed: 7,
+            resume: Vec::new(),
         }
     }
 }
@@ -97,12 +113,34 @@ impl SimMarket {
                 }
             })
             .collect();
-        SimMarket {
+        let mut m = SimMarket {
             rng,
             base,
             legs,
             rate: cfg.rate.max(0.001),
             clock_s: start_s,
+        };
+        m.resume(&cfg.resume);
+        m
+    }
+
+    /// Continues each resumed leg after its stored id and from its stored
+    /// price: the first leg's price is the driving level, the others'
+    /// distance from their fair value is their spread.
+    fn resume(&mut self, from: &[Resume]) {
+        let find = |sym: &str| from.iter().find(|r| r.symbol.as_str() == sym);
+        if let Some(r) = self.legs.first().and_then(|l| find(&l.symbol)) {
+            if r.price.is_finite() && r.price > 0.0 {
+                self.base = r.price;
+            }
+        }
+        let base = self.base;
+        for (i, leg) in self.legs.iter_mut().enumerate() {
+            let Some(r) = find(&leg.symbol) else { continue };
+            leg.next_id = leg.next_id.max(r.id.saturating_add(1));
+            if i > 0 && r.price.is_finite() && r.price > 0.0 {
+                leg.spread = r.price - (leg.beta * base + leg.alpha);
+            }
         }
     }
 
@@ -229,6 +267,41 @@ mod tests {
             .fold((f64::MAX, f64::MIN), |a, r| (a.0.min(*r), a.1.max(*r)));
         // ETH tracks 0.055 * BTC - 60: the ratio stays near 0.0536.
         assert!(lo > 0.045 && hi < 0.06, "ratio drifted: {lo}..{hi}");
+    }
+
+    #[test]
+    fn a_resumed_market_goes_on_after_the_stored_ids_and_prices() {
+        let resume = vec![
+            Resume {
+                symbol: "BTCUSDT".parse().unwrap(),
+                id: 5_000_123,
+                price: 61_000.0,
+            },
+            Resume {
+                symbol: "ETHUSDT".parse().unwrap(),
+                id: 42,
+                price: 3_300.0,
+            },
+        ];
+        let cfg = SimConfig {
+            resume,
+            ..Default::default()
+        };
+        let mut m = SimMarket::new(&cfg, 1_700_000_000.0);
+        let mut first = std::collections::HashMap::new();
+        for _ in 0..50 {
+            let (sym, t) = m.next_trade();
+            first
+                .entry(sym.to_string())
+                .or_insert((t.id, t.price.to_f64()));
+        }
+        let (btc_id, btc_px) = first["BTCUSDT"];
+        let (eth_id, eth_px) = first["ETHUSDT"];
+        assert_eq!(btc_id, 5_000_124);
+        // ETH's own start (2,000,000) is already above its stored id.
+        assert_eq!(eth_id, 2_000_000);
+        assert!((btc_px / 61_000.0 - 1.0).abs() < 0.01, "BTC at {btc_px}");
+        assert!((eth_px / 3_300.0 - 1.0).abs() < 0.01, "ETH at {eth_px}");
     }
 
     #[test]

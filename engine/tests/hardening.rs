@@ -1,0 +1,252 @@
+//! What a careless or hostile client or operator tries: an empty token, a
+//! rebound host name, a client changing others' default pair, a restart of
+//! the simulator on its data dir. Real server processes and sockets.
+
+use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::server::{connect, wait_for};
+use crate::support::{bin, get_json, spawn_serve};
+
+#[test]
+fn an_empty_token_is_refused_at_start() {
+    for args in [&["--token", ""][..], &["--token", "a b"][..]] {
+        let o = bin()
+            .args(["serve", "--source", "none", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("--token") && err.contains("non-empty"),
+            "{err}"
+        );
+    }
+}
+
+/// The status of a WebSocket handshake sent with these headers.
+async fn handshake(url: &str, headers: &[(&str, &str)]) -> u16 {
+    let mut r = format!("{}/ws", url.replacen("http", "ws", 1))
+        .into_client_request()
+        .unwrap();
+    for (k, v) in headers {
+        let name = http::HeaderName::from_bytes(k.as_bytes()).unwrap();
+        r.headers_mut()
+            .insert(name, v.parse().expect("header value"));
+    }
+    match tokio_tungstenite::connect_async(r).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn a_host_name_rebound_to_this_machine_is_refused() {
+    let (_child, url) = spawn_serve(&["--source", "sim", "--allow-host", "desk.example.com"]);
+    let port = url.rsplit(':').next().unwrap();
+    let evil = format!("evil.com:{port}");
+    let evil_origin = format!("http://{evil}");
+    // A page on evil.com whose name now points at 127.0.0.1: its own name
+    // in Host, its own origin in Origin (so the Origin check alone passed).
+    assert_eq!(
+        handshake(&url, &[("Host", &evil), ("Origin", &evil_origin)]).await,
+        421
+    );
+    let http = reqwest::Client::new();
+    let status_with_host = |host: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let r = http
+                .get(format!("{url}/api/status"))
+                .header("Host", host)
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            (code, r.text().await.unwrap())
+        }
+    };
+    let (code, body) = status_with_host(evil.clone()).await;
+    assert_eq!(code, 421, "{body}");
+    assert!(body.contains("--allow-host"), "{body}");
+    for ok in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST.:{port}"),
+        format!("desk.example.com:{port}"),
+    ] {
+        assert_eq!(status_with_host(ok.clone()).await.0, 200, "Host {ok}");
+    }
+    // Another address than the one bound is not this server's either.
+    assert_eq!(status_with_host(format!("192.0.2.7:{port}")).await.0, 421);
+    let own = format!("http://127.0.0.1:{port}");
+    assert_eq!(handshake(&url, &[("Origin", &own)]).await, 101);
+}
+
+#[tokio::test]
+async fn a_client_adding_a_pair_leaves_everyone_elses_default_alone() {
+    let (_child, url) = spawn_serve(&["--source", "sim", "--pair", "ETHUSDT/BTCUSDT"]);
+    let mut a = connect(&url, "").await;
+    wait_for(&mut a, "snapshot", |m| m["type"] == "snapshot").await;
+    // The reversed pair sorts before the configured one.
+    a.send(Message::Text(
+        r#"{"type":"subscribe","pair":"BTCUSDT/ETHUSDT"}"#.into(),
+    ))
+    .await
+    .unwrap();
+    let snap = wait_for(&mut a, "snapshot", |m| m["type"] == "snapshot").await;
+    assert_eq!(snap["subscription"]["pair"], "BTCUSDT/ETHUSDT");
+    let pairs = snap["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    let mut b = connect(&url, "").await;
+    let snap = wait_for(&mut b, "snapshot", |m| m["type"] == "snapshot").await;
+    assert_eq!(snap["subscription"]["pair"], "ETHUSDT/BTCUSDT");
+}
+
+/// A symbol's accepted ticks and duplicates, from `/api/status`.
+async fn ticks_and_duplicates(http: &reqwest::Client, url: &str) -> (u64, u64) {
+    let s = get_json(http, format!("{url}/api/status")).await;
+    let e = &s["symbols"]["ETHUSDT"];
+    (
+        e["ticks"].as_u64().unwrap_or(0),
+        e["duplicates"].as_u64().unwrap_or(0),
+    )
+}
+
+#[tokio::test]
+async fn the_simulator_goes_on_after_a_kill_and_restart_on_its_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let args = [
+        "--source",
+        "sim",
+        "--data-dir",
+        data,
+        "--snapshot-interval",
+        "200ms",
+    ];
+    let http = reqwest::Client::new();
+    let (child, url) = spawn_serve(&args);
+    let s = get_json(&http, format!("{url}/api/status")).await;
+    assert_eq!(s["sources"]["sim"]["restart_ids"], "fresh", "{s}");
+    // Long enough for the stored ids to reach well past where a simulator
+    // starting afresh begins.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (before, _) = ticks_and_duplicates(&http, &url).await;
+    assert!(before > 40, "only {before} ticks in 5 s");
+    drop(child); // SIGKILL: no last snapshot
+    let (_child, url) = spawn_serve(&args);
+    let s = get_json(&http, format!("{url}/api/status")).await;
+    assert_eq!(s["sources"]["sim"]["restart_ids"], "continued", "{s}");
+    let (restored, _) = ticks_and_duplicates(&http, &url).await;
+    let end = Instant::now() + Duration::from_secs(2);
+    loop {
+        let (now, dups) = ticks_and_duplicates(&http, &url).await;
+        assert_eq!(dups, 0, "trades taken for repeats after the restart");
+        if now >= restored + 10 {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "2 s after the restart ETHUSDT has {now} ticks, {restored} on start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens a WebSocket by hand on a socket with a small receive buffer and
+/// returns it after the 101, unread from then on.
+async fn raw_ws(url: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut tcp = sock.connect(addr).await.unwrap();
+    let req = format!(
+        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    tcp.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101", "{}", String::from_utf8_lossy(&head));
+    tcp
+}
+
+/// `ws.clients` and `ws.dropped_silent` from `/api/status`.
+async fn clients_and_dropped(http: &reqwest::Client, url: &str) -> (u64, u64) {
+    let s = get_json(http, format!("{url}/api/status")).await;
+    (
+        s["ws"]["clients"].as_u64().unwrap(),
+        s["ws"]["dropped_silent"].as_u64().unwrap_or(0),
+    )
+}
+
+#[tokio::test]
+async fn clients_that_stop_reading_or_half_close_are_dropped_within_the_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("fast.toml");
+    // Fast enough to fill a stalled client's socket within a second.
+    std::fs::write(&cfg, "sim_rate = 2000.0\n").unwrap();
+    let (_child, url) = spawn_serve(&[
+        "--source",
+        "sim",
+        "--pair",
+        "ETHUSDT/BTCUSDT",
+        "--socket-buffer-kb",
+        "16",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    let mut reader = connect(&url, "").await;
+    let mut stalled = raw_ws(&url).await;
+    let mut half_closed = raw_ws(&url).await;
+    assert_eq!(clients_and_dropped(&http, &url).await, (3, 0));
+    // Its socket fills first, so the session is frozen when the FIN comes.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    half_closed.shutdown().await.unwrap();
+    let mut frames = 0u64;
+    loop {
+        // The reading client keeps reading (and answering pings).
+        while let Some(_m) = crate::server::next_json(&mut reader, Duration::from_millis(20)).await
+        {
+            frames += 1;
+            if frames % 64 == 0 {
+                break;
+            }
+        }
+        let (clients, dropped) = clients_and_dropped(&http, &url).await;
+        if clients == 1 && dropped == 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "after {:?}: {clients} clients, {dropped} dropped",
+            start.elapsed()
+        );
+    }
+    assert!(frames > 100, "the reading client got {frames} frames");
+    // The stalled client's connection was reset, not left to drain.
+    let mut buf = vec![0u8; 1 << 20];
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        use tokio::io::AsyncReadExt;
+        match tokio::time::timeout(Duration::from_secs(1), stalled.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(_)) | Err(_) => assert!(Instant::now() < end, "the stalled socket is still open"),
+        }
+    }
+    let _ = half_closed;
+    // The reading client is still served.
+    wait_for(&mut reader, "bar", |m| m["type"] == "bar").await;
+}
