@@ -91,11 +91,10 @@ pub async fn sigterm(
 /// HTTP, and returns the status the server answers with.
 pub async fn endless_multipart(url: &str, token: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(url.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let addr = url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /api/analyze?y=A&x=B HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+        "POST /api/analyze?y=A&x=B HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
     );
     tcp.write_all(head.as_bytes()).await.unwrap();

@@ -161,7 +161,10 @@ impl PairParams {
             return Err(format!("lookback {} must be 3 to 1000000", self.lookback));
         }
         if !(self.z_threshold.is_finite() && self.z_threshold > 0.0) {
-            return Err(format!("z_threshold {} must be above 0", self.z_threshold));
+            return Err(format!(
+                "z_threshold {} must be a finite number above 0",
+                self.z_threshold
+            ));
         }
         if !(self.hysteresis.is_finite()
             && self.hysteresis >= 0.0
@@ -179,7 +182,10 @@ impl PairParams {
             ));
         }
         if !(self.kalman_r.is_finite() && self.kalman_r > 0.0) {
-            return Err(format!("kalman_r {} must be above 0", self.kalman_r));
+            return Err(format!(
+                "kalman_r {} must be a finite number above 0",
+                self.kalman_r
+            ));
         }
         if self.stale_after_ms <= 0 {
             return Err(format!(

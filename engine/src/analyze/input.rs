@@ -11,7 +11,10 @@
 //! magnitude) or ISO 8601 (a date, or a date and time, UTC unless an offset
 //! is given). Every error names the file, line and column.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
@@ -110,16 +113,73 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp_millis())
 }
 
-fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(Error::input(
-            file,
-            Some(line),
-            Some(col),
-            format!("cannot parse {s:?} as a number"),
-        )),
+/// The largest close taken: no market trades anywhere near it, and the
+/// estimators' sums of squares stay far from overflowing.
+pub const MAX_CLOSE: f64 = 1e15;
+
+/// The longest row read: a file without line breaks (or with a quote left
+/// open) is refused at this size instead of being buffered whole.
+pub const MAX_ROW_BYTES: u64 = 1 << 20;
+
+/// A cell as an error message shows it: at most 40 characters, so a huge
+/// bad value does not make a huge message (or log line).
+fn shown(s: &str) -> String {
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_none() {
+        format!("{head:?}")
+    } else {
+        format!("{head:?}... ({} bytes)", s.len())
     }
+}
+
+fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
+    let fail = |why: String| Err(Error::input(file, Some(line), Some(col), why));
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= MAX_CLOSE => Ok(v),
+        Ok(_) => fail(format!(
+            "{} is out of range: at most {MAX_CLOSE:e} in size",
+            shown(s)
+        )),
+        Err(_) => fail(format!("cannot parse {} as a number", shown(s))),
+    }
+}
+
+/// A reader that fails once one row passes [`MAX_ROW_BYTES`]: the CSV
+/// parser would otherwise buffer a row without end.
+struct RowBound<R> {
+    inner: R,
+    read: u64,
+    row_start: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for RowBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.read.saturating_sub(self.row_start.get()) > MAX_ROW_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a row longer than {MAX_ROW_BYTES} bytes (is this a CSV file?)"),
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// A CSV reader over `data` whose rows are bounded; mark each row's end
+/// in the returned cell.
+fn bounded_csv<R: Read>(
+    b: &mut csv::ReaderBuilder,
+    data: R,
+) -> (csv::Reader<RowBound<R>>, Rc<Cell<u64>>) {
+    let row_start = Rc::new(Cell::new(0));
+    let rdr = b.from_reader(RowBound {
+        inner: data,
+        read: 0,
+        row_start: row_start.clone(),
+    });
+    (rdr, row_start)
 }
 
 fn insert(
@@ -148,9 +208,26 @@ pub fn read_long(
     y: &str,
     x: &str,
 ) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    read_long_from(file, data, y, x)
+}
+
+/// [`read_long`] from a stream (a file, an upload as it arrives): rows are
+/// read one by one and the first bad one stops it.
+pub fn read_long_from(
+    file: &str,
+    data: impl Read,
+    y: &str,
+    x: &str,
+) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
+    if y.eq_ignore_ascii_case(x) {
+        return Err(Error::input(
+            file,
+            None,
+            Some("symbol"),
+            format!("y and x are both {y}: name two different symbols"),
+        ));
+    }
+    let (mut rdr, row_start) = bounded_csv(csv::ReaderBuilder::new().trim(csv::Trim::All), data);
     let headers = rdr
         .headers()
         .map_err(|e| Error::input(file, Some(1), None, format!("unreadable header: {e}")))?
@@ -175,11 +252,14 @@ pub fn read_long(
     let tname = lower[tcol].clone();
     let (mut ym, mut xm) = (BTreeMap::new(), BTreeMap::new());
     let mut seen = BTreeSet::new();
+    let mut rows = 0u64;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line());
-            Error::input(file, line, None, format!("malformed row: {e}"))
+            let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
+            Error::input(file, Some(line), None, format!("malformed row: {e}"))
         })?;
+        rows += 1;
+        row_start.set(rec.position().map_or(0, |p| p.byte()));
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let sym = rec.get(scol).unwrap_or("").to_ascii_uppercase();
         let target = if sym == y.to_ascii_uppercase() {
@@ -198,11 +278,22 @@ pub fn read_long(
                 file,
                 Some(line),
                 Some(&tname),
-                format!("cannot parse {tcell:?} as epoch s/ms or ISO 8601 time"),
+                format!(
+                    "cannot parse {} as epoch s/ms or ISO 8601 time",
+                    shown(tcell)
+                ),
             )
         })?;
         let v = parse_close(file, line, "close", rec.get(ccol).unwrap_or(""))?;
         insert(file, line, &tname, target, t, v)?;
+    }
+    if rows == 0 {
+        return Err(Error::input(
+            file,
+            None,
+            None,
+            "no data rows, only a header",
+        ));
     }
     for (name, m) in [(y, &ym), (x, &xm)] {
         if m.is_empty() {
@@ -227,21 +318,25 @@ pub fn read_long(
 
 /// Reads one symbol's Binance kline CSV: `time → close`.
 pub fn read_klines(file: &str, data: &[u8]) -> Result<BTreeMap<i64, f64>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(data);
+    read_klines_from(file, data)
+}
+
+/// [`read_klines`] from a stream; the first bad row stops it.
+pub fn read_klines_from(file: &str, data: impl Read) -> Result<BTreeMap<i64, f64>> {
+    let (mut rdr, row_start) = bounded_csv(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .trim(csv::Trim::All)
+            .flexible(true),
+        data,
+    );
     let mut out = BTreeMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| {
-            Error::input(
-                file,
-                e.position().map(|p| p.line()),
-                None,
-                format!("malformed row: {e}"),
-            )
+            let line = e.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
+            Error::input(file, Some(line), None, format!("malformed row: {e}"))
         })?;
+        row_start.set(rec.position().map_or(0, |p| p.byte()));
         let line = rec.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
         let first = rec.get(0).unwrap_or("");
         if i == 0 && first.parse::<f64>().is_err() {
@@ -263,7 +358,7 @@ pub fn read_klines(file: &str, data: &[u8]) -> Result<BTreeMap<i64, f64>> {
                 file,
                 Some(line),
                 Some("open_time"),
-                format!("cannot parse {first:?} as a time"),
+                format!("cannot parse {} as a time", shown(first)),
             )
         })?;
         let v = parse_close(file, line, "close", rec.get(4).unwrap_or(""))?;

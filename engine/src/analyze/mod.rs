@@ -6,5 +6,8 @@
 pub mod input;
 mod report;
 
-pub use input::{parse_time_ms, read_klines, read_long, Aligned};
+pub use input::{
+    parse_time_ms, read_klines, read_klines_from, read_long, read_long_from, Aligned, MAX_CLOSE,
+    MAX_ROW_BYTES,
+};
 pub use report::{analyze, AnalyzeOptions};

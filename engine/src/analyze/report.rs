@@ -61,7 +61,10 @@ impl AnalyzeOptions {
             return bad("last must be at least 1".into());
         }
         if !(self.z.is_finite() && self.z > 0.0) {
-            return bad(format!("z threshold {} must be above 0", self.z));
+            return bad(format!(
+                "z threshold {} must be a finite number above 0",
+                self.z
+            ));
         }
         if !(self.hysteresis.is_finite() && self.hysteresis >= 0.0 && self.hysteresis < self.z) {
             return bad(format!(
@@ -76,7 +79,10 @@ impl AnalyzeOptions {
             ));
         }
         if !(self.kalman_r.is_finite() && self.kalman_r > 0.0) {
-            return bad(format!("kalman R {} must be above 0", self.kalman_r));
+            return bad(format!(
+                "kalman R {} must be a finite number above 0",
+                self.kalman_r
+            ));
         }
         Ok(())
     }
@@ -109,6 +115,14 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
             Some("close"),
             "x is constant, so no hedge ratio can be fitted",
         ));
+    }
+    // adfuller's own bound for a regression with a constant: a maxlag the
+    // user gave above it is an error, not a silent null.
+    let lag_limit = (n / 2).saturating_sub(2);
+    if let Some(m) = o.maxlag.filter(|m| *m > lag_limit) {
+        return Err(Error::Config(format!(
+            "maxlag {m} is too large: at most {lag_limit} for {n} rows"
+        )));
     }
     let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
     let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use spreadwatch_engine::analyze::{analyze, read_klines, read_long, Aligned, AnalyzeOptions};
+use spreadwatch_engine::analyze::{
+    analyze, read_klines_from, read_long_from, Aligned, AnalyzeOptions,
+};
 use spreadwatch_engine::Error;
 use spreadwatch_proto::Model;
 
@@ -46,14 +48,26 @@ pub struct AnalyzeArgs {
     pub maxlag: Option<usize>,
 }
 
-fn read(path: &str) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::io(&PathBuf::from(path), e))
+/// Opens a CSV to read as a stream: a huge or endless file is refused at
+/// its first bad row instead of being read whole first.
+fn open(path: &str) -> Result<std::io::BufReader<std::fs::File>, Error> {
+    let io = |e| Error::io(&PathBuf::from(path), e);
+    let f = std::fs::File::open(path).map_err(io)?;
+    if f.metadata().map_err(io)?.is_dir() {
+        return Err(Error::input(
+            path,
+            None,
+            None,
+            "is a directory, not a CSV file",
+        ));
+    }
+    Ok(std::io::BufReader::with_capacity(64 * 1024, f))
 }
 
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     let (data, name) = match a.csv.as_slice() {
         [one] if !one.contains('=') => {
-            let (y, x) = read_long(one, &read(one)?, &a.y, &a.x)?;
+            let (y, x) = read_long_from(one, open(one)?, &a.y, &a.x)?;
             (Aligned::join(&y, &x), one.clone())
         }
         [p, q] => {
@@ -64,7 +78,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
                 })?;
                 maps.insert(
                     sym.to_ascii_uppercase(),
-                    (read_klines(path, &read(path)?)?, path.to_string()),
+                    (read_klines_from(path, open(path)?)?, path.to_string()),
                 );
             }
             let get = |s: &str| {

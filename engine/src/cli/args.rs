@@ -108,6 +108,9 @@ pub struct ServeArgs {
     /// Largest POST /api/analyze upload, in MB.
     #[arg(long, env = "SPREADWATCH_MAX_UPLOAD_MB", default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
     pub max_upload_mb: usize,
+    /// Analyses (POST /api/analyze) run at once; more get 503 with Retry-After.
+    #[arg(long, env = "SPREADWATCH_MAX_UPLOADS", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub max_uploads: usize,
     /// HTTP worker threads.
     #[arg(long, env = "SPREADWATCH_WORKERS", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub workers: usize,
@@ -307,9 +310,18 @@ pub fn resolve(
     })
 }
 
+/// Refuses a recording path that is missing or not a file, saying which.
+pub fn check_recording(p: &std::path::Path) -> Result<()> {
+    if p.is_dir() {
+        anyhow::bail!("{}: is a directory, expected a recorded file", p.display());
+    }
+    anyhow::ensure!(p.is_file(), "{}: no such file", p.display());
+    Ok(())
+}
+
 impl ReplayArgs {
     pub fn resolve(&self) -> Result<Resolved> {
-        anyhow::ensure!(self.path.is_file(), "{}: no such file", self.path.display());
+        check_recording(&self.path)?;
         let mut r = resolve(
             &self.pipeline,
             Some(SourceSpec::Replay(self.path.clone())),

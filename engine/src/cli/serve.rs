@@ -19,6 +19,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         },
         ui_dir: Some(a.ui_dir.clone()),
         max_upload: a.max_upload_mb.saturating_mul(1024 * 1024),
+        uploads: spreadwatch_engine::server::UploadSlots::new(a.max_uploads),
         workers: a.workers,
         ring: a.ws_ring,
     };
@@ -37,7 +38,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         });
     }
     if let SourceSpec::Replay(p) = &r.engine.source {
-        anyhow::ensure!(p.is_file(), "{}: no such file", p.display());
+        super::args::check_recording(p)?;
     }
     if r.engine.source == SourceSpec::Binance && r.engine.symbols.is_empty() {
         anyhow::bail!("the binance source needs --symbols or --pair");

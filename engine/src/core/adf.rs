@@ -110,7 +110,7 @@ pub fn adfuller(
             // candidate is a leading block of the same design.
             let design = lagged.matrix(&trend, true);
             let widths: Vec<usize> = (startlag..=startlag + maxlag).collect();
-            let fits = linalg::prefix_ssr(&design, lagged.y, &widths)
+            let fits = linalg::prefix_ssr(design, lagged.y, &widths)
                 .ok_or_else(|| analysis("adf lag search failed to factor the design"))?;
             let mut best: Option<(f64, usize)> = None;
             for (lag, &(ssr, rank)) in fits.iter().enumerate() {

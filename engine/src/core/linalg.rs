@@ -96,9 +96,10 @@ pub(crate) fn ols(x: &DMatrix<f64>, y: &[f64]) -> Option<Ols> {
 /// only see the first `k` columns, so `R[..k, ..k]` is the triangular factor
 /// of the narrower design, and what `Q'y` holds beyond row `k` is that
 /// fit's residual. Returns `None` on a shape mismatch or an empty or
-/// too-wide block.
+/// too-wide block. The design is factored in place (it is the largest
+/// thing an ADF lag search holds, so it is not copied).
 pub(crate) fn prefix_ssr(
-    x: &DMatrix<f64>,
+    x: DMatrix<f64>,
     y: &[f64],
     widths: &[usize],
 ) -> Option<Vec<(f64, usize)>> {
@@ -106,7 +107,7 @@ pub(crate) fn prefix_ssr(
     if m == 0 || y.len() != m || widths.iter().any(|&k| k == 0 || k > kmax) {
         return None;
     }
-    let (r, z) = qr_reduce(x.clone(), y);
+    let (r, z) = qr_reduce(x, y);
     // tail[i] is the squared norm of z[i..]; summing from the end adds
     // the small terms first.
     let mut tail = vec![0.0; m + 1];
@@ -268,7 +269,7 @@ mod tests {
             .map(|i| (i as f64 * 0.37).sin() + 0.1 * i as f64)
             .collect();
         let x = design(&rows);
-        let nested = prefix_ssr(&x, &y, &[1, 2, 3]).unwrap();
+        let nested = prefix_ssr(x.clone(), &y, &[1, 2, 3]).unwrap();
         for (k, &(ssr, rank)) in (1..=3).zip(&nested) {
             let sub = x.columns(0, k).into_owned();
             let fit = ols(&sub, &y).unwrap();
@@ -289,7 +290,7 @@ mod tests {
         assert_eq!(fit.rank, 2);
         // pinv splits the slope evenly between the two identical columns.
         assert!((fit.params[1] - 1.0).abs() < 1e-10 && (fit.params[2] - 1.0).abs() < 1e-10);
-        let nested = prefix_ssr(&design(&rows), &y, &[3]).unwrap();
+        let nested = prefix_ssr(design(&rows), &y, &[3]).unwrap();
         assert_eq!(nested[0].1, 2);
         assert!(nested[0].0 < 1e-20);
     }
@@ -306,7 +307,7 @@ mod tests {
     fn bad_shapes_are_rejected() {
         assert!(ols(&DMatrix::zeros(0, 2), &[]).is_none());
         assert!(ols(&DMatrix::zeros(3, 2), &[1.0]).is_none());
-        assert!(prefix_ssr(&DMatrix::zeros(3, 2), &[1.0, 2.0, 3.0], &[3]).is_none());
+        assert!(prefix_ssr(DMatrix::zeros(3, 2), &[1.0, 2.0, 3.0], &[3]).is_none());
     }
 
     #[test]

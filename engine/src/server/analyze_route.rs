@@ -18,9 +18,11 @@ use spreadwatch_proto::Model;
 use super::rejects::Reject;
 use super::routes::{bad, json_error};
 use super::ServerState;
-use crate::analyze::{analyze, read_long, Aligned, AnalyzeOptions};
+use crate::analyze::{analyze, read_long_from, Aligned, AnalyzeOptions};
 use crate::core::adf::default_maxlag;
 use crate::error::Error;
+use spreadwatch_proto::AnalyzeReport;
+use tokio::sync::mpsc;
 
 /// Room for a multipart form's boundaries and part headers beside the
 /// file itself.
@@ -62,6 +64,8 @@ struct AnalyzeQuery {
     maxlag: Option<usize>,
     /// Include `ts`, `x`, `y` for charting.
     series: Option<bool>,
+    /// The file's name for messages, when the body is the raw file.
+    name: Option<String>,
 }
 
 /// The most lags the server searches beyond statsmodels' default: the ADF
@@ -81,18 +85,31 @@ fn check_maxlag(maxlag: Option<usize>, rows: usize) -> Result<(), Error> {
     }
 }
 
-/// Reads the upload: a raw body, or the first file of a multipart form.
-async fn read_upload(
+/// The upload's file as it arrives: a raw body, or the first file field of
+/// a multipart form (the form stays alive while its field is read).
+enum UploadBody<S> {
+    Raw(std::pin::Pin<Box<S>>),
+    Form {
+        // Held so the form's parser outlives the field read from it.
+        _form: actix_multipart::Multipart,
+        field: actix_multipart::Field,
+    },
+}
+
+/// Opens the upload: its name and its body, or the refusal to send.
+async fn open_upload(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
-) -> Result<(String, Vec<u8>), HttpResponse> {
-    let too_big = || {
-        json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("upload larger than {limit} bytes"),
-        )
-    };
+    raw_name: String,
+    over: Rc<Cell<bool>>,
+) -> Result<
+    (
+        String,
+        UploadBody<impl Stream<Item = Result<Bytes, PayloadError>>>,
+    ),
+    HttpResponse,
+> {
     let multipart = req
         .headers()
         .get("content-type")
@@ -111,37 +128,172 @@ async fn read_upload(
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > body_limit)
     {
-        return Err(too_big());
+        return Err(too_big(limit));
     }
-    let over = Rc::new(Cell::new(false));
     let body = capped(payload, body_limit, over.clone());
-    let failed = |what: String| if over.get() { too_big() } else { bad(what) };
-    if multipart {
-        let mut mp = actix_multipart::Multipart::new(req.headers(), body);
-        while let Some(field) = mp.next().await {
-            let mut field = field.map_err(|e| failed(format!("multipart: {e}")))?;
-            let name = field
-                .content_disposition()
-                .and_then(|d| d.get_filename().map(str::to_string));
-            let Some(name) = name else { continue };
-            let mut buf = Vec::new();
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|e| failed(format!("multipart: {e}")))?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(too_big());
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            return Ok((name, buf));
+    if !multipart {
+        return Ok((raw_name, UploadBody::Raw(Box::pin(body))));
+    }
+    let mut mp = actix_multipart::Multipart::new(req.headers(), body);
+    while let Some(field) = mp.next().await {
+        let field = field.map_err(|e| refusal(&over, limit, format!("multipart: {e}")))?;
+        let name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename().map(str::to_string));
+        if let Some(name) = name {
+            return Ok((name, UploadBody::Form { _form: mp, field }));
         }
-        return Err(bad("multipart form has no file field"));
     }
-    let mut body = std::pin::pin!(body);
-    let mut buf = Vec::new();
-    while let Some(chunk) = body.next().await {
-        buf.extend_from_slice(&chunk.map_err(|e| failed(format!("upload: {e}")))?);
+    Err(bad("multipart form has no file field"))
+}
+
+/// A raw upload's file name for messages: `?name=`, or `upload.csv`.
+fn raw_name(q: &AnalyzeQuery) -> String {
+    q.name
+        .as_deref()
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "upload.csv".to_string())
+}
+
+fn too_big(limit: usize) -> HttpResponse {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("upload larger than {limit} bytes"),
+    )
+}
+
+/// The answer to a body that failed: 413 past the cap, 400 otherwise.
+fn refusal(over: &Cell<bool>, limit: usize, what: String) -> HttpResponse {
+    if over.get() {
+        too_big(limit)
+    } else {
+        bad(what)
     }
-    Ok(("upload.csv".to_string(), buf))
+}
+
+/// Sends the upload's bytes to the parser as they come, until the end, a
+/// failure (sent on as an error), or the parser stopping early.
+async fn pump(
+    body: UploadBody<impl Stream<Item = Result<Bytes, PayloadError>>>,
+    limit: usize,
+    tx: mpsc::Sender<Result<Bytes, String>>,
+) {
+    let mut sent = 0usize;
+    let mut body = body;
+    while let Some(chunk) = next_chunk(&mut body).await {
+        let chunk = chunk.and_then(|c| {
+            sent = sent.saturating_add(c.len());
+            if sent > limit {
+                Err(format!("upload larger than {limit} bytes"))
+            } else {
+                Ok(c)
+            }
+        });
+        let failed = chunk.is_err();
+        if tx.send(chunk).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
+async fn next_chunk<S: Stream<Item = Result<Bytes, PayloadError>>>(
+    b: &mut UploadBody<S>,
+) -> Option<Result<Bytes, String>> {
+    match b {
+        UploadBody::Raw(s) => s
+            .next()
+            .await
+            .map(|c| c.map_err(|e| format!("upload: {e}"))),
+        UploadBody::Form { field: f, .. } => f
+            .next()
+            .await
+            .map(|c| c.map_err(|e| format!("multipart: {e}"))),
+    }
+}
+
+/// Reads what [`pump`] sends, on the blocking thread the parser runs on.
+struct ChannelReader {
+    rx: mpsc::Receiver<Result<Bytes, String>>,
+    chunk: Bytes,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(c)) => self.chunk = c,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Gives the memory of a finished analysis back to the system: glibc keeps
+/// freed blocks of the blocking threads' arenas otherwise.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks and trims the allocator's free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn options(q: &AnalyzeQuery) -> AnalyzeOptions {
+    let d = AnalyzeOptions::default();
+    AnalyzeOptions {
+        window: q.window.unwrap_or(d.window),
+        last: q.last,
+        model: q.model.unwrap_or(d.model),
+        kalman_delta: q.kalman_delta.unwrap_or(d.kalman_delta),
+        kalman_r: q.kalman_r.unwrap_or(d.kalman_r),
+        z: q.z.unwrap_or(d.z),
+        hysteresis: q.hysteresis.unwrap_or(d.hysteresis),
+        maxlag: q.maxlag,
+    }
+}
+
+/// Parses the stream and runs the estimators (on a blocking thread).
+fn run_analysis(name: &str, data: ChannelReader, q: &AnalyzeQuery) -> Result<AnalyzeReport, Error> {
+    let opts = options(q);
+    let (ym, xm) = read_long_from(name, data, &q.y, &q.x)?;
+    let data = Aligned::join(&ym, &xm);
+    drop((ym, xm));
+    check_maxlag(
+        opts.maxlag,
+        opts.last.map_or(data.len(), |l| l.min(data.len())),
+    )?;
+    if !q.series.unwrap_or(false) {
+        return analyze(data, &opts, name);
+    }
+    let mut d = data.clone();
+    let mut r = analyze(data, &opts, name)?;
+    if let Some(n) = opts.last {
+        d.keep_last(n);
+    }
+    (r.ts, r.x, r.y) = (d.ts, d.x, d.y);
+    Ok(r)
+}
+
+fn busy() -> HttpResponse {
+    let mut r = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too many analyses running at once (see --max-uploads); retry shortly",
+    );
+    r.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("2"),
+    );
+    r
 }
 
 pub(super) async fn analyze_upload(
@@ -157,66 +309,67 @@ pub(super) async fn analyze_upload(
             return bad(format!("query: {e}"));
         }
     };
-    let (name, body) = match read_upload(&req, payload, s.max_upload).await {
-        Ok(v) => v,
-        Err(r) => {
-            rejected.count(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Reject::UploadTooLarge
-            } else {
-                Reject::UploadBadRequest
-            });
-            return r;
-        }
+    let Some(permit) = s.uploads.try_take() else {
+        rejected.count(Reject::UploadBusy);
+        return busy();
     };
-    let d = AnalyzeOptions::default();
-    let opts = AnalyzeOptions {
-        window: q.window.unwrap_or(d.window),
-        last: q.last,
-        model: q.model.unwrap_or(d.model),
-        kalman_delta: q.kalman_delta.unwrap_or(d.kalman_delta),
-        kalman_r: q.kalman_r.unwrap_or(d.kalman_r),
-        z: q.z.unwrap_or(d.z),
-        hysteresis: q.hysteresis.unwrap_or(d.hysteresis),
-        maxlag: q.maxlag,
-    };
-    let series = q.series.unwrap_or(false);
-    // The estimators are CPU work: keep them off the server's thread.
-    let res = web::block(move || -> Result<_, Error> {
-        let (ym, xm) = read_long(&name, &body, &q.y, &q.x)?;
-        let data = Aligned::join(&ym, &xm);
-        check_maxlag(
-            opts.maxlag,
-            opts.last.map_or(data.len(), |l| l.min(data.len())),
-        )?;
-        let mut r = analyze(data.clone(), &opts, &name)?;
-        if series {
-            let mut d = data;
-            if let Some(n) = opts.last {
-                d.keep_last(n);
+    let over = Rc::new(Cell::new(false));
+    let (name, body) =
+        match open_upload(&req, payload, s.max_upload, raw_name(&q), over.clone()).await {
+            Ok(v) => v,
+            Err(r) => {
+                rejected.count(if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Reject::UploadTooLarge
+                } else {
+                    Reject::UploadBadRequest
+                });
+                return r;
             }
-            (r.ts, r.x, r.y) = (d.ts, d.x, d.y);
-        }
-        Ok(r)
-    })
-    .await;
+        };
+    let (tx, rx) = mpsc::channel(4);
+    // The estimators are CPU work: keep them off the server's thread. The
+    // parse starts at once and reads the body as it arrives.
+    let job = web::block(move || {
+        let reader = ChannelReader {
+            rx,
+            chunk: Bytes::new(),
+        };
+        let r = run_analysis(&name, reader, &q).map(|r| serde_json::to_vec(&r));
+        release_memory();
+        drop(permit);
+        r
+    });
+    pump(body, s.max_upload, tx).await;
+    let res = job.await;
+    if over.get() {
+        rejected.count(Reject::UploadTooLarge);
+        return too_big(s.max_upload);
+    }
+    respond(res, rejected)
+}
+
+fn respond(
+    res: Result<Result<serde_json::Result<Vec<u8>>, Error>, actix_web::error::BlockingError>,
+    rejected: &super::rejects::Rejects,
+) -> HttpResponse {
     match res {
-        Ok(Ok(r)) => HttpResponse::Ok().json(r),
-        Ok(Err(Error::Input {
-            file,
-            line,
-            column,
-            reason,
-        })) => {
+        Ok(Ok(Ok(body))) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body),
+        Ok(Ok(Err(e))) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e @ Error::Input { .. })) => {
             rejected.count(Reject::UploadBadCsv);
-            let message = Error::Input {
-                file: file.clone(),
+            let Error::Input {
+                file,
                 line,
-                column: column.clone(),
-                reason: reason.clone(),
-            }
-            .to_string();
+                column,
+                reason,
+            } = &e
+            else {
+                unreachable!("matched above")
+            };
             HttpResponse::BadRequest().json(serde_json::json!({
-                "error": message, "file": file, "line": line, "column": column, "reason": reason,
+                "error": e.to_string(), "file": file, "line": line, "column": column, "reason": reason,
             }))
         }
         Ok(Err(e)) => {

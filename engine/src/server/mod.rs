@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub ui_dir: Option<PathBuf>,
     /// Largest `POST /api/analyze` body, bytes.
     pub max_upload: usize,
+    /// Analyses that may run at once; more get 503 with `Retry-After`.
+    /// Shared by every worker (and every clone of this config).
+    pub uploads: UploadSlots,
     /// HTTP worker threads.
     pub workers: usize,
     /// Events the fan-out ring holds before a slow client must resync.
@@ -55,9 +58,26 @@ impl Default for ServerConfig {
             access: Access::default(),
             ui_dir: Some(PathBuf::from("dist")),
             max_upload: 50 * 1024 * 1024,
+            uploads: UploadSlots::new(2),
             workers: 2,
             ring: 8192,
         }
+    }
+}
+
+/// The analyses allowed to run at once, shared by all workers.
+#[derive(Debug, Clone)]
+pub struct UploadSlots(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl UploadSlots {
+    /// Room for `n` analyses at once (at least one).
+    pub fn new(n: usize) -> Self {
+        UploadSlots(std::sync::Arc::new(tokio::sync::Semaphore::new(n.max(1))))
+    }
+
+    /// A slot, held until dropped; `None` when all are taken.
+    pub fn try_take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().ok()
     }
 }
 
@@ -69,6 +89,8 @@ pub struct ServerState {
     pub hub: Hub,
     /// Upload limit.
     pub max_upload: usize,
+    /// Analyses allowed at once.
+    pub uploads: UploadSlots,
     access: Access,
 }
 
@@ -253,6 +275,7 @@ pub fn configure(
             engine,
             hub,
             max_upload: cfg.max_upload,
+            uploads: cfg.uploads.clone(),
             access: cfg.access.clone(),
         });
         c.app_data(state)

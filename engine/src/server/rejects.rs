@@ -22,17 +22,20 @@ pub enum Reject {
     UploadBadCsv,
     /// Any other refused analysis request: its query, form or parameters.
     UploadBadRequest,
+    /// An analysis refused because `--max-uploads` already run (503).
+    UploadBusy,
 }
 
 impl Reject {
     /// Every reason, in the order they are reported.
-    pub const ALL: [Reject; 6] = [
+    pub const ALL: [Reject; 7] = [
         Reject::WsMessage,
         Reject::WsTooLarge,
         Reject::WsRateLimited,
         Reject::UploadTooLarge,
         Reject::UploadBadCsv,
         Reject::UploadBadRequest,
+        Reject::UploadBusy,
     ];
 
     /// Returns the reason's label in metrics and status.
@@ -44,6 +47,7 @@ impl Reject {
             Reject::UploadTooLarge => "upload_too_large",
             Reject::UploadBadCsv => "upload_bad_csv",
             Reject::UploadBadRequest => "upload_bad_request",
+            Reject::UploadBusy => "upload_busy",
         }
     }
 }
