@@ -418,3 +418,33 @@ async fn analyses_beyond_max_uploads_get_503_with_retry_after() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn a_trickled_upload_is_cut_off_and_bad_queries_get_json() {
+    use tokio::io::AsyncReadExt;
+    let (_child, url) = spawn_serve(&["--source", "none", "--max-uploads", "1"]);
+    let mut slow = begin_upload(&url, "y=ETHUSDT&x=BTCUSDT").await;
+    send_chunk(&mut slow, b"start_ms,symbol,close\n1700000000000,ETH").await;
+    let start = Instant::now();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(20), slow.read(&mut answer))
+        .await
+        .expect("the server answers a stalled upload")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("too slow"), "{text}");
+    assert!(start.elapsed() < Duration::from_secs(15));
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!(
+            "{url}/api/bars?symbol=BTCUSDT&interval=1s&from=abc"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().starts_with("query:"), "{e}");
+}

@@ -177,6 +177,11 @@ fn refusal(over: &Cell<bool>, limit: usize, what: String) -> HttpResponse {
     }
 }
 
+/// The longest wait for the next piece of an upload's body.
+const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+/// The longest an upload's whole body may take.
+const BODY_TOTAL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Sends the upload's bytes to the parser as they come, until the end, a
 /// failure (sent on as an error), or the parser stopping early.
 async fn pump(
@@ -186,7 +191,19 @@ async fn pump(
 ) {
     let mut sent = 0usize;
     let mut body = body;
-    while let Some(chunk) = next_chunk(&mut body).await {
+    let deadline = tokio::time::Instant::now() + BODY_TOTAL;
+    loop {
+        // A body trickled in (or stalled) would hold an analysis slot.
+        let wait = BODY_IDLE.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let chunk = match tokio::time::timeout(wait, next_chunk(&mut body)).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return,
+            Err(_) => Err(format!(
+                "upload too slow: at most {} s between pieces and {} s in all",
+                BODY_IDLE.as_secs(),
+                BODY_TOTAL.as_secs()
+            )),
+        };
         let chunk = chunk.and_then(|c| {
             sent = sent.saturating_add(c.len());
             if sent > limit {

@@ -280,6 +280,10 @@ pub fn configure(
         });
         c.app_data(state)
             .app_data(web::PayloadConfig::new(cfg.max_upload))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                let res = routes::json_error(StatusCode::BAD_REQUEST, format!("query: {e}"));
+                actix_web::error::InternalError::from_response(e, res).into()
+            }))
             .service(
                 web::scope("/api")
                     .wrap(from_fn(require_token))
