@@ -366,16 +366,25 @@ async fn send_chunk(tcp: &mut tokio::net::TcpStream, body: &[u8]) {
     tcp.write_all(b"\r\n").await.unwrap();
 }
 
-/// Ends a chunked upload and returns the status line's code.
+/// Ends a chunked upload, reads the whole (chunked) answer and returns the
+/// status line's code.
 async fn finish_upload(mut tcp: tokio::net::TcpStream) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     tcp.write_all(b"0\r\n\r\n").await.unwrap();
-    let mut answer = vec![0u8; 64];
-    let n = tokio::time::timeout(Duration::from_secs(30), tcp.read(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
-    let line = String::from_utf8_lossy(&answer[..n]).to_string();
+    let mut answer = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let end = Instant::now() + Duration::from_secs(30);
+    while !answer.ends_with(b"\r\n0\r\n\r\n") {
+        let n = tokio::time::timeout_at(end.into(), tcp.read(&mut buf))
+            .await
+            .expect("the whole answer within 30 s")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&answer[..answer.len().min(64)]).to_string();
     line.split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())

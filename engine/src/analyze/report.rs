@@ -12,7 +12,7 @@ use crate::core::mackinnon::Regression;
 use crate::core::ols::fit_ols;
 use crate::core::pair::adf_stats;
 use crate::core::rolling::{rolling_corr, rolling_zscore};
-use crate::core::theil_sen::theil_sen;
+use crate::core::theil_sen::try_theil_sen;
 use crate::error::{Error, Result};
 
 /// Settings of one analysis (the `analyze` flags).
@@ -126,8 +126,7 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
     }
     let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
     let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;
-    let (ts_beta, ts_alpha) =
-        theil_sen(x, y).ok_or_else(|| Error::Analysis("theil-sen fit failed".into()))?;
+    let (ts_beta, ts_alpha) = try_theil_sen(x, y)?;
     let (kb, ka) = kalman_series(x, y, o.kalman_delta, o.kalman_r);
     let (beta, alpha) = match o.model {
         Model::Ols => (ols.beta, ols.alpha),

@@ -9,8 +9,6 @@
 //! the singular values), so the statistics agree with statsmodels to
 //! rounding.
 
-use nalgebra::DMatrix;
-
 use super::linalg;
 use super::mackinnon::{mackinnoncrit, mackinnonp, Regression};
 use crate::error::{Error, Result};
@@ -108,10 +106,15 @@ pub fn adfuller(
             let startlag = trend.len() + 1;
             // statsmodels prepends the deterministic terms here, so every
             // candidate is a leading block of the same design.
-            let design = lagged.matrix(&trend, true);
             let widths: Vec<usize> = (startlag..=startlag + maxlag).collect();
-            let fits = linalg::prefix_ssr(design, lagged.y, &widths)
-                .ok_or_else(|| analysis("adf lag search failed to factor the design"))?;
+            let fits = linalg::prefix_ssr_rows(
+                lagged.rows,
+                startlag + maxlag,
+                |r, row| lagged.fill_row(&trend, true, r, row),
+                lagged.y,
+                &widths,
+            )
+            .ok_or_else(|| analysis("adf lag search failed to factor the design"))?;
             let mut best: Option<(f64, usize)> = None;
             for (lag, &(ssr, rank)) in fits.iter().enumerate() {
                 let ic = linalg::aic(ssr, lagged.rows, rank);
@@ -130,9 +133,13 @@ pub fn adfuller(
     let trend = lagged.trend_columns(regression);
     // The final fit appends the deterministic terms, so the level stays in
     // column 0 whichever of them were kept.
-    let design = lagged.matrix(&trend, false);
-    let fit = linalg::ols(&design, lagged.y)
-        .ok_or_else(|| analysis("adf regression failed to factor the design"))?;
+    let fit = linalg::ols_rows(
+        lagged.rows,
+        lagged.lag + 1 + trend.len(),
+        |r, row| lagged.fill_row(&trend, false, r, row),
+        lagged.y,
+    )
+    .ok_or_else(|| analysis("adf regression failed to factor the design"))?;
     if fit.rank >= fit.nobs {
         return Err(analysis(format!(
             "adf regression has no residual degrees of freedom ({} observations, rank {})",
@@ -217,21 +224,23 @@ impl<'a> LagDesign<'a> {
         cols
     }
 
-    /// Builds the design, deterministic terms first when `prepend`.
-    fn matrix(&self, trend: &[Trend], prepend: bool) -> DMatrix<f64> {
+    /// Writes row `r` of the design, deterministic terms first when
+    /// `prepend`; the design is never built whole (a million rows times a
+    /// hundred lags would be most of a gigabyte).
+    fn fill_row(&self, trend: &[Trend], prepend: bool, r: usize, row: &mut [f64]) {
         let k = self.lag + 1;
         let offset = if prepend { trend.len() } else { 0 };
         let trend_at = if prepend { 0 } else { k };
-        DMatrix::from_fn(self.rows, k + trend.len(), |r, c| {
-            if c >= trend_at && c < trend_at + trend.len() {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = if c >= trend_at && c < trend_at + trend.len() {
                 match trend[c - trend_at] {
                     Trend::Const => 1.0,
                     Trend::Linear => (r + 1) as f64,
                 }
             } else {
                 self.value(r, c - offset)
-            }
-        })
+            };
+        }
     }
 }
 

@@ -55,19 +55,27 @@ pub(crate) fn aic(ssr: f64, nobs: usize, rank: usize) -> f64 {
 ///
 /// Returns `None` when the shapes disagree or the design is empty.
 pub(crate) fn ols(x: &DMatrix<f64>, y: &[f64]) -> Option<Ols> {
-    let (m, k) = x.shape();
+    ols_rows(x.nrows(), x.ncols(), matrix_rows(x), y)
+}
+
+/// [`ols`] of the `m x k` design whose row `r` `fill(r, row)` writes: the
+/// design is never held whole (see [`row_qr`](super::row_qr)).
+pub(crate) fn ols_rows(
+    m: usize,
+    k: usize,
+    mut fill: impl FnMut(usize, &mut [f64]),
+    y: &[f64],
+) -> Option<Ols> {
     if m == 0 || k == 0 || y.len() != m {
         return None;
     }
-    let (r, z) = qr_reduce(x.clone(), y);
-    let p = m.min(k);
-    let svd = Pinv::new(r.rows(0, p).into_owned());
-    let c = z.rows(0, p);
+    let (r, z, _) = reduce(m, k, &mut fill, y);
+    let svd = Pinv::new(r);
     let mut params = vec![0.0; k];
     let mut cov_diag = vec![0.0; k];
     for j in svd.kept() {
         let s = svd.s[j];
-        let w = svd.u.column(j).dot(&c) / s;
+        let w = svd.u.column(j).dot(&z) / s;
         for i in 0..k {
             params[i] += svd.v[(i, j)] * w;
             let a = svd.v[(i, j)] / s;
@@ -75,9 +83,15 @@ pub(crate) fn ols(x: &DMatrix<f64>, y: &[f64]) -> Option<Ols> {
         }
     }
     // statsmodels takes the residual from the data, not from the QR image,
-    // so it is recomputed here the same way.
-    let fitted = x * DVector::from_column_slice(&params);
-    let resid: Vec<f64> = y.iter().zip(fitted.iter()).map(|(a, b)| a - b).collect();
+    // so it is recomputed here the same way, row by row.
+    let mut row = vec![0.0; k];
+    let resid: Vec<f64> = (0..m)
+        .map(|i| {
+            fill(i, &mut row);
+            let fitted = row.iter().zip(&params).fold(0.0, |acc, (a, b)| acc + a * b);
+            y[i] - fitted
+        })
+        .collect();
     let ssr = resid.iter().map(|e| e * e).sum();
     Some(Ols {
         params,
@@ -89,33 +103,70 @@ pub(crate) fn ols(x: &DMatrix<f64>, y: &[f64]) -> Option<Ols> {
     })
 }
 
+/// Reads the rows of a matrix for the `*_rows` functions.
+fn matrix_rows(x: &DMatrix<f64>) -> impl FnMut(usize, &mut [f64]) + '_ {
+    |r, row| {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = x[(r, j)];
+        }
+    }
+}
+
+/// Factors the design given by rows: `R` (`min(m, k)` by `k`), the head of
+/// `Q'y` beside it, and the squared norm of the rest of `Q'y` (the full
+/// fit's residual).
+fn reduce(
+    m: usize,
+    k: usize,
+    fill: &mut impl FnMut(usize, &mut [f64]),
+    y: &[f64],
+) -> (DMatrix<f64>, DVector<f64>, f64) {
+    let tri = super::row_qr::factor_rows(m, k, fill, y);
+    let p = m.min(k);
+    let r = tri.view((0, 0), (p, k)).into_owned();
+    let z = DVector::from_fn(p, |i, _| tri[(i, k)]);
+    let rest = if tri.nrows() > k { tri[(k, k)] } else { 0.0 };
+    (r, z, rest * rest)
+}
+
 /// Returns `(ssr, rank)` for the fit of `y` on each leading block of
 /// `widths` columns of `x`, each as statsmodels' `OLS.fit()` would find it.
 ///
-/// One QR of the widest design serves all blocks: its first `k` reflections
-/// only see the first `k` columns, so `R[..k, ..k]` is the triangular factor
-/// of the narrower design, and what `Q'y` holds beyond row `k` is that
-/// fit's residual. Returns `None` on a shape mismatch or an empty or
-/// too-wide block. The design is factored in place (it is the largest
-/// thing an ADF lag search holds, so it is not copied).
+/// One QR of the widest design serves all blocks: the leading `k` columns
+/// of its triangle are the triangular factor of the narrower design, and
+/// what `Q'y` holds beyond row `k` is that fit's residual. Returns `None`
+/// on a shape mismatch or an empty or too-wide block.
+#[cfg(test)]
 pub(crate) fn prefix_ssr(
-    x: DMatrix<f64>,
+    x: &DMatrix<f64>,
     y: &[f64],
     widths: &[usize],
 ) -> Option<Vec<(f64, usize)>> {
-    let (m, kmax) = x.shape();
+    prefix_ssr_rows(x.nrows(), x.ncols(), matrix_rows(x), y, widths)
+}
+
+/// [`prefix_ssr`] of the `m x kmax` design whose row `r` `fill(r, row)`
+/// writes, never holding the design whole.
+pub(crate) fn prefix_ssr_rows(
+    m: usize,
+    kmax: usize,
+    mut fill: impl FnMut(usize, &mut [f64]),
+    y: &[f64],
+    widths: &[usize],
+) -> Option<Vec<(f64, usize)>> {
     if m == 0 || y.len() != m || widths.iter().any(|&k| k == 0 || k > kmax) {
         return None;
     }
-    let (r, z) = qr_reduce(x, y);
-    // tail[i] is the squared norm of z[i..]; summing from the end adds
-    // the small terms first.
-    let mut tail = vec![0.0; m + 1];
-    for i in (0..m).rev() {
+    let (r, z, rest) = reduce(m, kmax, &mut fill, y);
+    let pmax = m.min(kmax);
+    // tail[i] is the squared norm of Q'y from row i on; summing from the
+    // end adds the small terms first.
+    let mut tail = vec![0.0; pmax + 1];
+    tail[pmax] = rest;
+    for i in (0..pmax).rev() {
         tail[i] = tail[i + 1] + z[i] * z[i];
     }
-    let pmax = m.min(kmax);
-    let full = Pinv::new(r.rows(0, pmax).into_owned());
+    let full = Pinv::new(r.clone());
     // Singular values interlace, so a leading block's smallest one is at
     // least the full design's; once that clears both statsmodels
     // thresholds of the full design it clears every block's too, and no
@@ -140,14 +191,6 @@ pub(crate) fn prefix_ssr(
             Some((tail[p] + left.norm_squared(), svd.rank))
         })
         .collect()
-}
-
-/// Factors `x = Q R` and returns `R` (`min(m, k)` by `k`) with `Q' y`.
-fn qr_reduce(x: DMatrix<f64>, y: &[f64]) -> (DMatrix<f64>, DVector<f64>) {
-    let qr = x.qr();
-    let mut z = DVector::from_column_slice(y);
-    qr.q_tr_mul(&mut z);
-    (qr.r(), z)
 }
 
 /// Holds a singular value decomposition `A = U diag(s) V'` with
@@ -269,7 +312,7 @@ mod tests {
             .map(|i| (i as f64 * 0.37).sin() + 0.1 * i as f64)
             .collect();
         let x = design(&rows);
-        let nested = prefix_ssr(x.clone(), &y, &[1, 2, 3]).unwrap();
+        let nested = prefix_ssr(&x, &y, &[1, 2, 3]).unwrap();
         for (k, &(ssr, rank)) in (1..=3).zip(&nested) {
             let sub = x.columns(0, k).into_owned();
             let fit = ols(&sub, &y).unwrap();
@@ -290,7 +333,7 @@ mod tests {
         assert_eq!(fit.rank, 2);
         // pinv splits the slope evenly between the two identical columns.
         assert!((fit.params[1] - 1.0).abs() < 1e-10 && (fit.params[2] - 1.0).abs() < 1e-10);
-        let nested = prefix_ssr(design(&rows), &y, &[3]).unwrap();
+        let nested = prefix_ssr(&design(&rows), &y, &[3]).unwrap();
         assert_eq!(nested[0].1, 2);
         assert!(nested[0].0 < 1e-20);
     }
@@ -307,7 +350,7 @@ mod tests {
     fn bad_shapes_are_rejected() {
         assert!(ols(&DMatrix::zeros(0, 2), &[]).is_none());
         assert!(ols(&DMatrix::zeros(3, 2), &[1.0]).is_none());
-        assert!(prefix_ssr(DMatrix::zeros(3, 2), &[1.0, 2.0, 3.0], &[3]).is_none());
+        assert!(prefix_ssr(&DMatrix::zeros(3, 2), &[1.0, 2.0, 3.0], &[3]).is_none());
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod price_kalman;
 mod reference;
 pub mod ring;
 pub mod rolling;
+mod row_qr;
 #[cfg(test)]
 mod test_series;
 pub mod theil_sen;

@@ -9,20 +9,29 @@
 //! from scipy, never the arithmetic, so the results are identical.
 
 use crate::error::{Error, Result};
+use distinct::distinct_select;
 use slope_select::{bracket_select, select_two, stream_select, Sorted};
 
+mod distinct;
 mod slope_count;
 pub(crate) mod slope_select;
 
 /// Up to this many slopes are simply collected and selected from.
 const COLLECT_MAX: u64 = 1 << 20;
+/// Up to this many slopes a pass over every pair is tried when nothing
+/// faster applies (five passes of 2^31 slopes: tens of seconds). Beyond,
+/// the fit is refused rather than run for hours.
+const STREAM_MAX: u64 = 1 << 31;
 
 /// How the median slope is found; `Auto` picks by size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Method {
-    /// Collect up to `COLLECT_MAX` slopes, else bracket, else stream.
+    /// Collect up to `COLLECT_MAX` slopes, else merge equal points, else
+    /// bracket, else stream up to `STREAM_MAX` slopes.
     Auto,
+    /// Merge equal points and collect weighted slopes (few distinct points).
+    Distinct,
     /// Materialise every slope and select.
     Collect,
     /// Inversion-counting bracket (may give up).
@@ -72,13 +81,17 @@ pub(crate) fn median_slope(s: &Sorted, method: Method) -> Option<f64> {
             s.for_each_slope(|d| v.push(d));
             select_two(&mut v, r as usize, r2 as usize)
         }
+        Method::Distinct => distinct_select(s, r, r2)?,
         Method::Bracket => bracket_select(s, r, r2)?,
         Method::Stream => stream_select(s, r, r2)?,
         Method::Auto if total <= COLLECT_MAX => return median_slope(s, Method::Collect),
-        Method::Auto => match bracket_select(s, r, r2) {
-            Some(v) => v,
-            None => stream_select(s, r, r2)?,
-        },
+        Method::Auto => distinct_select(s, r, r2)
+            .or_else(|| bracket_select(s, r, r2))
+            .or_else(|| {
+                (total <= STREAM_MAX)
+                    .then(|| stream_select(s, r, r2))
+                    .flatten()
+            })?,
     };
     Some(numpy_mid(lo, hi, total.is_multiple_of(2)))
 }
@@ -107,8 +120,17 @@ pub fn try_theil_sen(x: &[f64], y: &[f64]) -> Result<(f64, f64)> {
         return Err(Error::Analysis("theil-sen input is too large".into()));
     }
     let s = Sorted::new(x, y);
-    let slope =
-        median_slope(&s, Method::Auto).ok_or_else(|| Error::Analysis("x is constant".into()))?;
+    let pairs = s.pair_count();
+    if pairs == 0 {
+        return Err(Error::Analysis("x is constant".into()));
+    }
+    let slope = median_slope(&s, Method::Auto).ok_or_else(|| {
+        Error::Analysis(format!(
+            "theil-sen: too many of the {pairs} slopes tie within rounding at the median to \
+             find it exactly in bounded time (many repeated but distinct prices); use another \
+             model or fewer rows"
+        ))
+    })?;
     let intercept = median(y) - slope * median(x);
     if slope.is_finite() && intercept.is_finite() {
         Ok((slope, intercept))
@@ -221,6 +243,9 @@ mod tests {
             let want = median_slope(&s, Method::Collect);
             prop_assert_eq!(median_slope(&s, Method::Stream).map(f64::to_bits), want.map(f64::to_bits));
             if let Some(b) = median_slope(&s, Method::Bracket) {
+                prop_assert_eq!(Some(b.to_bits()), want.map(f64::to_bits));
+            }
+            if let Some(b) = median_slope(&s, Method::Distinct) {
                 prop_assert_eq!(Some(b.to_bits()), want.map(f64::to_bits));
             }
         }

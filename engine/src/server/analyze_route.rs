@@ -17,6 +17,7 @@ use spreadwatch_proto::Model;
 
 use super::rejects::Reject;
 use super::routes::{bad, json_error};
+use super::upload_stream::{release_memory, ChannelReader, ChunkWriter};
 use super::ServerState;
 use crate::analyze::{analyze, read_long_from, Aligned, AnalyzeOptions};
 use crate::core::adf::default_maxlag;
@@ -234,37 +235,6 @@ async fn next_chunk<S: Stream<Item = Result<Bytes, PayloadError>>>(
     }
 }
 
-/// Reads what [`pump`] sends, on the blocking thread the parser runs on.
-struct ChannelReader {
-    rx: mpsc::Receiver<Result<Bytes, String>>,
-    chunk: Bytes,
-}
-
-impl std::io::Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.rx.blocking_recv() {
-                None => return Ok(0),
-                Some(Ok(c)) => self.chunk = c,
-                Some(Err(e)) => return Err(std::io::Error::other(e)),
-            }
-        }
-        let n = buf.len().min(self.chunk.len());
-        buf[..n].copy_from_slice(&self.chunk.split_to(n));
-        Ok(n)
-    }
-}
-
-/// Gives the memory of a finished analysis back to the system: glibc keeps
-/// freed blocks of the blocking threads' arenas otherwise.
-fn release_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks and trims the allocator's free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 fn options(q: &AnalyzeQuery) -> AnalyzeOptions {
     let d = AnalyzeOptions::default();
     AnalyzeOptions {
@@ -344,55 +314,56 @@ pub(super) async fn analyze_upload(
             }
         };
     let (tx, rx) = mpsc::channel(4);
+    let (ready_tx, ready) = tokio::sync::oneshot::channel();
+    let (mut out, body_out) = ChunkWriter::new();
     // The estimators are CPU work: keep them off the server's thread. The
-    // parse starts at once and reads the body as it arrives.
-    let job = web::block(move || {
-        let reader = ChannelReader {
-            rx,
-            chunk: Bytes::new(),
-        };
-        let r = run_analysis(&name, reader, &q).map(|r| serde_json::to_vec(&r));
+    // parse starts at once and reads the body as it arrives; the report
+    // is sent as it is serialised.
+    actix_web::rt::task::spawn_blocking(move || {
+        match run_analysis(&name, ChannelReader::new(rx), &q) {
+            Err(e) => drop(ready_tx.send(Err(e))),
+            Ok(report) => {
+                let _ = ready_tx.send(Ok(()));
+                if serde_json::to_writer(&mut out, &report).is_ok() {
+                    let _ = std::io::Write::flush(&mut out);
+                }
+            }
+        }
         release_memory();
         drop(permit);
-        r
     });
     pump(body, s.max_upload, tx).await;
-    let res = job.await;
+    let res = ready.await;
     if over.get() {
         rejected.count(Reject::UploadTooLarge);
         return too_big(s.max_upload);
     }
-    respond(res, rejected)
+    match res {
+        Ok(Ok(())) => HttpResponse::Ok()
+            .content_type("application/json")
+            .streaming(body_out),
+        Ok(Err(e)) => refused_analysis(e, rejected),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "the analysis stopped"),
+    }
 }
 
-fn respond(
-    res: Result<Result<serde_json::Result<Vec<u8>>, Error>, actix_web::error::BlockingError>,
-    rejected: &super::rejects::Rejects,
-) -> HttpResponse {
-    match res {
-        Ok(Ok(Ok(body))) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body(body),
-        Ok(Ok(Err(e))) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Ok(Err(e @ Error::Input { .. })) => {
+/// The answer to an analysis the data or parameters did not allow.
+fn refused_analysis(e: Error, rejected: &super::rejects::Rejects) -> HttpResponse {
+    match &e {
+        Error::Input {
+            file,
+            line,
+            column,
+            reason,
+        } => {
             rejected.count(Reject::UploadBadCsv);
-            let Error::Input {
-                file,
-                line,
-                column,
-                reason,
-            } = &e
-            else {
-                unreachable!("matched above")
-            };
             HttpResponse::BadRequest().json(serde_json::json!({
                 "error": e.to_string(), "file": file, "line": line, "column": column, "reason": reason,
             }))
         }
-        Ok(Err(e)) => {
+        _ => {
             rejected.count(Reject::UploadBadRequest);
             bad(e.to_string())
         }
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

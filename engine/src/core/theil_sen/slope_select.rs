@@ -104,8 +104,28 @@ pub fn select_two(v: &mut [f64], r: usize, r2: usize) -> (f64, f64) {
 /// Ranks `r` and `r2` (`r2` is `r` or `r + 1`) of all slopes, by radix
 /// passes; `None` only if the ranks are out of range.
 pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
+    radix_select(
+        |f| {
+            s.for_each_slope(f);
+            Some(())
+        },
+        s.pair_count(),
+        r,
+        r2,
+    )
+}
+
+/// Ranks `r` and `r2` of the `total` values `each` visits (every call
+/// visits the same values), by radix passes on their bit keys, 16 bits a
+/// pass: constant memory, whatever the ties. `None` if the ranks are out of
+/// range or a visit fails.
+fn radix_select(
+    mut each: impl FnMut(&mut dyn FnMut(f64)) -> Option<()>,
+    total: u64,
+    r: u64,
+    r2: u64,
+) -> Option<(f64, f64)> {
     const COLLECT: u64 = 1 << 18;
-    let total = s.pair_count();
     if r2 >= total || r > r2 {
         return None;
     }
@@ -114,12 +134,12 @@ pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     while inside > COLLECT && bits < 64 {
         let shift = 48 - bits;
         let mut hist = vec![0u64; 1 << 16];
-        s.for_each_slope(|v| {
+        each(&mut |v| {
             let k = key(v);
             if matches(k, prefix, bits) {
                 hist[((k >> shift) & 0xFFFF) as usize] += 1;
             }
-        });
+        })?;
         let target = r - below;
         let mut acc = 0u64;
         for (d, &c) in hist.iter().enumerate() {
@@ -133,12 +153,12 @@ pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
         }
         bits += 16;
     }
-    // Final pass: gather the survivors (when few) and the smallest slope
+    // Final pass: gather the survivors (when few) and the smallest value
     // beyond them, which is rank r2 when r is the last survivor.
     let collect = inside <= COLLECT;
     let mut vals = Vec::with_capacity(if collect { inside as usize } else { 0 });
     let mut above = u64::MAX;
-    s.for_each_slope(|v| {
+    each(&mut |v| {
         let k = key(v);
         let head = if bits == 0 { 0 } else { k >> (64 - bits) };
         if head == prefix {
@@ -148,7 +168,7 @@ pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
         } else if head > prefix && k < above {
             above = k;
         }
-    });
+    })?;
     let (lo, mut hi) = if collect {
         let last = vals.len().saturating_sub(1);
         select_two(
@@ -166,8 +186,11 @@ pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     Some((lo, hi))
 }
 
-/// Most candidate slopes a bracket may hold (16 MB); beyond, give up.
+/// Most candidate slopes a bracket collects (16 MB); more are selected by
+/// radix passes over the bracket's pairs instead.
 const MAX_CANDIDATES: u64 = 1 << 21;
+/// Most candidate slopes a bracket may hold at all; beyond, give up.
+const MAX_FLIPS: u64 = 1 << 27;
 /// Unit round-off of f64.
 const U: f64 = f64::EPSILON / 2.0;
 
@@ -199,7 +222,10 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     const ETA: f64 = 4.0 * U;
     const TAU: f64 = 1e-300;
 
-    let samples = sample_slopes(s, (4 * n).clamp(1024, 1 << 18).min(total as usize));
+    // Enough samples that a few gaps between them hold well under
+    // MAX_CANDIDATES slopes, even for a million points (3.5e11 slopes).
+    let wanted = (4 * n).max(usize::try_from(total >> 18).unwrap_or(usize::MAX));
+    let samples = sample_slopes(s, wanted.clamp(1024, 1 << 21).min(total as usize));
     if samples.len() < 64 {
         return None;
     }
@@ -230,18 +256,12 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
         let n_below = count_inversions(s, t1, false, &mut zbuf, &mut tmp);
         let n_above = count_inversions(s, t2, true, &mut zbuf, &mut tmp);
         let mid = total.checked_sub(n_below)?.checked_sub(n_above)?;
-        if mid > MAX_CANDIDATES {
+        if mid > MAX_FLIPS {
             return None;
         }
         if r >= n_below && r2 - n_below < mid {
-            let mut vals = Vec::with_capacity(mid as usize);
-            for_each_flip(s, t1, t2, 4 * MAX_CANDIDATES, |i, j| {
-                vals.push(s.slope(i, j))
-            })?;
-            if vals.len() as u64 != mid {
-                return None;
-            }
-            let (v1, v2) = select_two(&mut vals, (r - n_below) as usize, (r2 - n_below) as usize);
+            let ranks = (r - n_below, r2 - n_below);
+            let (v1, v2) = select_in_bracket(s, (t1, t2), mid, ranks, MAX_CANDIDATES)?;
             // Below lo or above hi the candidates are incomplete.
             if lo <= v1 && v2 <= hi {
                 return Some((v1, v2));
@@ -250,6 +270,42 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
         widen *= 8;
     }
     None
+}
+
+/// Ranks `r` and `r2` of the `mid` slopes of the pairs that flip between
+/// `t1` and `t2`: collected when at most `collect_max`, else by radix
+/// passes over the flips (the floating-point pad of a dense bracket can
+/// hold millions).
+fn select_in_bracket(
+    s: &Sorted,
+    (t1, t2): (f64, f64),
+    mid: u64,
+    (r, r2): (u64, u64),
+    collect_max: u64,
+) -> Option<(f64, f64)> {
+    let limit = 4 * mid.max(MAX_CANDIDATES);
+    if mid <= collect_max {
+        let mut vals = Vec::with_capacity(mid as usize);
+        for_each_flip(s, t1, t2, limit, |i, j| vals.push(s.slope(i, j)))?;
+        if vals.len() as u64 != mid {
+            return None;
+        }
+        return Some(select_two(&mut vals, r as usize, r2 as usize));
+    }
+    let mut seen = 0u64;
+    let got = radix_select(
+        |f| {
+            seen = 0;
+            for_each_flip(s, t1, t2, limit, |i, j| {
+                seen += 1;
+                f(s.slope(i, j))
+            })
+        },
+        mid,
+        r,
+        r2,
+    )?;
+    (seen == mid).then_some(got)
 }
 
 /// First index in 0..=len where `pred` turns false (pred monotone).
@@ -292,4 +348,32 @@ fn sample_slopes(s: &Sorted, m: usize) -> Vec<f64> {
     }
     out.sort_unstable_by(f64::total_cmp);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::test_series::price_pair;
+
+    #[test]
+    fn a_bracket_selects_alike_by_collecting_or_by_radix() {
+        let (x, y) = price_pair(1500, 7, true);
+        let s = Sorted::new(&x, &y);
+        let total = s.pair_count();
+        let (r, r2) = (total / 2 - 1, total / 2);
+        let want = stream_select(&s, r, r2).unwrap();
+        // A bracket around the median holding a few thousand slopes.
+        let (t1, t2) = (want.0 - 0.05 * want.0.abs(), want.1 + 0.05 * want.1.abs());
+        let mut zbuf = vec![0.0; x.len()];
+        let mut tmp = vec![0.0; x.len()];
+        let below = count_inversions(&s, t1, false, &mut zbuf, &mut tmp);
+        let above = count_inversions(&s, t2, true, &mut zbuf, &mut tmp);
+        let mid = total - below - above;
+        assert!(mid > 1000, "{mid}");
+        let ranks = (r - below, r2 - below);
+        let collected = select_in_bracket(&s, (t1, t2), mid, ranks, u64::MAX).unwrap();
+        let radix = select_in_bracket(&s, (t1, t2), mid, ranks, 0).unwrap();
+        assert_eq!(collected, want);
+        assert_eq!(radix, want);
+    }
 }
