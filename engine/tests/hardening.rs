@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::http;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::server::{connect, wait_for};
-use crate::support::{bin, get_json, spawn_serve};
+use crate::support::{bin, get_json, spawn_serve, spawn_serve_of};
 
 #[test]
 fn an_empty_token_is_refused_at_start() {
@@ -221,7 +221,7 @@ async fn clients_that_stop_reading_or_half_close_are_dropped_within_the_timeout(
         while let Some(_m) = crate::server::next_json(&mut reader, Duration::from_millis(20)).await
         {
             frames += 1;
-            if frames % 64 == 0 {
+            if frames.is_multiple_of(64) {
                 break;
             }
         }
@@ -408,8 +408,11 @@ async fn analyses_beyond_max_uploads_get_503_with_retry_after() {
     assert!(body.contains("--max-uploads"), "{body}");
     send_chunk(&mut first, &csv[csv.len() / 2..]).await;
     assert_eq!(finish_upload(first).await, 200);
-    // The slot is free again.
-    assert_eq!(post().body(csv).send().await.unwrap().status(), 200);
+    // The slot is free again (once the report is read: it is streamed, and
+    // the analysis holds its slot until the last byte is out).
+    let r = post().body(csv).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
     let s = get_json(&http, format!("{url}/api/status")).await;
     assert_eq!(s["ws"]["rejected"]["upload_busy"], 1, "{s}");
     // A raw upload's messages use the name it was sent with.
@@ -456,4 +459,235 @@ async fn a_trickled_upload_is_cut_off_and_bad_queries_get_json() {
     assert_eq!(r.headers()["content-type"], "application/json");
     let e: serde_json::Value = r.json().await.unwrap();
     assert!(e["error"].as_str().unwrap().starts_with("query:"), "{e}");
+}
+
+/// A long-format CSV of about `mb` MB: two legs on a seeded random walk
+/// (prices in cents), or repeating in cycles of 7 and 11 when `cycles`.
+fn market_csv(mb: usize, cycles: bool) -> (Vec<u8>, usize) {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(mb << 20);
+    out.extend_from_slice(b"start_ms,symbol,close\n");
+    let (mut seed, mut btc, mut rows) = (7u64, 43_000.0f64, 0usize);
+    let mut noise = || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    while out.len() < mb << 20 {
+        let t = 1_700_000_000_000i64 + rows as i64 * 1000;
+        let (b, e) = if cycles {
+            (
+                43_000.0 + (rows % 11) as f64,
+                2_300.0 + (rows % 7) as f64 * 0.5,
+            )
+        } else {
+            btc *= 1.0 + 0.001 * noise();
+            (btc, 0.0535 * btc + 4.0 * noise())
+        };
+        writeln!(out, "{t},BTCUSDT,{b:.2}\n{t},ETHUSDT,{e:.2}").unwrap();
+        rows += 1;
+    }
+    (out, rows)
+}
+
+/// Peak and current resident memory of a process, kB, from /proc.
+fn peak_and_rss_kb(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Uploads `csv` and reads the streamed answer: its status, its first bytes
+/// and its length.
+async fn upload(http: &reqwest::Client, url: &str, csv: bytes::Bytes) -> (u16, String, usize) {
+    let mut r = http
+        .post(format!("{url}/api/analyze?y=ETHUSDT&x=BTCUSDT"))
+        .body(csv)
+        .timeout(Duration::from_secs(300))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let (mut head, mut len) = (Vec::new(), 0);
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        if head.len() < 200 {
+            head.extend_from_slice(&chunk[..chunk.len().min(200)]);
+        }
+        len += chunk.len();
+    }
+    (status, String::from_utf8_lossy(&head).into_owned(), len)
+}
+
+/// Needs the release build (debug takes minutes a file): `make test` passes
+/// it in SW_RELEASE_BIN.
+#[tokio::test]
+async fn four_concurrent_49_mb_uploads_stay_under_1_gib_and_give_it_back() {
+    let Ok(release) = std::env::var("SW_RELEASE_BIN") else {
+        eprintln!("skipped: set SW_RELEASE_BIN to the release spreadwatch (make test does)");
+        return;
+    };
+    let (csv, rows) = market_csv(49, false);
+    let size_kb = csv.len() as u64 / 1024;
+    let csv = bytes::Bytes::from(csv);
+    let mut cmd = std::process::Command::new(release);
+    cmd.env("RUST_LOG", "warn");
+    let (child, url) = spawn_serve_of(
+        cmd,
+        &[
+            "--source",
+            "none",
+            "--max-uploads",
+            "4",
+            "--max-upload-mb",
+            "60",
+        ],
+    );
+    let pid = child.0.id();
+    let http = reqwest::Client::new();
+    let want = format!("{{\"n\":{rows},");
+    let t0 = Instant::now();
+    let (status, head, _) = upload(&http, &url, csv.clone()).await;
+    assert_eq!(status, 200, "{head}");
+    assert!(head.starts_with(&want), "{head}");
+    let (peak, _) = peak_and_rss_kb(pid);
+    eprintln!(
+        "one {size_kb} kB upload, {rows} rows: peak RSS {peak} kB, {:?}",
+        t0.elapsed()
+    );
+    let t0 = Instant::now();
+    assert!(
+        peak < 3 * size_kb,
+        "one {size_kb} kB upload peaked at {peak} kB"
+    );
+    let four =
+        futures_util::future::join_all((0..4).map(|_| upload(&http, &url, csv.clone()))).await;
+    for (status, head, len) in four {
+        assert_eq!(status, 200, "{head}");
+        assert!(
+            head.starts_with(&want) && len > csv.len(),
+            "{head} ({len} bytes)"
+        );
+    }
+    let (peak, rss) = peak_and_rss_kb(pid);
+    eprintln!(
+        "four at once: peak RSS {peak} kB, {:?}; {rss} kB after",
+        t0.elapsed()
+    );
+    assert!(peak < 1 << 20, "four uploads peaked at {peak} kB");
+    assert!(rss < 100 << 10, "{rss} kB still held after the uploads");
+    // Prices repeating in short cycles: millions of tied slopes, which
+    // once sent Theil-Sen over every pair (hours); now answered.
+    let (cyclic, rows) = market_csv(49, true);
+    let t0 = Instant::now();
+    let (status, head, _) = upload(&http, &url, cyclic.into()).await;
+    eprintln!("cyclic prices, {rows} rows: {:?}", t0.elapsed());
+    assert_eq!(status, 200, "{head}");
+    assert!(head.starts_with(&format!("{{\"n\":{rows},")), "{head}");
+}
+
+#[tokio::test]
+async fn tokens_dotfiles_and_limits_say_what_they_mean() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>sw</title>",
+    )
+    .unwrap();
+    std::fs::write(ui.path().join(".hidden"), "secret").unwrap();
+    let (_child, url) = spawn_serve(&[
+        "--source",
+        "sim",
+        "--pair",
+        "ETHUSDT/BTCUSDT",
+        "--token",
+        "s3cret",
+        "--ui-dir",
+        ui.path().to_str().unwrap(),
+    ]);
+    let http = reqwest::Client::new();
+    let status = |path: &str, auth: Option<&str>| {
+        let mut r = http.get(format!("{url}{path}"));
+        if let Some(a) = auth {
+            r = r.header("Authorization", a);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    // The scheme is case-insensitive; an empty token never matches.
+    assert_eq!(status("/api/status", Some("bearer s3cret")).await, 200);
+    assert_eq!(status("/api/status", Some("BEARER s3cret")).await, 200);
+    assert_eq!(status("/api/status", Some("Bearer ")).await, 401);
+    assert_eq!(handshake(&format!("{url}"), &[]).await, 401);
+    for p in ["/.hidden", "/%2ehidden", "/%2Ehidden"] {
+        assert_eq!(status(p, None).await, 404, "{p}");
+    }
+    assert_eq!(status("/", None).await, 200);
+    // A leg that is not tracked is named as such.
+    let mut ws = connect(&url, "?token=s3cret").await;
+    wait_for(&mut ws, "snapshot", |m| m["type"] == "snapshot").await;
+    ws.send(Message::Text(
+        r#"{"type":"subscribe","pair":"SOLUSDT/BTCUSDT"}"#.into(),
+    ))
+    .await
+    .unwrap();
+    let e = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
+    let msg = e["message"].as_str().unwrap();
+    assert!(msg.contains("unknown pair SOLUSDT/BTCUSDT"), "{msg}");
+    // analyze names a threshold that is not a finite number as such.
+    let o = bin()
+        .args(["analyze", "--csv"])
+        .arg(crate::support::data("analytics/synthetic.csv"))
+        .args(["--y", "ETHUSDT", "--x", "BTCUSDT", "--z", "inf"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("finite number above 0"), "{err}");
+}
+
+#[tokio::test]
+async fn the_33rd_pair_is_refused_naming_the_limit() {
+    let symbols = [
+        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ADAUSDT", "LTCUSDT",
+    ];
+    let list = symbols.join(",");
+    let (_child, url) = spawn_serve(&[
+        "--source",
+        "sim",
+        "--symbols",
+        &list,
+        "--pair",
+        "ETHUSDT/BTCUSDT",
+    ]);
+    let mut ws = connect(&url, "").await;
+    wait_for(&mut ws, "snapshot", |m| m["type"] == "snapshot").await;
+    let pairs: Vec<String> = symbols
+        .iter()
+        .flat_map(|y| {
+            symbols
+                .iter()
+                .filter(move |x| x != &y)
+                .map(move |x| format!("{y}/{x}"))
+        })
+        .filter(|p| p != "ETHUSDT/BTCUSDT")
+        .take(32)
+        .collect();
+    // With the configured pair, the first 31 reach the cap of 32; the 32nd
+    // asked for is the 33rd pair, and the first error to come back.
+    for p in &pairs {
+        ws.send(Message::Text(
+            format!(r#"{{"type":"subscribe","pair":"{p}"}}"#).into(),
+        ))
+        .await
+        .unwrap();
+    }
+    let e = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
+    let msg = e["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains(&format!("pair {}: the limit of 32 pairs", pairs[31])),
+        "{msg}"
+    );
 }

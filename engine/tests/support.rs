@@ -32,8 +32,13 @@ impl Drop for ChildGuard {
 
 /// Spawns `spreadwatch serve` on port 0 and returns it with its base URL.
 pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
+    spawn_serve_of(bin(), args)
+}
+
+/// [`spawn_serve`] of another build of the binary (`cmd` names it).
+pub fn spawn_serve_of(mut cmd: Command, args: &[&str]) -> (ChildGuard, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = bin()
+    let mut child = cmd
         .arg("serve")
         .args(["--bind", "127.0.0.1:0"])
         .args(args)

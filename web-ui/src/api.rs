@@ -99,10 +99,12 @@ pub struct AnalyzeParams {
     pub kalman_r: f64,
 }
 
-/// `POST /api/analyze` with the file as the raw body.
+/// `POST /api/analyze` with the file as the raw body (its name goes in the
+/// query, so the server's messages name the file the user picked).
 pub async fn analyze(file: web_sys::File, p: &AnalyzeParams) -> Result<AnalyzeReport, String> {
+    let name = String::from(js_sys::encode_uri_component(&file.name()));
     let url = format!(
-        "/api/analyze?y={}&x={}&window={}&model={}&z={}&kalman_delta={}&kalman_r={}&series=true",
+        "/api/analyze?y={}&x={}&window={}&model={}&z={}&kalman_delta={}&kalman_r={}&series=true&name={name}",
         p.y, p.x, p.window, p.model, p.z, p.kalman_delta, p.kalman_r
     );
     let req = authed(Request::post(&url))

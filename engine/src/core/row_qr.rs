@@ -33,13 +33,12 @@ pub(crate) fn factor_rows(
         let top = tri.nrows();
         let mut stack = DMatrix::<f64>::zeros(top + end - start, cols);
         stack.rows_mut(0, top).copy_from(&tri);
-        for r in start..end {
+        for (i, (r, yr)) in (start..end).zip(&y[start..end]).enumerate() {
             fill(r, &mut row);
-            let i = top + r - start;
             for (j, v) in row.iter().enumerate() {
-                stack[(i, j)] = *v;
+                stack[(top + i, j)] = *v;
             }
-            stack[(i, k)] = y[r];
+            stack[(top + i, k)] = *yr;
         }
         tri = stack.qr().r();
         start = end;

@@ -90,11 +90,9 @@ fn check_maxlag(maxlag: Option<usize>, rows: usize) -> Result<(), Error> {
 /// a multipart form (the form stays alive while its field is read).
 enum UploadBody<S> {
     Raw(std::pin::Pin<Box<S>>),
-    Form {
-        // Held so the form's parser outlives the field read from it.
-        _form: actix_multipart::Multipart,
-        field: actix_multipart::Field,
-    },
+    /// The form (held so its parser outlives the field read from it) and
+    /// the file's field.
+    Form(Box<(actix_multipart::Multipart, actix_multipart::Field)>),
 }
 
 /// Opens the upload: its name and its body, or the refusal to send.
@@ -142,7 +140,7 @@ async fn open_upload(
             .content_disposition()
             .and_then(|d| d.get_filename().map(str::to_string));
         if let Some(name) = name {
-            return Ok((name, UploadBody::Form { _form: mp, field }));
+            return Ok((name, UploadBody::Form(Box::new((mp, field)))));
         }
     }
     Err(bad("multipart form has no file field"))
@@ -228,7 +226,8 @@ async fn next_chunk<S: Stream<Item = Result<Bytes, PayloadError>>>(
             .next()
             .await
             .map(|c| c.map_err(|e| format!("upload: {e}"))),
-        UploadBody::Form { field: f, .. } => f
+        UploadBody::Form(form) => form
+            .1
             .next()
             .await
             .map(|c| c.map_err(|e| format!("multipart: {e}"))),

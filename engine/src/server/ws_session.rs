@@ -196,7 +196,7 @@ impl WsSession {
                             self.engine
                                 .add_pair_within(p, PairParams::default(), MAX_PAIRS)
                         {
-                            return self.error(ctx, format!("pair {p}: {e}"));
+                            return self.error(ctx, e.to_string());
                         }
                     }
                 }

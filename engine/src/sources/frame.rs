@@ -129,8 +129,26 @@ fn drop<'a>(reason: DropReason, symbol: Option<&'a str>, detail: impl Into<Strin
     Frame::Drop {
         reason,
         symbol,
-        detail: detail.into(),
+        detail: clip(detail.into()),
     }
+}
+
+/// Longest drop detail kept: a frame carrying a huge bad value must not
+/// become a huge log line or status field.
+const MAX_DETAIL: usize = 200;
+
+/// Cuts `s` to [`MAX_DETAIL`] bytes, on a character boundary, saying so.
+fn clip(mut s: String) -> String {
+    if s.len() > MAX_DETAIL {
+        let cut = (0..=MAX_DETAIL)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        let len = s.len();
+        s.truncate(cut);
+        s.push_str(&format!("... ({len} bytes)"));
+    }
+    s
 }
 
 /// The latest event or trade time a frame may carry (2100-01-01), ms.
@@ -387,5 +405,19 @@ mod tests {
             b[i] = byte;
             let _ = parse_frame(&b);
         }
+    }
+
+    #[test]
+    fn a_huge_bad_value_is_cut_in_the_drop_detail() {
+        let price = "9".repeat(5_000_000);
+        let line = TRADE.replace("\"43000.10\"", &format!("\"{price}x\""));
+        let Frame::Drop { detail, .. } = parse_frame(line.as_bytes()) else {
+            panic!("not dropped")
+        };
+        assert!(detail.len() < 300, "{} bytes", detail.len());
+        assert!(
+            detail.starts_with("price: ") && detail.ends_with("bytes)"),
+            "{detail}"
+        );
     }
 }
