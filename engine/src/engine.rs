@@ -5,18 +5,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use spreadwatch_proto::{FeedState, PairId, PairParams, RestartIds, Symbol};
+use spreadwatch_proto::{PairId, PairParams, Symbol};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::actors::{Ingest, Registry, SymbolConfig, TickBatch};
+use crate::actors::{Registry, SymbolConfig, TickBatch};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
 use crate::persist::{restore, PersistConfig, Snapshotter};
-use crate::sources::feed::FeedWriter;
 use crate::sources::frame::StreamKind;
-use crate::sources::replay::{Replay, Speed};
-use crate::sources::sim::{Resume, SimConfig};
+use crate::sources::replay::Speed;
 use crate::sources::SourceSpec;
 use crate::status::StatusBoard;
 
@@ -152,7 +150,7 @@ impl Engine {
         };
         let persist = cfg.persist.clone().zip(snapshotter.clone());
         let (reg, snap_stop) = (registry.clone(), stop.clone());
-        let fut = run_source(cfg, registry, status, stop);
+        let fut = crate::sources::runner::run_source(cfg, registry, status, stop);
         source.spawn(async move {
             if let Some((p, snap)) = persist {
                 // Restore before any source runs, so the source's trades land
@@ -238,174 +236,5 @@ fn ids_of(cfg: &EngineConfig) -> Option<StreamKind> {
         SourceSpec::Binance => Some(cfg.stream),
         SourceSpec::Sim => Some(StreamKind::AggTrade),
         _ => None,
-    }
-}
-
-/// The newest restored trade of each of `symbols` that has one.
-async fn newest_trades(registry: &Registry, symbols: &[Symbol]) -> Vec<Resume> {
-    let mut out = Vec::new();
-    for symbol in symbols {
-        let Some(a) = registry.get(symbol) else {
-            continue;
-        };
-        if let Ok(s) = a.send(crate::actors::messages::GetSnapshot).await {
-            if let (Some(id), Some(price)) = (s.newest_id, s.newest_price) {
-                out.push(Resume {
-                    symbol: symbol.clone(),
-                    id,
-                    price,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// What a source with exchange ids says of a restart: repeats of stored
-/// trades are dropped by id.
-fn exchange_ids(restored: bool) -> RestartIds {
-    if restored {
-        RestartIds::Deduplicated
-    } else {
-        RestartIds::Fresh
-    }
-}
-
-async fn run_source(
-    cfg: EngineConfig,
-    registry: Arc<Registry>,
-    status: StatusBoard,
-    stop: CancellationToken,
-) -> Result<()> {
-    let ingest = Ingest::new(registry.clone(), cfg.batch);
-    let restored = cfg.persist.is_some();
-    match cfg.source {
-        SourceSpec::None => {
-            stop.cancelled().await;
-            Ok(())
-        }
-        SourceSpec::Replay(path) => {
-            let board = status.source("replay", "replay", &path.display().to_string(), false);
-            board.update(|s| s.restart_ids = exchange_ids(restored));
-            let mut feed = FeedWriter::new(ingest, board.clone(), false);
-            let replay = Replay {
-                path,
-                speed: cfg.speed,
-            };
-            let progress = cfg.progress.clone();
-            let res = replay
-                .run(
-                    &mut feed,
-                    |b| {
-                        if let Some(p) = &progress {
-                            p(b)
-                        }
-                    },
-                    &stop,
-                )
-                .await;
-            // At the end of the file the forming bars count as closed, as in
-            // `spreadwatch replay`.
-            if res.is_ok() && !stop.is_cancelled() {
-                registry.flush_all().await;
-                board.set_state(FeedState::Finished);
-            }
-            if let Err(e) = &res {
-                board.update(|s| s.last_error = Some(e.to_string()));
-                board.set_state(FeedState::Stopped);
-            }
-            res.map(|_| ())
-        }
-        SourceSpec::Sim => {
-            let symbols = if cfg.symbols.is_empty() {
-                SimConfig::default().symbols
-            } else {
-                cfg.symbols.clone()
-            };
-            for s in &symbols {
-                registry.get_or_start(s);
-            }
-            let board = status.source("sim", "sim", "simulated market", true);
-            let resume = newest_trades(&registry, &symbols).await;
-            board.update(|s| {
-                s.restart_ids = if resume.is_empty() {
-                    RestartIds::Fresh
-                } else {
-                    RestartIds::Continued
-                }
-            });
-            let mut feed = FeedWriter::new(Ingest::new(registry, 1), board.clone(), false);
-            tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
-            crate::sources::sim::run(
-                SimConfig {
-                    symbols,
-                    rate: cfg.sim_rate,
-                    seed: 7,
-                    resume,
-                },
-                &mut feed,
-                stop,
-            )
-            .await;
-            board.set_state(FeedState::Stopped);
-            Ok(())
-        }
-        #[cfg(feature = "binance")]
-        SourceSpec::Binance => {
-            use crate::sources::binance::{install_crypto, run_shard, shards, BinanceConfig};
-            install_crypto();
-            if cfg.symbols.is_empty() {
-                return Err(Error::Config("the binance source needs --symbols".into()));
-            }
-            let base = BinanceConfig {
-                symbols: cfg.symbols.clone(),
-                kind: cfg.stream,
-                ..cfg.binance.clone()
-            };
-            let board = status.source("binance", "binance", &base.base_url, false);
-            board.update(|s| s.restart_ids = exchange_ids(restored));
-            let mut tasks = Vec::new();
-            for shard in shards(&cfg.symbols, base.streams_per_connection) {
-                let mut feed =
-                    FeedWriter::new(Ingest::new(registry.clone(), 256), board.clone(), true);
-                feed.only_kind(cfg.stream);
-                feed.expect_symbols(shard.iter().map(Symbol::as_str));
-                // After a restart the first live trade is compared with the
-                // newest restored one, so the outage shows as a gap.
-                for r in newest_trades(&registry, &shard).await {
-                    feed.seed_last_id(r.symbol.as_str(), r.id);
-                }
-                let c = BinanceConfig {
-                    symbols: shard,
-                    ..base.clone()
-                };
-                let (b, s) = (board.clone(), stop.clone());
-                tasks.push(tokio::spawn(
-                    async move { run_shard(c, &mut feed, b, s).await },
-                ));
-            }
-            for t in tasks {
-                let _ = t.await;
-            }
-            Ok(())
-        }
-        #[cfg(not(feature = "binance"))]
-        SourceSpec::Binance => Err(Error::Config("built without the binance feature".into())),
-        #[cfg(feature = "nats")]
-        SourceSpec::Nats(url) => {
-            let board = status.source("nats", "nats", &url, false);
-            board.update(|s| s.restart_ids = exchange_ids(restored));
-            let mut feed = FeedWriter::new(Ingest::new(registry, 256), board.clone(), true);
-            let res = crate::sources::nats::run(&url, &mut feed, &board, &stop).await;
-            if let Err(e) = &res {
-                board.update(|s| s.last_error = Some(e.to_string()));
-            }
-            board.set_state(FeedState::Stopped);
-            res
-        }
-        #[cfg(not(feature = "nats"))]
-        SourceSpec::Nats(_) => Err(Error::Config(
-            "the nats source needs a build with the `nats` feature".into(),
-        )),
     }
 }

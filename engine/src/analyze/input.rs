@@ -1,4 +1,5 @@
-//! Reading OHLCV CSV for `spreadwatch analyze` and `POST /api/analyze`.
+//! Reading OHLCV CSV for `spreadwatch analyze` and `POST /api/analyze`
+//! (the long format's own reader is in `long_format`).
 //!
 //! Two layouts are accepted:
 //! - long format: one file with a time column (`timestamp`, `time`,
@@ -12,7 +13,7 @@
 //! is given). Every error names the file, line and column.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::rc::Rc;
 
@@ -64,7 +65,7 @@ impl Aligned {
     }
 }
 
-const TIME_COLUMNS: [&str; 5] = ["timestamp", "time", "start_ms", "open_time", "date"];
+pub(super) const TIME_COLUMNS: [&str; 5] = ["timestamp", "time", "start_ms", "open_time", "date"];
 
 /// Parses a time cell into epoch ms.
 ///
@@ -123,7 +124,7 @@ pub const MAX_ROW_BYTES: u64 = 1 << 20;
 
 /// A cell as an error message shows it: at most 40 characters, so a huge
 /// bad value does not make a huge message (or log line).
-fn shown(s: &str) -> String {
+pub(super) fn shown(s: &str) -> String {
     let mut chars = s.chars();
     let head: String = chars.by_ref().take(40).collect();
     if chars.next().is_none() {
@@ -133,7 +134,7 @@ fn shown(s: &str) -> String {
     }
 }
 
-fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
+pub(super) fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
     let fail = |why: String| Err(Error::input(file, Some(line), Some(col), why));
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v.abs() <= MAX_CLOSE => Ok(v),
@@ -147,7 +148,7 @@ fn parse_close(file: &str, line: u64, col: &str, s: &str) -> Result<f64> {
 
 /// A reader that fails once one row passes [`MAX_ROW_BYTES`]: the CSV
 /// parser would otherwise buffer a row without end.
-struct RowBound<R> {
+pub(super) struct RowBound<R> {
     inner: R,
     read: u64,
     row_start: Rc<Cell<u64>>,
@@ -169,7 +170,7 @@ impl<R: Read> Read for RowBound<R> {
 
 /// A CSV reader over `data` whose rows are bounded; mark each row's end
 /// in the returned cell.
-fn bounded_csv<R: Read>(
+pub(super) fn bounded_csv<R: Read>(
     b: &mut csv::ReaderBuilder,
     data: R,
 ) -> (csv::Reader<RowBound<R>>, Rc<Cell<u64>>) {
@@ -182,7 +183,7 @@ fn bounded_csv<R: Read>(
     (rdr, row_start)
 }
 
-fn insert(
+pub(super) fn insert(
     file: &str,
     line: u64,
     col: &str,
@@ -199,121 +200,6 @@ fn insert(
         ));
     }
     Ok(())
-}
-
-/// Reads a long-format CSV and returns `time → close` for `y` and `x`.
-pub fn read_long(
-    file: &str,
-    data: &[u8],
-    y: &str,
-    x: &str,
-) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
-    read_long_from(file, data, y, x)
-}
-
-/// [`read_long`] from a stream (a file, an upload as it arrives): rows are
-/// read one by one and the first bad one stops it.
-pub fn read_long_from(
-    file: &str,
-    data: impl Read,
-    y: &str,
-    x: &str,
-) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
-    if y.eq_ignore_ascii_case(x) {
-        return Err(Error::input(
-            file,
-            None,
-            Some("symbol"),
-            format!("y and x are both {y}: name two different symbols"),
-        ));
-    }
-    let (mut rdr, row_start) = bounded_csv(csv::ReaderBuilder::new().trim(csv::Trim::All), data);
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::input(file, Some(1), None, format!("unreadable header: {e}")))?
-        .clone();
-    let lower: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
-    let find = |name: &str| lower.iter().position(|h| h == name);
-    let tcol = TIME_COLUMNS.iter().find_map(|n| find(n)).ok_or_else(|| {
-        Error::input(
-            file,
-            Some(1),
-            None,
-            format!(
-                "missing time column: expected one of {}",
-                TIME_COLUMNS.join(", ")
-            ),
-        )
-    })?;
-    let scol = find("symbol")
-        .ok_or_else(|| Error::input(file, Some(1), None, "missing column \"symbol\""))?;
-    let ccol = find("close")
-        .ok_or_else(|| Error::input(file, Some(1), None, "missing column \"close\""))?;
-    let tname = lower[tcol].clone();
-    let (mut ym, mut xm) = (BTreeMap::new(), BTreeMap::new());
-    let mut seen = BTreeSet::new();
-    let mut rows = 0u64;
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
-            Error::input(file, Some(line), None, format!("malformed row: {e}"))
-        })?;
-        rows += 1;
-        row_start.set(rec.position().map_or(0, |p| p.byte()));
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let sym = rec.get(scol).unwrap_or("").to_ascii_uppercase();
-        let target = if sym == y.to_ascii_uppercase() {
-            &mut ym
-        } else if sym == x.to_ascii_uppercase() {
-            &mut xm
-        } else {
-            if seen.len() < 64 {
-                seen.insert(sym);
-            }
-            continue;
-        };
-        let tcell = rec.get(tcol).unwrap_or("");
-        let t = parse_time_ms(tcell).ok_or_else(|| {
-            Error::input(
-                file,
-                Some(line),
-                Some(&tname),
-                format!(
-                    "cannot parse {} as epoch s/ms or ISO 8601 time",
-                    shown(tcell)
-                ),
-            )
-        })?;
-        let v = parse_close(file, line, "close", rec.get(ccol).unwrap_or(""))?;
-        insert(file, line, &tname, target, t, v)?;
-    }
-    if rows == 0 {
-        return Err(Error::input(
-            file,
-            None,
-            None,
-            "no data rows, only a header",
-        ));
-    }
-    for (name, m) in [(y, &ym), (x, &xm)] {
-        if m.is_empty() {
-            let have: Vec<&str> = seen.iter().map(String::as_str).collect();
-            return Err(Error::input(
-                file,
-                None,
-                Some("symbol"),
-                format!(
-                    "unknown symbol {name}: the file has {}",
-                    if have.is_empty() {
-                        "no other symbols".into()
-                    } else {
-                        have.join(", ")
-                    }
-                ),
-            ));
-        }
-    }
-    Ok((ym, xm))
 }
 
 /// Reads one symbol's Binance kline CSV: `time → close`.
@@ -373,6 +259,7 @@ pub fn read_klines_from(file: &str, data: impl Read) -> Result<BTreeMap<i64, f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::long_format::read_long;
 
     #[test]
     fn long_format_joins_on_time() {

@@ -4,10 +4,9 @@
 //! `POST /api/analyze`.
 
 pub mod input;
+pub mod long_format;
 mod report;
 
-pub use input::{
-    parse_time_ms, read_klines, read_klines_from, read_long, read_long_from, Aligned, MAX_CLOSE,
-    MAX_ROW_BYTES,
-};
+pub use input::{parse_time_ms, read_klines, read_klines_from, Aligned, MAX_CLOSE, MAX_ROW_BYTES};
+pub use long_format::{read_long, read_long_from};
 pub use report::{analyze, AnalyzeOptions};

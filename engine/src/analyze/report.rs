@@ -98,48 +98,11 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
     if let Some(n) = o.last {
         data.keep_last(n);
     }
-    let n = data.len();
-    if n < o.window.max(3) {
-        return Err(Error::input(
-            file,
-            None,
-            None,
-            format!("fewer aligned rows ({n}) than the window ({})", o.window),
-        ));
-    }
+    check_sample(&data, o, file)?;
     let (x, y) = (&data.x, &data.y);
-    if x.iter().all(|v| *v == x[0]) {
-        return Err(Error::input(
-            file,
-            None,
-            Some("close"),
-            "x is constant, so no hedge ratio can be fitted",
-        ));
-    }
-    // adfuller's own bound for a regression with a constant: a maxlag the
-    // user gave above it is an error, not a silent null.
-    let lag_limit = (n / 2).saturating_sub(2);
-    if let Some(m) = o.maxlag.filter(|m| *m > lag_limit) {
-        return Err(Error::Config(format!(
-            "maxlag {m} is too large: at most {lag_limit} for {n} rows"
-        )));
-    }
-    let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
-    let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;
-    let (ts_beta, ts_alpha) = try_theil_sen(x, y)?;
+    let regression = fit_regressions(x, y)?;
     let (kb, ka) = kalman_series(x, y, o.kalman_delta, o.kalman_r);
-    let (beta, alpha) = match o.model {
-        Model::Ols => (ols.beta, ols.alpha),
-        Model::Huber => (huber.beta, huber.alpha),
-        Model::TheilSen => (ts_beta, ts_alpha),
-        Model::Kalman => (f64::NAN, f64::NAN),
-    };
-    let spread: Vec<f64> = (0..n)
-        .map(|i| match o.model {
-            Model::Kalman => y[i] - kb[i] * x[i] - ka[i],
-            _ => y[i] - beta * x[i] - alpha,
-        })
-        .collect();
+    let spread = spread_of(o.model, &regression, (&kb, &ka), x, y);
     let z = rolling_zscore(&spread, o.window);
     let corr = rolling_corr(x, y, o.window);
     let adf = adfuller(&spread, o.maxlag, Regression::C, Autolag::Aic)
@@ -149,37 +112,10 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
         stat: r.stat,
         pvalue: r.pvalue,
     });
-    let alerts = detect_alerts(&z, o.z, o.hysteresis)
-        .into_iter()
-        .filter_map(|(i, side)| {
-            Some(AlertRow {
-                index: i,
-                ts: data.ts[i],
-                z: z[i]?,
-                side: match side {
-                    CoreSide::Above => Side::Above,
-                    CoreSide::Below => Side::Below,
-                },
-            })
-        })
-        .collect();
+    let alerts = alerts_of(&z, &data.ts, o);
     Ok(AnalyzeReport {
-        n,
-        regression: RegressionReport {
-            ols: OlsReport {
-                beta: ols.beta,
-                alpha: ols.alpha,
-                r2: ols.r2,
-            },
-            huber: Hedge {
-                beta: huber.beta,
-                alpha: huber.alpha,
-            },
-            theil_sen: Hedge {
-                beta: ts_beta,
-                alpha: ts_alpha,
-            },
-        },
+        n: data.len(),
+        regression,
         kalman: KalmanSeries {
             beta: kb,
             alpha: ka,
@@ -195,4 +131,97 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
         x: Vec::new(),
         y: Vec::new(),
     })
+}
+
+/// Refuses a sample the estimators cannot run on, saying why.
+fn check_sample(data: &Aligned, o: &AnalyzeOptions, file: &str) -> Result<()> {
+    let n = data.len();
+    if n < o.window.max(3) {
+        return Err(Error::input(
+            file,
+            None,
+            None,
+            format!("fewer aligned rows ({n}) than the window ({})", o.window),
+        ));
+    }
+    if data.x.iter().all(|v| *v == data.x[0]) {
+        return Err(Error::input(
+            file,
+            None,
+            Some("close"),
+            "x is constant, so no hedge ratio can be fitted",
+        ));
+    }
+    // adfuller's own bound for a regression with a constant: a maxlag the
+    // user gave above it is an error, not a silent null.
+    let lag_limit = (n / 2).saturating_sub(2);
+    if let Some(m) = o.maxlag.filter(|m| *m > lag_limit) {
+        return Err(Error::Config(format!(
+            "maxlag {m} is too large: at most {lag_limit} for {n} rows"
+        )));
+    }
+    Ok(())
+}
+
+/// The static fits: OLS, Huber and Theil-Sen.
+fn fit_regressions(x: &[f64], y: &[f64]) -> Result<RegressionReport> {
+    let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
+    let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;
+    let (ts_beta, ts_alpha) = try_theil_sen(x, y)?;
+    Ok(RegressionReport {
+        ols: OlsReport {
+            beta: ols.beta,
+            alpha: ols.alpha,
+            r2: ols.r2,
+        },
+        huber: Hedge {
+            beta: huber.beta,
+            alpha: huber.alpha,
+        },
+        theil_sen: Hedge {
+            beta: ts_beta,
+            alpha: ts_alpha,
+        },
+    })
+}
+
+/// The spread under `model`: a static fit's line, or the Kalman hedge's
+/// at each point.
+fn spread_of(
+    model: Model,
+    r: &RegressionReport,
+    (kb, ka): (&[f64], &[f64]),
+    x: &[f64],
+    y: &[f64],
+) -> Vec<f64> {
+    let (beta, alpha) = match model {
+        Model::Ols => (r.ols.beta, r.ols.alpha),
+        Model::Huber => (r.huber.beta, r.huber.alpha),
+        Model::TheilSen => (r.theil_sen.beta, r.theil_sen.alpha),
+        Model::Kalman => (f64::NAN, f64::NAN),
+    };
+    (0..x.len())
+        .map(|i| match model {
+            Model::Kalman => y[i] - kb[i] * x[i] - ka[i],
+            _ => y[i] - beta * x[i] - alpha,
+        })
+        .collect()
+}
+
+/// Where |z| crossed the threshold, with hysteresis.
+fn alerts_of(z: &[Option<f64>], ts: &[i64], o: &AnalyzeOptions) -> Vec<AlertRow> {
+    detect_alerts(z, o.z, o.hysteresis)
+        .into_iter()
+        .filter_map(|(i, side)| {
+            Some(AlertRow {
+                index: i,
+                ts: ts[i],
+                z: z[i]?,
+                side: match side {
+                    CoreSide::Above => Side::Above,
+                    CoreSide::Below => Side::Below,
+                },
+            })
+        })
+        .collect()
 }

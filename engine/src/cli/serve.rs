@@ -3,61 +3,24 @@
 use std::net::TcpListener;
 
 use anyhow::{Context, Result};
-use spreadwatch_engine::server::{Access, ServerConfig};
+use spreadwatch_engine::server::{Access, ServerConfig, UploadSlots};
 use spreadwatch_engine::sources::SourceSpec;
-use spreadwatch_engine::Engine;
+use spreadwatch_engine::{Engine, EngineConfig};
 
 use super::args::{resolve, ServeArgs};
 
 pub fn run(a: ServeArgs) -> Result<()> {
-    let access = Access::new(a.token.clone()).map_err(|e| anyhow::anyhow!("--{e}"))?;
-    let server_cfg = ServerConfig {
-        access: Access {
-            allow_origins: a.allow_origin.clone(),
-            allow_hosts: a.allow_host.clone(),
-            ..access
-        },
-        ui_dir: Some(a.ui_dir.clone()),
-        max_upload: a.max_upload_mb.saturating_mul(1024 * 1024),
-        uploads: spreadwatch_engine::server::UploadSlots::new(a.max_uploads),
-        workers: a.workers,
-        ring: a.ws_ring,
-    };
-    let mut r = resolve(&a.pipeline, a.source, a.speed, a.pairs, a.bind)?;
-    if let Some(dir) = &a.data_dir {
-        anyhow::ensure!(
-            !a.snapshot_interval.is_zero(),
-            "--snapshot-interval must be above zero"
-        );
-        let store = spreadwatch_engine::persist::open_dir(dir)
-            .with_context(|| format!("cannot use --data-dir {}", dir.display()))?;
-        r.engine.persist = Some(spreadwatch_engine::persist::PersistConfig {
-            store,
-            interval: a.snapshot_interval,
-            retain_ticks: a.retain_ticks,
-        });
-    }
-    if let SourceSpec::Replay(p) = &r.engine.source {
-        super::args::check_recording(p)?;
-    }
-    if r.engine.source == SourceSpec::Binance && r.engine.symbols.is_empty() {
-        anyhow::bail!("the binance source needs --symbols or --pair");
-    }
-    let publish = match a.publish.as_deref() {
-        None => None,
-        Some(p) => Some(
-            p.strip_prefix("nats:")
-                .filter(|u| !u.is_empty())
-                .with_context(|| format!("--publish {p:?}: expected nats:URL"))?
-                .to_string(),
-        ),
-    };
-    let nats_source = matches!(r.engine.source, SourceSpec::Nats(_));
-    if (publish.is_some() || nats_source) && !cfg!(feature = "nats") {
-        anyhow::bail!(
-            "NATS needs a build with the `nats` feature: cargo build --release --features nats"
-        );
-    }
+    let server_cfg = server_config(&a)?;
+    let mut r = resolve(
+        &a.pipeline,
+        a.source.clone(),
+        a.speed,
+        a.pairs.clone(),
+        a.bind.clone(),
+    )?;
+    persistence(&a, &mut r.engine)?;
+    check_source(&r.engine)?;
+    let publish = publish_url(a.publish.as_deref())?;
     let listener =
         TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
     let listener =
@@ -67,17 +30,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         let engine = Engine::start(r.engine.clone())?;
         // Serve only once the snapshot is back: never a half-restored state.
         engine.handle().restored().await;
-        #[cfg(feature = "nats")]
-        if let Some(url) = publish {
-            let h = engine.handle();
-            actix_rt::spawn(async move {
-                if let Err(e) = spreadwatch_engine::sources::nats::publish(&url, h).await {
-                    tracing::error!("publishing to NATS stopped: {e}");
-                }
-            });
-        }
-        #[cfg(not(feature = "nats"))]
-        let _ = publish;
+        start_publishing(publish, &engine);
         if r.engine.source == SourceSpec::Sim {
             tracing::warn!("source is the SIMULATOR: prices are synthetic");
         }
@@ -92,4 +45,85 @@ pub fn run(a: ServeArgs) -> Result<()> {
         engine.shutdown().await;
         Ok(())
     })
+}
+
+/// The server's settings from the flags; an empty token is refused here.
+fn server_config(a: &ServeArgs) -> Result<ServerConfig> {
+    let access = Access::new(a.token.clone()).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    Ok(ServerConfig {
+        access: Access {
+            allow_origins: a.allow_origin.clone(),
+            allow_hosts: a.allow_host.clone(),
+            ..access
+        },
+        ui_dir: Some(a.ui_dir.clone()),
+        max_upload: a.max_upload_mb.saturating_mul(1024 * 1024),
+        uploads: UploadSlots::new(a.max_uploads),
+        workers: a.workers,
+        ring: a.ws_ring,
+    })
+}
+
+/// Opens `--data-dir` (setting a damaged one aside) for snapshots.
+fn persistence(a: &ServeArgs, engine: &mut EngineConfig) -> Result<()> {
+    let Some(dir) = &a.data_dir else {
+        return Ok(());
+    };
+    anyhow::ensure!(
+        !a.snapshot_interval.is_zero(),
+        "--snapshot-interval must be above zero"
+    );
+    let store = spreadwatch_engine::persist::open_dir(dir)
+        .with_context(|| format!("cannot use --data-dir {}", dir.display()))?;
+    engine.persist = Some(spreadwatch_engine::persist::PersistConfig {
+        store,
+        interval: a.snapshot_interval,
+        retain_ticks: a.retain_ticks,
+    });
+    Ok(())
+}
+
+/// Refuses a source that cannot start, before anything listens.
+fn check_source(engine: &EngineConfig) -> Result<()> {
+    if let SourceSpec::Replay(p) = &engine.source {
+        super::args::check_recording(p)?;
+    }
+    if engine.source == SourceSpec::Binance && engine.symbols.is_empty() {
+        anyhow::bail!("the binance source needs --symbols or --pair");
+    }
+    if matches!(engine.source, SourceSpec::Nats(_)) && !cfg!(feature = "nats") {
+        anyhow::bail!(NEEDS_NATS);
+    }
+    Ok(())
+}
+
+const NEEDS_NATS: &str =
+    "NATS needs a build with the `nats` feature: cargo build --release --features nats";
+
+/// The broker URL of `--publish nats:URL`.
+fn publish_url(publish: Option<&str>) -> Result<Option<String>> {
+    let Some(p) = publish else {
+        return Ok(None);
+    };
+    let url = p
+        .strip_prefix("nats:")
+        .filter(|u| !u.is_empty())
+        .with_context(|| format!("--publish {p:?}: expected nats:URL"))?;
+    anyhow::ensure!(cfg!(feature = "nats"), NEEDS_NATS);
+    Ok(Some(url.to_string()))
+}
+
+/// Publishes every update to NATS, when asked.
+fn start_publishing(url: Option<String>, engine: &Engine) {
+    #[cfg(feature = "nats")]
+    if let Some(url) = url {
+        let h = engine.handle();
+        actix_rt::spawn(async move {
+            if let Err(e) = spreadwatch_engine::sources::nats::publish(&url, h).await {
+                tracing::error!("publishing to NATS stopped: {e}");
+            }
+        });
+    }
+    #[cfg(not(feature = "nats"))]
+    let _ = (url, engine);
 }

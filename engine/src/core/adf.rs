@@ -68,6 +68,33 @@ pub fn adfuller(
     regression: Regression,
     autolag: Autolag,
 ) -> Result<AdfResult> {
+    let maxlag = checked_maxlag(x, maxlag, regression)?;
+    let xdiff: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+    if xdiff.iter().any(|v| !v.is_finite()) {
+        return Err(analysis("adf input differences overflow"));
+    }
+    let (used_lag, icbest) = match autolag {
+        Autolag::Fixed => (maxlag, None),
+        Autolag::Aic => {
+            let (lag, ic) = aic_lag(&LagDesign::new(x, &xdiff, maxlag), regression)?;
+            (lag, Some(ic))
+        }
+    };
+    let lagged = LagDesign::new(x, &xdiff, used_lag);
+    let stat = final_stat(&lagged, regression)?;
+    Ok(AdfResult {
+        stat,
+        pvalue: mackinnonp(stat, regression, 1),
+        used_lag,
+        nobs: lagged.rows,
+        crit: mackinnoncrit(1, regression, Some(lagged.rows as f64)),
+        icbest,
+    })
+}
+
+/// Checks the series and returns the lags to search: `maxlag` if given
+/// and allowed, else statsmodels' default capped by the sample.
+fn checked_maxlag(x: &[f64], maxlag: Option<usize>, regression: Regression) -> Result<usize> {
     let n = x.len();
     let ntrend = regression.ntrend();
     let min_obs = 2 * (ntrend + 1);
@@ -83,53 +110,50 @@ pub fn adfuller(
         return Err(analysis("constant series"));
     }
     let limit = n / 2 - ntrend - 1;
-    let maxlag = match maxlag {
-        None => default_maxlag(n).min(limit),
+    match maxlag {
+        None => Ok(default_maxlag(n).min(limit)),
         Some(m) if m > limit => {
             let reg = regression.as_str();
-            return Err(analysis(format!(
+            Err(analysis(format!(
                 "maxlag {m} is too large: at most {limit} for {n} points with regression '{reg}'"
-            )));
+            )))
         }
-        Some(m) => m,
-    };
-    let xdiff: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-    if xdiff.iter().any(|v| !v.is_finite()) {
-        return Err(analysis("adf input differences overflow"));
+        Some(m) => Ok(m),
     }
+}
 
-    let (used_lag, icbest) = match autolag {
-        Autolag::Fixed => (maxlag, None),
-        Autolag::Aic => {
-            let lagged = LagDesign::new(x, &xdiff, maxlag);
-            let trend = lagged.trend_columns(regression);
-            let startlag = trend.len() + 1;
-            // statsmodels prepends the deterministic terms here, so every
-            // candidate is a leading block of the same design.
-            let widths: Vec<usize> = (startlag..=startlag + maxlag).collect();
-            let fits = linalg::prefix_ssr_rows(
-                lagged.rows,
-                startlag + maxlag,
-                |r, row| lagged.fill_row(&trend, true, r, row),
-                lagged.y,
-                &widths,
-            )
-            .ok_or_else(|| analysis("adf lag search failed to factor the design"))?;
-            let mut best: Option<(f64, usize)> = None;
-            for (lag, &(ssr, rank)) in fits.iter().enumerate() {
-                let ic = linalg::aic(ssr, lagged.rows, rank);
-                // Python's min over (aic, lag) tuples: a strictly lower AIC
-                // wins, so ties go to the shorter lag.
-                if best.is_none_or(|(b, _)| ic < b) {
-                    best = Some((ic, lag));
-                }
-            }
-            let (ic, lag) = best.ok_or_else(|| analysis("adf lag search found no candidate"))?;
-            (lag, Some(ic))
+/// statsmodels' AIC lag search: every lag up to the design's, fitted on
+/// the same rows; returns the best lag and its AIC.
+fn aic_lag(lagged: &LagDesign, regression: Regression) -> Result<(usize, f64)> {
+    let trend = lagged.trend_columns(regression);
+    let startlag = trend.len() + 1;
+    // statsmodels prepends the deterministic terms here, so every
+    // candidate is a leading block of the same design.
+    let widths: Vec<usize> = (startlag..=startlag + lagged.lag).collect();
+    let fits = linalg::prefix_ssr_rows(
+        lagged.rows,
+        startlag + lagged.lag,
+        |r, row| lagged.fill_row(&trend, true, r, row),
+        lagged.y,
+        &widths,
+    )
+    .ok_or_else(|| analysis("adf lag search failed to factor the design"))?;
+    let mut best: Option<(f64, usize)> = None;
+    for (lag, &(ssr, rank)) in fits.iter().enumerate() {
+        let ic = linalg::aic(ssr, lagged.rows, rank);
+        // Python's min over (aic, lag) tuples: a strictly lower AIC
+        // wins, so ties go to the shorter lag.
+        if best.is_none_or(|(b, _)| ic < b) {
+            best = Some((ic, lag));
         }
-    };
+    }
+    let (ic, lag) = best.ok_or_else(|| analysis("adf lag search found no candidate"))?;
+    Ok((lag, ic))
+}
 
-    let lagged = LagDesign::new(x, &xdiff, used_lag);
+/// The regression at the chosen lag and its t-value on the level, refused
+/// where statsmodels would return noise.
+fn final_stat(lagged: &LagDesign, regression: Regression) -> Result<f64> {
     let trend = lagged.trend_columns(regression);
     // The final fit appends the deterministic terms, so the level stays in
     // column 0 whichever of them were kept.
@@ -161,14 +185,7 @@ pub fn adfuller(
     if !stat.is_finite() {
         return Err(analysis("adf statistic is not finite"));
     }
-    Ok(AdfResult {
-        stat,
-        pvalue: mackinnonp(stat, regression, 1),
-        used_lag,
-        nobs: lagged.rows,
-        crit: mackinnoncrit(1, regression, Some(lagged.rows as f64)),
-        icbest,
-    })
+    Ok(stat)
 }
 
 /// Holds the ADF regression data for one lag length: statsmodels'

@@ -3,6 +3,9 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
+use spreadwatch_proto::StatusReport;
+
+use super::hub::HubMetrics;
 use super::rejects::Reject;
 use super::ServerState;
 
@@ -17,6 +20,23 @@ fn esc(s: &str) -> String {
 pub fn render(s: &ServerState) -> String {
     let st = s.hub.status_report(&s.engine);
     let mut o = String::new();
+    ticks(&mut o, &st);
+    gaps(&mut o, &st);
+    drops(&mut o, &st);
+    let _ = writeln!(o, "# HELP spreadwatch_reconnects_total Reconnects per source.\n# TYPE spreadwatch_reconnects_total counter");
+    for (src, v) in &st.sources {
+        let _ = writeln!(
+            o,
+            "spreadwatch_reconnects_total{{source=\"{}\"}} {}",
+            esc(src),
+            v.reconnects
+        );
+    }
+    fanout(&mut o, s.hub.metrics());
+    o
+}
+
+fn ticks(o: &mut String, st: &StatusReport) {
     let _ = writeln!(o, "# HELP spreadwatch_ticks_total Trades accepted per symbol.\n# TYPE spreadwatch_ticks_total counter");
     for (sym, v) in &st.symbols {
         let _ = writeln!(
@@ -26,7 +46,10 @@ pub fn render(s: &ServerState) -> String {
             v.ticks
         );
     }
-    // Gaps in trade ids (aggregate or raw) and what backfill made of them.
+}
+
+/// Gaps in trade ids (aggregate or raw) and what backfill made of them.
+fn gaps(o: &mut String, st: &StatusReport) {
     let gap_counters: [(&str, &str, SymbolCounter); 5] = [
         ("gaps_total", "Jumps in trade ids", |s| s.gaps),
         ("missing_ids_total", "Trade ids the jumps skipped", |s| {
@@ -61,6 +84,9 @@ pub fn render(s: &ServerState) -> String {
             }
         }
     }
+}
+
+fn drops(o: &mut String, st: &StatusReport) {
     let _ = writeln!(o, "# HELP spreadwatch_drops_total Frames or trades not used, by reason.\n# TYPE spreadwatch_drops_total counter");
     for (src, v) in &st.sources {
         for (r, n) in &v.drops {
@@ -74,57 +100,53 @@ pub fn render(s: &ServerState) -> String {
         }
     }
     for (sym, v) in &st.symbols {
-        let _ = writeln!(
-            o,
-            "spreadwatch_drops_total{{source=\"engine\",symbol=\"{}\",reason=\"duplicate\"}} {}",
-            esc(sym),
-            v.duplicates
-        );
-        let _ = writeln!(
-            o,
-            "spreadwatch_drops_total{{source=\"engine\",symbol=\"{}\",reason=\"too_late\"}} {}",
-            esc(sym),
-            v.too_late
-        );
+        for (reason, n) in [("duplicate", v.duplicates), ("too_late", v.too_late)] {
+            let _ = writeln!(
+                o,
+                "spreadwatch_drops_total{{source=\"engine\",symbol=\"{}\",reason=\"{reason}\"}} {n}",
+                esc(sym),
+            );
+        }
     }
-    let _ = writeln!(o, "# HELP spreadwatch_reconnects_total Reconnects per source.\n# TYPE spreadwatch_reconnects_total counter");
-    for (src, v) in &st.sources {
-        let _ = writeln!(
-            o,
-            "spreadwatch_reconnects_total{{source=\"{}\"}} {}",
-            esc(src),
-            v.reconnects
-        );
+}
+
+/// One unlabelled value, with its HELP line when it has one.
+fn scalar(o: &mut String, name: &str, kind: &str, help: Option<&str>, value: u64) {
+    if let Some(help) = help {
+        let _ = writeln!(o, "# HELP spreadwatch_{name} {help}");
     }
-    let m = s.hub.metrics();
-    let _ = writeln!(o, "# HELP spreadwatch_ws_clients Connected WebSocket clients.\n# TYPE spreadwatch_ws_clients gauge");
     let _ = writeln!(
         o,
-        "spreadwatch_ws_clients {}",
-        m.clients.load(Ordering::Relaxed)
+        "# TYPE spreadwatch_{name} {kind}\nspreadwatch_{name} {value}"
     );
-    let _ = writeln!(o, "# HELP spreadwatch_ws_dropped_silent_total Clients dropped for silence (stalled or half-closed).\n# TYPE spreadwatch_ws_dropped_silent_total counter");
-    let _ = writeln!(
+}
+
+/// The WebSocket fan-out: clients, frames, refusals, backlog, latency.
+fn fanout(o: &mut String, m: &HubMetrics) {
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    scalar(
         o,
-        "spreadwatch_ws_dropped_silent_total {}",
-        m.dropped_silent.load(Ordering::Relaxed)
+        "ws_clients",
+        "gauge",
+        Some("Connected WebSocket clients."),
+        load(&m.clients),
     );
-    let _ = writeln!(o, "# HELP spreadwatch_ws_resyncs_total Fresh snapshots sent to clients that fell behind.\n# TYPE spreadwatch_ws_resyncs_total counter");
-    let _ = writeln!(
+    scalar(
         o,
-        "spreadwatch_ws_resyncs_total {}",
-        m.resyncs.load(Ordering::Relaxed)
+        "ws_dropped_silent_total",
+        "counter",
+        Some("Clients dropped for silence (stalled or half-closed)."),
+        load(&m.dropped_silent),
     );
-    let _ = writeln!(
+    scalar(
         o,
-        "# TYPE spreadwatch_ws_frames_total counter\nspreadwatch_ws_frames_total {}",
-        m.frames.load(Ordering::Relaxed)
+        "ws_resyncs_total",
+        "counter",
+        Some("Fresh snapshots sent to clients that fell behind."),
+        load(&m.resyncs),
     );
-    let _ = writeln!(
-        o,
-        "# TYPE spreadwatch_ws_conflated_total counter\nspreadwatch_ws_conflated_total {}",
-        m.conflated.load(Ordering::Relaxed)
-    );
+    scalar(o, "ws_frames_total", "counter", None, load(&m.frames));
+    scalar(o, "ws_conflated_total", "counter", None, load(&m.conflated));
     let _ = writeln!(o, "# HELP spreadwatch_client_rejects_total Client input refused, by reason.\n# TYPE spreadwatch_client_rejects_total counter");
     for r in Reject::ALL {
         let _ = writeln!(
@@ -134,11 +156,12 @@ pub fn render(s: &ServerState) -> String {
             m.rejected.get(r)
         );
     }
-    let _ = writeln!(o, "# HELP spreadwatch_ws_queue_depth_max Largest backlog a session found since the last scrape.\n# TYPE spreadwatch_ws_queue_depth_max gauge");
-    let _ = writeln!(
+    scalar(
         o,
-        "spreadwatch_ws_queue_depth_max {}",
-        m.max_backlog.swap(0, Ordering::Relaxed)
+        "ws_queue_depth_max",
+        "gauge",
+        Some("Largest backlog a session found since the last scrape."),
+        m.max_backlog.swap(0, Ordering::Relaxed),
     );
     let h = m.latency_us.lock();
     let _ = writeln!(o, "# HELP spreadwatch_tick_to_send_us Tick receipt to WebSocket write, microseconds.\n# TYPE spreadwatch_tick_to_send_us summary");
@@ -151,5 +174,4 @@ pub fn render(s: &ServerState) -> String {
     }
     let _ = writeln!(o, "spreadwatch_tick_to_send_us_count {}", h.len());
     let _ = writeln!(o, "spreadwatch_tick_to_send_us_max {}", h.max());
-    o
 }

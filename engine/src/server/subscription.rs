@@ -1,9 +1,13 @@
 //! What a WebSocket session subscribes to: the defaults a client may leave
 //! out, and the bound on what it may name.
 
-use spreadwatch_proto::{Interval, PairId, Subscription, Symbol};
+use spreadwatch_proto::{Interval, PairId, PairParams, Subscription, Symbol};
 
 use crate::EngineHandle;
+
+/// Pairs a client may have the engine track by subscribing (configured
+/// ones count).
+pub const MAX_PAIRS: usize = 32;
 
 /// Symbols one subscription may name (more than Binance lists USD-M
 /// contracts); repeats count once.
@@ -39,4 +43,40 @@ pub fn resolve_subscription(
         symbols,
         interval: Some(interval.unwrap_or(Interval::S1)),
     })
+}
+
+/// Makes sure `pair` is analysed, starting it when both legs are tracked
+/// (the dashboard lets a trader pick any two) and fewer than
+/// [`MAX_PAIRS`] run, which keeps a client from making the engine track
+/// without bound.
+///
+/// # Errors
+/// A leg not tracked, or the limit reached, in words for the client.
+pub fn ensure_pair(engine: &EngineHandle, pair: &PairId) -> Result<(), String> {
+    let pairs = engine.pairs();
+    if pairs.contains(pair) {
+        return Ok(());
+    }
+    let symbols = engine.symbols();
+    if !(symbols.contains(&pair.y) && symbols.contains(&pair.x)) {
+        return Err(format!(
+            "unknown pair {pair}; tracked pairs: {}; tracked symbols: {} \
+             (up to {MAX_PAIRS} pairs of tracked symbols are added on request)",
+            list(&pairs),
+            list(&symbols)
+        ));
+    }
+    engine
+        .add_pair_within(pair, PairParams::default(), MAX_PAIRS)
+        .map_err(|e| e.to_string())
+}
+
+fn list<T: std::fmt::Display>(v: &[T]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use spreadwatch_proto::{ClientMsg, PairParams, ServerBody, ServerMsg, Subscription, Symbol};
+use spreadwatch_proto::{ClientMsg, ServerBody, ServerMsg, Subscription, Symbol};
 
 use super::conn::Liveness;
 use super::hub::{conflate, Hub, Topic};
@@ -22,6 +22,7 @@ use super::interest::Registration;
 use super::rejects::Reject;
 use super::ring_reader::{batches, HubBatch};
 use super::snapshot::build_snapshot;
+use super::subscription::ensure_pair;
 pub use super::subscription::{resolve_subscription, MAX_SUB_SYMBOLS};
 use crate::EngineHandle;
 
@@ -35,8 +36,6 @@ pub const MAX_FRAME: usize = 64 * 1024;
 pub const RATE_PER_SEC: f64 = 50.0;
 /// Client message burst.
 pub const RATE_BURST: f64 = 100.0;
-/// Pairs a client may have the engine track by subscribing (configured ones count).
-const MAX_PAIRS: usize = 32;
 
 /// Symbols not tracked yet that one session's subscription registers.
 const MAX_UNTRACKED: usize = 16;
@@ -174,30 +173,9 @@ impl WsSession {
                     Ok(sub) => sub,
                     Err(e) => return self.error(ctx, e),
                 };
-                let pairs = self.engine.pairs();
                 if let Some(p) = &pair {
-                    if !pairs.contains(p) {
-                        // Any two tracked symbols make a pair: the dashboard
-                        // lets a trader pick both legs. The cap keeps a client
-                        // from making the engine track without bound.
-                        let symbols = self.engine.symbols();
-                        if !(symbols.contains(&p.y) && symbols.contains(&p.x)) {
-                            return self.error(
-                                ctx,
-                                format!(
-                                    "unknown pair {p}; tracked pairs: {}; tracked symbols: {} \
-                                     (up to {MAX_PAIRS} pairs of tracked symbols are added on request)",
-                                    list(&pairs),
-                                    list(&symbols)
-                                ),
-                            );
-                        }
-                        if let Err(e) =
-                            self.engine
-                                .add_pair_within(p, PairParams::default(), MAX_PAIRS)
-                        {
-                            return self.error(ctx, e.to_string());
-                        }
+                    if let Err(e) = ensure_pair(&self.engine, p) {
+                        return self.error(ctx, e);
                     }
                 }
                 self.sub = sub;
@@ -236,16 +214,6 @@ impl WsSession {
             }
         }
     }
-}
-
-fn list<T: std::fmt::Display>(v: &[T]) -> String {
-    if v.is_empty() {
-        return "none".into();
-    }
-    v.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Actor for WsSession {

@@ -12,6 +12,7 @@ pub mod frame;
 pub mod nats;
 pub mod record;
 pub mod replay;
+pub(crate) mod runner;
 pub mod sim;
 
 use std::path::PathBuf;

@@ -1,0 +1,214 @@
+//! Runs the configured source until it ends or the engine stops: each kind
+//! of source gets its status board, its feed writer and what a restart left
+//! behind (the newest stored trade of each symbol).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use spreadwatch_proto::{FeedState, RestartIds, Symbol};
+use tokio_util::sync::CancellationToken;
+
+use super::feed::FeedWriter;
+use super::replay::Replay;
+use super::sim::{Resume, SimConfig};
+use super::SourceSpec;
+use crate::actors::{Ingest, Registry};
+use crate::engine::EngineConfig;
+use crate::error::{Error, Result};
+use crate::status::StatusBoard;
+
+/// What every source runner needs.
+struct Runner {
+    registry: Arc<Registry>,
+    status: StatusBoard,
+    stop: CancellationToken,
+    /// True when a store was restored before the source started.
+    restored: bool,
+}
+
+/// Runs `cfg`'s source until it ends or `stop` is cancelled.
+pub(crate) async fn run_source(
+    cfg: EngineConfig,
+    registry: Arc<Registry>,
+    status: StatusBoard,
+    stop: CancellationToken,
+) -> Result<()> {
+    let run = Runner {
+        registry,
+        status,
+        stop,
+        restored: cfg.persist.is_some(),
+    };
+    match cfg.source.clone() {
+        SourceSpec::None => {
+            run.stop.cancelled().await;
+            Ok(())
+        }
+        SourceSpec::Replay(path) => run.replay(path, &cfg).await,
+        SourceSpec::Sim => {
+            run.sim(&cfg).await;
+            Ok(())
+        }
+        #[cfg(feature = "binance")]
+        SourceSpec::Binance => run.binance(&cfg).await,
+        #[cfg(not(feature = "binance"))]
+        SourceSpec::Binance => Err(Error::Config("built without the binance feature".into())),
+        #[cfg(feature = "nats")]
+        SourceSpec::Nats(url) => run.nats(&url).await,
+        #[cfg(not(feature = "nats"))]
+        SourceSpec::Nats(_) => Err(Error::Config(
+            "the nats source needs a build with the `nats` feature".into(),
+        )),
+    }
+}
+
+impl Runner {
+    /// What a source with exchange ids says of a restart: repeats of
+    /// stored trades are dropped by id.
+    fn exchange_ids(&self) -> RestartIds {
+        if self.restored {
+            RestartIds::Deduplicated
+        } else {
+            RestartIds::Fresh
+        }
+    }
+
+    /// The newest restored trade of each of `symbols` that has one.
+    async fn newest_trades(&self, symbols: &[Symbol]) -> Vec<Resume> {
+        let mut out = Vec::new();
+        for symbol in symbols {
+            let Some(a) = self.registry.get(symbol) else {
+                continue;
+            };
+            if let Ok(s) = a.send(crate::actors::messages::GetSnapshot).await {
+                if let (Some(id), Some(price)) = (s.newest_id, s.newest_price) {
+                    out.push(Resume {
+                        symbol: symbol.clone(),
+                        id,
+                        price,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    async fn replay(&self, path: PathBuf, cfg: &EngineConfig) -> Result<()> {
+        let board = self
+            .status
+            .source("replay", "replay", &path.display().to_string(), false);
+        board.update(|s| s.restart_ids = self.exchange_ids());
+        let ingest = Ingest::new(self.registry.clone(), cfg.batch);
+        let mut feed = FeedWriter::new(ingest, board.clone(), false);
+        let replay = Replay {
+            path,
+            speed: cfg.speed,
+        };
+        let progress = cfg.progress.clone();
+        let report = |b| {
+            if let Some(p) = &progress {
+                p(b)
+            }
+        };
+        let res = replay.run(&mut feed, report, &self.stop).await;
+        // At the end of the file the forming bars count as closed, as in
+        // `spreadwatch replay`.
+        if res.is_ok() && !self.stop.is_cancelled() {
+            self.registry.flush_all().await;
+            board.set_state(FeedState::Finished);
+        }
+        if let Err(e) = &res {
+            board.update(|s| s.last_error = Some(e.to_string()));
+            board.set_state(FeedState::Stopped);
+        }
+        res.map(|_| ())
+    }
+
+    async fn sim(&self, cfg: &EngineConfig) {
+        let symbols = if cfg.symbols.is_empty() {
+            SimConfig::default().symbols
+        } else {
+            cfg.symbols.clone()
+        };
+        for s in &symbols {
+            self.registry.get_or_start(s);
+        }
+        let board = self.status.source("sim", "sim", "simulated market", true);
+        // The simulator's ids are its own: it goes on after what is stored.
+        let resume = self.newest_trades(&symbols).await;
+        board.update(|s| {
+            s.restart_ids = if resume.is_empty() {
+                RestartIds::Fresh
+            } else {
+                RestartIds::Continued
+            }
+        });
+        let ingest = Ingest::new(self.registry.clone(), 1);
+        let mut feed = FeedWriter::new(ingest, board.clone(), false);
+        tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
+        let sim = SimConfig {
+            symbols,
+            rate: cfg.sim_rate,
+            seed: 7,
+            resume,
+        };
+        super::sim::run(sim, &mut feed, self.stop.clone()).await;
+        board.set_state(FeedState::Stopped);
+    }
+
+    #[cfg(feature = "binance")]
+    async fn binance(&self, cfg: &EngineConfig) -> Result<()> {
+        use super::binance::{install_crypto, run_shard, shards, BinanceConfig};
+        install_crypto();
+        if cfg.symbols.is_empty() {
+            return Err(Error::Config("the binance source needs --symbols".into()));
+        }
+        let base = BinanceConfig {
+            symbols: cfg.symbols.clone(),
+            kind: cfg.stream,
+            ..cfg.binance.clone()
+        };
+        let board = self
+            .status
+            .source("binance", "binance", &base.base_url, false);
+        board.update(|s| s.restart_ids = self.exchange_ids());
+        let mut tasks = Vec::new();
+        for shard in shards(&cfg.symbols, base.streams_per_connection) {
+            let ingest = Ingest::new(self.registry.clone(), 256);
+            let mut feed = FeedWriter::new(ingest, board.clone(), true);
+            feed.only_kind(cfg.stream);
+            feed.expect_symbols(shard.iter().map(Symbol::as_str));
+            // After a restart the first live trade is compared with the
+            // newest restored one, so the outage shows as a gap.
+            for r in self.newest_trades(&shard).await {
+                feed.seed_last_id(r.symbol.as_str(), r.id);
+            }
+            let c = BinanceConfig {
+                symbols: shard,
+                ..base.clone()
+            };
+            let (b, s) = (board.clone(), self.stop.clone());
+            tasks.push(tokio::spawn(
+                async move { run_shard(c, &mut feed, b, s).await },
+            ));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "nats")]
+    async fn nats(&self, url: &str) -> Result<()> {
+        let board = self.status.source("nats", "nats", url, false);
+        board.update(|s| s.restart_ids = self.exchange_ids());
+        let ingest = Ingest::new(self.registry.clone(), 256);
+        let mut feed = FeedWriter::new(ingest, board.clone(), true);
+        let res = super::nats::run(url, &mut feed, &board, &self.stop).await;
+        if let Err(e) = &res {
+            board.update(|s| s.last_error = Some(e.to_string()));
+        }
+        board.set_state(FeedState::Stopped);
+        res
+    }
+}
