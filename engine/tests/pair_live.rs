@@ -100,7 +100,10 @@ fn live_pair_ends_with_the_analyze_statistics() {
         ));
         let hu = s.huber.unwrap();
         assert!(close(hu.beta, r.regression.huber.beta, 1e-7, 0.0));
-        assert_eq!(s.theil_sen.unwrap().beta, r.regression.theil_sen.beta);
+        assert_eq!(
+            s.theil_sen.unwrap().beta,
+            r.regression.theil_sen.unwrap().beta
+        );
         let (adf, radf) = (s.adf.unwrap(), r.adf.unwrap());
         assert!(close(adf.stat, radf.stat, 1e-8, 0.0));
         assert_eq!(adf.used_lag, radf.used_lag);

@@ -98,21 +98,27 @@ fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
         let (engine, store) = start(&path);
         let h = engine.handle();
         h.restored().await;
-        for id in 1..=50u64 {
-            let t = 1_700_000_000_000 + id as i64 * 100;
-            for sym in ["AAAUSDT", "BBBUSDT"] {
-                h.ingest(&crate::pair_live::trade(sym, id, t, "10"))
-                    .await
-                    .unwrap();
+        // In two saved halves, so AAAUSDT has a chunk older than its newest
+        // (a damaged newest chunk is the whole store's damage: open_dir
+        // checks it and sets the directory aside).
+        for ids in [1..=25u64, 26..=50] {
+            let want = *ids.end() as usize;
+            for id in ids {
+                let t = 1_700_000_000_000 + id as i64 * 100;
+                for sym in ["AAAUSDT", "BBBUSDT"] {
+                    h.ingest(&crate::pair_live::trade(sym, id, t, "10"))
+                        .await
+                        .unwrap();
+                }
             }
+            h.flush().await;
+            crate::live_source::wait_until("both saved", Duration::from_secs(10), || {
+                ["AAAUSDT", "BBBUSDT"]
+                    .iter()
+                    .all(|s| store.ticks(&s.parse().unwrap()).unwrap().len() == want)
+            })
+            .await;
         }
-        h.flush().await;
-        crate::live_source::wait_until("both saved", Duration::from_secs(10), || {
-            ["AAAUSDT", "BBBUSDT"]
-                .iter()
-                .all(|s| store.ticks(&s.parse().unwrap()).unwrap().len() == 50)
-        })
-        .await;
         engine.shutdown().await;
     });
     // Damage one of AAAUSDT's chunks on disk.
@@ -120,6 +126,7 @@ fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
     {
         let db = open_raw(&path);
         let tree = db.open_tree("ticks/AAAUSDT").unwrap();
+        assert!(tree.len() >= 2, "need a chunk older than the newest");
         let (k, v) = tree.first().unwrap().expect("a stored chunk");
         lost = spreadwatch_engine::persist::codec::decode_chunk(&v)
             .unwrap()

@@ -24,8 +24,10 @@ pub struct RegressionReport {
     pub ols: OlsReport,
     /// statsmodels RLM with HuberT.
     pub huber: Hedge,
-    /// scipy theilslopes.
-    pub theil_sen: Hedge,
+    /// scipy theilslopes; null when it could not be found in bounded time
+    /// and another model was asked for (see `core::theil_sen`).
+    #[serde(default)]
+    pub theil_sen: Option<Hedge>,
 }
 
 /// Kalman series.

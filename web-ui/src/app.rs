@@ -85,7 +85,7 @@ fn upload_stats(v: &UploadView, k: f64) -> StatView {
     let hedge = match v.model {
         Model::Ols => Some(r.regression.ols.beta),
         Model::Huber => Some(r.regression.huber.beta),
-        Model::TheilSen => Some(r.regression.theil_sen.beta),
+        Model::TheilSen => r.regression.theil_sen.map(|h| h.beta),
         Model::Kalman => r.kalman.beta.last().copied(),
     };
     StatView {

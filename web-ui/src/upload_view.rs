@@ -53,7 +53,7 @@ impl UploadView {
             ols_beta: Some(reg.ols.beta),
             ols_alpha: Some(reg.ols.alpha),
             huber_beta: Some(reg.huber.beta),
-            theil_sen_beta: Some(reg.theil_sen.beta),
+            theil_sen_beta: reg.theil_sen.map(|h| h.beta),
             kalman_beta: report.kalman.beta.get(i).copied().unwrap_or(f64::NAN),
             kalman_alpha: report.kalman.alpha.get(i).copied().unwrap_or(f64::NAN),
             spread: at(&report.spread, i),

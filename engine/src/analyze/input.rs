@@ -202,6 +202,40 @@ pub(super) fn insert(
     Ok(())
 }
 
+/// Calls `f` with each row and its 0-based index, until the end or the
+/// first error, and returns how many rows there were. Each row is bounded
+/// from where the one before it ended. `first_line` is the file line of
+/// row 0, for errors that carry no position.
+pub(super) fn each_row<R: Read>(
+    file: &str,
+    rdr: &mut csv::Reader<RowBound<R>>,
+    row_start: &Cell<u64>,
+    first_line: u64,
+    mut f: impl FnMut(u64, &csv::StringRecord) -> Result<()>,
+) -> Result<u64> {
+    let mut rec = csv::StringRecord::new();
+    let mut n = 0u64;
+    row_start.set(rdr.position().byte());
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(n),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(n + first_line, |p| p.line());
+                return Err(Error::input(
+                    file,
+                    Some(line),
+                    None,
+                    format!("malformed row: {e}"),
+                ));
+            }
+        }
+        row_start.set(rdr.position().byte());
+        f(n, &rec)?;
+        n += 1;
+    }
+}
+
 /// Reads one symbol's Binance kline CSV: `time → close`.
 pub fn read_klines(file: &str, data: &[u8]) -> Result<BTreeMap<i64, f64>> {
     read_klines_from(file, data)
@@ -217,16 +251,11 @@ pub fn read_klines_from(file: &str, data: impl Read) -> Result<BTreeMap<i64, f64
         data,
     );
     let mut out = BTreeMap::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
-            Error::input(file, Some(line), None, format!("malformed row: {e}"))
-        })?;
-        row_start.set(rec.position().map_or(0, |p| p.byte()));
-        let line = rec.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
+    each_row(file, &mut rdr, &row_start, 1, |i, rec| {
+        let line = rec.position().map(|p| p.line()).unwrap_or(i + 1);
         let first = rec.get(0).unwrap_or("");
         if i == 0 && first.parse::<f64>().is_err() {
-            continue; // header row
+            return Ok(()); // header row
         }
         if rec.len() < 5 {
             return Err(Error::input(
@@ -248,8 +277,8 @@ pub fn read_klines_from(file: &str, data: impl Read) -> Result<BTreeMap<i64, f64
             )
         })?;
         let v = parse_close(file, line, "close", rec.get(4).unwrap_or(""))?;
-        insert(file, line, "open_time", &mut out, t, v)?;
-    }
+        insert(file, line, "open_time", &mut out, t, v)
+    })?;
     if out.is_empty() {
         return Err(Error::input(file, None, None, "no rows"));
     }
@@ -260,6 +289,23 @@ pub fn read_klines_from(file: &str, data: impl Read) -> Result<BTreeMap<i64, f64
 mod tests {
     use super::*;
     use crate::analyze::long_format::read_long;
+
+    #[test]
+    fn each_row_is_bounded_on_its_own() {
+        // Two rows of 600 kB pass (1.2 MB together); one of 1.1 MB does not.
+        let note = |n: usize| "x".repeat(n);
+        let csv = format!(
+            "date,symbol,close,note\n2020-01-01,A,1,{a}\n2020-01-01,B,2,{a}\n",
+            a = note(600_000)
+        );
+        assert!(read_long("t.csv", csv.as_bytes(), "A", "B").is_ok());
+        let csv = format!(
+            "date,symbol,close,note\n2020-01-01,A,1,x\n2020-01-01,B,2,{}\n",
+            note(1_100_000)
+        );
+        let e = read_long("t.csv", csv.as_bytes(), "A", "B").unwrap_err();
+        assert!(e.to_string().contains("longer than 1048576 bytes"), "{e}");
+    }
 
     #[test]
     fn long_format_joins_on_time() {

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use super::input::{bounded_csv, insert, parse_close, parse_time_ms, shown, TIME_COLUMNS};
+use super::input::{
+    bounded_csv, each_row, insert, parse_close, parse_time_ms, shown, TIME_COLUMNS,
+};
 use crate::error::{Error, Result};
 
 /// The two legs' `time → close`.
@@ -34,16 +36,9 @@ pub fn read_long_from(file: &str, data: impl Read, y: &str, x: &str) -> Result<L
         .map_err(|e| Error::input(file, Some(1), None, format!("unreadable header: {e}")))?;
     let cols = Columns::find(file, headers)?;
     let mut legs = Gather::new(y, x);
-    let mut rows = 0u64;
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
-            Error::input(file, Some(line), None, format!("malformed row: {e}"))
-        })?;
-        rows += 1;
-        row_start.set(rec.position().map_or(0, |p| p.byte()));
-        legs.take(file, &cols, &rec)?;
-    }
+    let rows = each_row(file, &mut rdr, &row_start, 2, |_, rec| {
+        legs.take(file, &cols, rec)
+    })?;
     legs.finish(file, rows)
 }
 

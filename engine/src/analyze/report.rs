@@ -100,7 +100,7 @@ pub fn analyze(mut data: Aligned, o: &AnalyzeOptions, file: &str) -> Result<Anal
     }
     check_sample(&data, o, file)?;
     let (x, y) = (&data.x, &data.y);
-    let regression = fit_regressions(x, y)?;
+    let regression = fit_regressions(x, y, o.model)?;
     let (kb, ka) = kalman_series(x, y, o.kalman_delta, o.kalman_r);
     let spread = spread_of(o.model, &regression, (&kb, &ka), x, y);
     let z = rolling_zscore(&spread, o.window);
@@ -163,11 +163,20 @@ fn check_sample(data: &Aligned, o: &AnalyzeOptions, file: &str) -> Result<()> {
     Ok(())
 }
 
-/// The static fits: OLS, Huber and Theil-Sen.
-fn fit_regressions(x: &[f64], y: &[f64]) -> Result<RegressionReport> {
+/// The static fits: OLS, Huber and Theil-Sen. A Theil-Sen median that
+/// cannot be found in bounded time fails the analysis only when it is the
+/// model asked for.
+fn fit_regressions(x: &[f64], y: &[f64], model: Model) -> Result<RegressionReport> {
     let ols = fit_ols(x, y).ok_or_else(|| Error::Analysis("ols fit failed".into()))?;
     let huber = fit_huber(x, y).ok_or_else(|| Error::Analysis("huber fit failed".into()))?;
-    let (ts_beta, ts_alpha) = try_theil_sen(x, y)?;
+    let theil_sen = match try_theil_sen(x, y) {
+        Ok((beta, alpha)) => Some(Hedge { beta, alpha }),
+        Err(e) if model == Model::TheilSen => return Err(e),
+        Err(e) => {
+            tracing::warn!("analysis without Theil-Sen: {e}");
+            None
+        }
+    };
     Ok(RegressionReport {
         ols: OlsReport {
             beta: ols.beta,
@@ -178,10 +187,7 @@ fn fit_regressions(x: &[f64], y: &[f64]) -> Result<RegressionReport> {
             beta: huber.beta,
             alpha: huber.alpha,
         },
-        theil_sen: Hedge {
-            beta: ts_beta,
-            alpha: ts_alpha,
-        },
+        theil_sen,
     })
 }
 
@@ -197,7 +203,9 @@ fn spread_of(
     let (beta, alpha) = match model {
         Model::Ols => (r.ols.beta, r.ols.alpha),
         Model::Huber => (r.huber.beta, r.huber.alpha),
-        Model::TheilSen => (r.theil_sen.beta, r.theil_sen.alpha),
+        Model::TheilSen => r
+            .theil_sen
+            .map_or((f64::NAN, f64::NAN), |h| (h.beta, h.alpha)),
         Model::Kalman => (f64::NAN, f64::NAN),
     };
     (0..x.len())

@@ -16,6 +16,7 @@ mod ring_reader;
 mod routes;
 mod snapshot;
 mod subscription;
+mod upload_body;
 mod upload_stream;
 pub mod ws_session;
 

@@ -243,6 +243,9 @@ impl Actor for WsSession {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         self.hub.metrics().clients.fetch_sub(1, Ordering::Relaxed);
+        // A client that stopped reading would hold the connection open
+        // behind the close frame: the watchdog resets it if so.
+        self.live.session_stopped();
     }
 }
 

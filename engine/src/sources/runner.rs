@@ -22,7 +22,7 @@ struct Runner {
     registry: Arc<Registry>,
     status: StatusBoard,
     stop: CancellationToken,
-    /// True when a store was restored before the source started.
+    /// True when a store gave back trades before the source started.
     restored: bool,
 }
 
@@ -33,12 +33,14 @@ pub(crate) async fn run_source(
     status: StatusBoard,
     stop: CancellationToken,
 ) -> Result<()> {
-    let run = Runner {
+    let mut run = Runner {
         registry,
         status,
         stop,
-        restored: cfg.persist.is_some(),
+        restored: false,
     };
+    // What a restore put back (nothing, with an empty or no data dir).
+    run.restored = !run.newest_trades(&run.registry.symbols()).await.is_empty();
     match cfg.source.clone() {
         SourceSpec::None => {
             run.stop.cancelled().await;

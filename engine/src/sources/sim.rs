@@ -178,7 +178,8 @@ impl SimMarket {
             Fixed::from_units((qty_step * 1e8) as i64),
         );
         let id = leg.next_id;
-        leg.next_id += 1;
+        // A restored id at the top of the range must not wrap to the bottom.
+        leg.next_id = leg.next_id.saturating_add(1);
         let tick = Tick {
             time_ms: (at * 1000.0) as i64,
             id,

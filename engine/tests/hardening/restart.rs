@@ -38,8 +38,17 @@ async fn the_simulator_goes_on_after_a_kill_and_restart_on_its_data_dir() {
     assert!(before > 40, "only {before} ticks in 5 s");
     drop(child); // SIGKILL: no last snapshot
     let (_child, url) = spawn_serve(&args);
-    let s = get_json(&http, format!("{url}/api/status")).await;
-    assert_eq!(s["sources"]["sim"]["restart_ids"], "continued", "{s}");
+    // The source starts (and says how its ids meet the stored ones) just
+    // after the server does.
+    let end = Instant::now() + Duration::from_secs(2);
+    loop {
+        let s = get_json(&http, format!("{url}/api/status")).await;
+        if s["sources"]["sim"]["restart_ids"] == "continued" {
+            break;
+        }
+        assert!(Instant::now() < end, "{s}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (restored, _) = ticks_and_duplicates(&http, &url).await;
     let end = Instant::now() + Duration::from_secs(2);
     loop {
