@@ -23,6 +23,9 @@ pub enum Error {
     /// The engine has stopped, so the request cannot be served.
     #[error("the engine has stopped")]
     Stopped,
+    /// No such pair is analysed.
+    #[error("unknown pair {0}")]
+    UnknownPair(spreadwatch_proto::PairId),
     /// An estimator cannot run on the data given (too few points, constant
     /// input, a singular design).
     #[error("analysis: {0}")]
@@ -78,6 +81,13 @@ impl Error {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// An actor's mailbox is closed only when the engine is stopping.
+impl From<actix::MailboxError> for Error {
+    fn from(_: actix::MailboxError) -> Self {
+        Error::Stopped
     }
 }
 

@@ -97,7 +97,7 @@ impl EngineHandle {
         let Some(a) = self.registry.get(symbol) else {
             return Ok(Vec::new());
         };
-        a.send(q).await.map_err(|_| Error::Stopped)
+        a.send(q).await.map_err(Error::from)
     }
 
     /// The forming bars of `symbol`, every interval.
@@ -107,7 +107,7 @@ impl EngineHandle {
         };
         a.send(crate::actors::messages::GetForming)
             .await
-            .map_err(|_| Error::Stopped)
+            .map_err(Error::from)
     }
 
     /// Every closed bar at `interval`, sorted by start then symbol.
@@ -131,7 +131,7 @@ impl EngineHandle {
             received: Some(std::time::Instant::now()),
         })
         .await
-        .map_err(|_| Error::Stopped)
+        .map_err(Error::from)
     }
 
     /// Closes every forming bar (the end of a finite replay).
@@ -169,8 +169,8 @@ impl EngineHandle {
         let a = self
             .registry
             .pair(pair)
-            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
-        a.send(GetPair).await.map_err(|_| Error::Stopped)
+            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        a.send(GetPair).await.map_err(Error::from)
     }
 
     /// Changes a pair's parameters at run time; its state is rebuilt from
@@ -179,11 +179,8 @@ impl EngineHandle {
         let a = self
             .registry
             .pair(pair)
-            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
-        a.send(SetParams(params))
-            .await
-            .map_err(|_| Error::Stopped)?
-            .map_err(Error::Config)
+            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        a.send(SetParams(params)).await?.map_err(Error::Config)
     }
 
     /// Runs a pair's slow estimators (Huber, Theil-Sen, ADF, coint) now and
@@ -192,8 +189,8 @@ impl EngineHandle {
         let a = self
             .registry
             .pair(pair)
-            .ok_or_else(|| Error::Config(format!("unknown pair {pair}")))?;
-        a.send(Recompute).await.map_err(|_| Error::Stopped)
+            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        a.send(Recompute).await.map_err(Error::from)
     }
 
     /// Starts analysing a pair (and tracking its legs). The first pair

@@ -38,6 +38,29 @@ impl Model {
             Model::Kalman => "kalman",
         }
     }
+
+    /// The line this model hedges with, chosen from the static fits; none
+    /// for Kalman, whose hedge moves with every point.
+    ///
+    /// ```
+    /// use spreadwatch_proto::{Hedge, Model};
+    /// let h = |beta| Some(Hedge { beta, alpha: 0.0 });
+    /// assert_eq!(Model::Huber.static_hedge(h(1.0), h(2.0), h(3.0)), h(2.0));
+    /// assert_eq!(Model::Kalman.static_hedge(h(1.0), h(2.0), h(3.0)), None);
+    /// ```
+    pub fn static_hedge(
+        self,
+        ols: Option<Hedge>,
+        huber: Option<Hedge>,
+        theil_sen: Option<Hedge>,
+    ) -> Option<Hedge> {
+        match self {
+            Model::Ols => ols,
+            Model::Huber => huber,
+            Model::TheilSen => theil_sen,
+            Model::Kalman => None,
+        }
+    }
 }
 
 impl FromStr for Model {

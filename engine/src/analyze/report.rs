@@ -1,11 +1,11 @@
 //! The whole-sample computation behind an [`AnalyzeReport`].
 
 use spreadwatch_proto::signal::{AlertRow, CointStats, KalmanSeries, OlsReport, RegressionReport};
-use spreadwatch_proto::{AnalyzeReport, Hedge, Model, Side};
+use spreadwatch_proto::{AnalyzeReport, Hedge, Model};
 
 use super::input::Aligned;
 use crate::core::adf::{adfuller, coint, half_life, Autolag};
-use crate::core::alert::{detect_alerts, Side as CoreSide};
+use crate::core::alert::detect_alerts;
 use crate::core::huber::fit_huber;
 use crate::core::kalman_hedge::kalman_series;
 use crate::core::mackinnon::Regression;
@@ -200,14 +200,13 @@ fn spread_of(
     x: &[f64],
     y: &[f64],
 ) -> Vec<f64> {
-    let (beta, alpha) = match model {
-        Model::Ols => (r.ols.beta, r.ols.alpha),
-        Model::Huber => (r.huber.beta, r.huber.alpha),
-        Model::TheilSen => r
-            .theil_sen
-            .map_or((f64::NAN, f64::NAN), |h| (h.beta, h.alpha)),
-        Model::Kalman => (f64::NAN, f64::NAN),
+    let ols = Hedge {
+        beta: r.ols.beta,
+        alpha: r.ols.alpha,
     };
+    let (beta, alpha) = model
+        .static_hedge(Some(ols), Some(r.huber), r.theil_sen)
+        .map_or((f64::NAN, f64::NAN), |h| (h.beta, h.alpha));
     (0..x.len())
         .map(|i| match model {
             Model::Kalman => y[i] - kb[i] * x[i] - ka[i],
@@ -225,10 +224,7 @@ fn alerts_of(z: &[Option<f64>], ts: &[i64], o: &AnalyzeOptions) -> Vec<AlertRow>
                 index: i,
                 ts: ts[i],
                 z: z[i]?,
-                side: match side {
-                    CoreSide::Above => Side::Above,
-                    CoreSide::Below => Side::Below,
-                },
+                side,
             })
         })
         .collect()

@@ -7,19 +7,13 @@
 //! stays disarmed until `|z| < k - h`, so a z-score hovering at the
 //! threshold cannot alert on every wiggle.
 
-/// Which side of the band the z-score left by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// z rose above +k.
-    Above,
-    /// z fell below -k.
-    Below,
-}
+use spreadwatch_proto::Side;
 
 /// Streaming band-exit detector.
 ///
 /// ```
-/// use spreadwatch_engine::core::alert::{AlertDetector, Side};
+/// use spreadwatch_engine::core::alert::AlertDetector;
+/// use spreadwatch_proto::Side;
 /// let mut d = AlertDetector::new(2.0, 0.0);
 /// assert_eq!(d.update(Some(1.0)), None);
 /// assert_eq!(d.update(Some(-2.5)), Some(Side::Below));

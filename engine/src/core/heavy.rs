@@ -57,12 +57,7 @@ pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
         alpha: f.alpha,
     });
     let theil_sen = theil_sen(&i.x, &i.y).map(|(beta, alpha)| Hedge { beta, alpha });
-    let hedge = match i.model {
-        Model::Ols => i.ols,
-        Model::Huber => huber,
-        Model::TheilSen => theil_sen,
-        Model::Kalman => None,
-    };
+    let hedge = i.model.static_hedge(i.ols, huber, theil_sen);
     let spread: Vec<f64> = match (i.model, hedge) {
         (Model::Kalman, _) => i.kalman_spread.clone(),
         (_, Some(h)) => {

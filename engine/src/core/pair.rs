@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use spreadwatch_proto::{Hedge, Model, PairId, PairParams, PairPoint, PairStats, Side};
 
-use super::alert::{AlertDetector, Side as CoreSide};
+use super::alert::AlertDetector;
 pub use super::heavy::{adf_stats, compute_heavy, HeavyInput, HeavyResult};
 use super::kalman_hedge::KalmanHedge;
 use super::ols::{LinearFit, RollingOls};
@@ -130,12 +130,9 @@ impl PairState {
 
     /// The hedge of the selected static model, if known.
     fn static_hedge(&self, ols: Option<Hedge>) -> Option<Hedge> {
-        match self.params.model {
-            Model::Ols => ols,
-            Model::Huber => self.heavy.huber,
-            Model::TheilSen => self.heavy.theil_sen,
-            Model::Kalman => None,
-        }
+        self.params
+            .model
+            .static_hedge(ols, self.heavy.huber, self.heavy.theil_sen)
     }
 
     fn spread_of(&self, p: &Pt, h: Option<Hedge>) -> Option<f64> {
@@ -231,10 +228,7 @@ impl PairState {
         }
         self.n += 1;
         let stats = self.evaluate(p, fit, false);
-        let side = self.detector.update(stats.z).map(|s| match s {
-            CoreSide::Above => Side::Above,
-            CoreSide::Below => Side::Below,
-        });
+        let side = self.detector.update(stats.z);
         let side = if self.stale.is_some() { None } else { side };
         let point = PairPoint {
             ts,

@@ -13,7 +13,7 @@ use crate::actors::pair::{
     GetCheckpoint, GetParams, PairCheckpoint, RebuildPair, RestoreCheckpoint, SetParams,
 };
 use crate::actors::registry::Registry;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Ticks per message while restoring.
 const RESTORE_BATCH: usize = 8_192;
@@ -85,7 +85,7 @@ impl Snapshotter {
             let Some(a) = self.registry.pair(&p).filter(|_| due) else {
                 continue;
             };
-            let cp = a.send(GetCheckpoint).await.map_err(|_| Error::Stopped)?;
+            let cp = a.send(GetCheckpoint).await?;
             let unchanged =
                 saved.is_some_and(|(_, n, params)| *n == cp.count() && *params == cp.params);
             if unchanged && !all {
@@ -103,10 +103,7 @@ impl Snapshotter {
                 continue;
             };
             let after = self.saved.get(&sym).copied();
-            let ticks = actor
-                .send(GetTicksAfter { after })
-                .await
-                .map_err(|_| Error::Stopped)?;
+            let ticks = actor.send(GetTicksAfter { after }).await?;
             let (Some(last), Some(newest)) = (ticks.last(), ticks.iter().map(|t| t.time_ms).max())
             else {
                 continue;
@@ -130,8 +127,7 @@ impl Snapshotter {
                         include_forming: false,
                         last: usize::MAX,
                     })
-                    .await
-                    .map_err(|_| Error::Stopped)?;
+                    .await?;
                 if let Some(last) = bars.last() {
                     store.append_bars(&sym, iv, &bars)?;
                     self.saved_bars.insert((sym.clone(), iv), last.start_ms);
@@ -171,15 +167,11 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
     for (p, params) in store.pairs()? {
         match registry.pair(&p) {
             Some(a) => {
-                let now = a.send(GetParams).await.map_err(|_| Error::Stopped)?;
+                let now = a.send(GetParams).await?;
                 if now == params {
                     continue;
                 }
-                if let Err(e) = a
-                    .send(SetParams(params))
-                    .await
-                    .map_err(|_| Error::Stopped)?
-                {
+                if let Err(e) = a.send(SetParams(params)).await? {
                     tracing::warn!(pair = %p, "stored parameters refused: {e}");
                 }
             }
@@ -222,10 +214,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
                 .collect();
             if !bars.is_empty() {
                 seeded = true;
-                actor
-                    .send(SeedBars { interval: iv, bars })
-                    .await
-                    .map_err(|_| Error::Stopped)?;
+                actor.send(SeedBars { interval: iv, bars }).await?;
             }
         }
         for chunk in ticks.chunks(RESTORE_BATCH) {
@@ -234,8 +223,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
                     ticks: chunk.to_vec(),
                     received: None,
                 })
-                .await
-                .map_err(|_| Error::Stopped)?;
+                .await?;
         }
     }
     // Each pair takes its saved estimator state and joins the bars closed
@@ -245,14 +233,11 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
     for p in registry.pairs() {
         let Some(a) = registry.pair(&p) else { continue };
         let applied = match saved_checkpoint(cfg, &p) {
-            Some(cp) => a
-                .send(RestoreCheckpoint(cp))
-                .await
-                .map_err(|_| Error::Stopped)?,
+            Some(cp) => a.send(RestoreCheckpoint(cp)).await?,
             None => false,
         };
         if seeded && !applied {
-            a.send(RebuildPair).await.map_err(|_| Error::Stopped)?;
+            a.send(RebuildPair).await?;
         }
     }
     if n > 0 {
