@@ -200,37 +200,12 @@ pub fn resolve(
     bind: Option<String>,
 ) -> Result<Resolved> {
     let file = load_file(p)?;
-    let source = match source {
-        Some(s) => s,
-        None => match &file.source {
-            Some(s) => s
-                .parse()
-                .map_err(|m: String| anyhow::anyhow!("config source: {m}"))?,
-            None => SourceSpec::Binance,
-        },
-    };
     let mut e = EngineConfig {
-        source,
+        source: flag_or_file(source, &file.source, "source", SourceSpec::Binance)?,
         ..EngineConfig::default()
     };
-    e.speed = match speed {
-        Some(s) => s,
-        None => match &file.speed {
-            Some(s) => s
-                .parse()
-                .map_err(|m: String| anyhow::anyhow!("config speed: {m}"))?,
-            None => Speed::Max,
-        },
-    };
-    e.stream = match p.stream {
-        Some(s) => s,
-        None => match &file.stream {
-            Some(s) => s
-                .parse()
-                .map_err(|m: String| anyhow::anyhow!("config stream: {m}"))?,
-            None => StreamKind::AggTrade,
-        },
-    };
+    e.speed = flag_or_file(speed, &file.speed, "speed", Speed::Max)?;
+    e.stream = flag_or_file(p.stream, &file.stream, "stream", StreamKind::AggTrade)?;
     let pairs = match pairs {
         Some(v) => v,
         None => parse_list::<PairId>("pairs", file.pairs.clone())?.unwrap_or_default(),
@@ -239,60 +214,16 @@ pub fn resolve(
         Some(v) => v.clone(),
         None => parse_list::<Symbol>("symbols", file.symbols.clone())?.unwrap_or_default(),
     };
-    for pr in &pairs {
-        for s in [&pr.y, &pr.x] {
-            if !symbols.contains(s) {
-                symbols.push(s.clone());
-            }
+    // A pair's legs are tracked whether or not they were listed.
+    for s in pairs.iter().flat_map(|pr| [&pr.y, &pr.x]) {
+        if !symbols.contains(s) {
+            symbols.push(s.clone());
         }
     }
     e.symbols = symbols;
     e.pairs = pairs.clone();
-    if let Some(u) = p.binance_url.clone().or(file.binance_url.clone()) {
-        if !(u.starts_with("ws://") || u.starts_with("wss://")) {
-            anyhow::bail!("--binance-url {u:?}: expected a ws:// or wss:// URL");
-        }
-        e.binance.base_url = u;
-    }
-    if let Some(u) = p.binance_rest_url.clone().or(file.binance_rest_url.clone()) {
-        e.binance.rest_url = match u.as_str() {
-            "none" => None,
-            u if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_string()),
-            _ => anyhow::bail!("--binance-rest-url {u:?}: expected an http(s):// URL or none"),
-        };
-    }
-    if let Some(k) = p.binance_api_key.clone().or(file.binance_api_key.clone()) {
-        anyhow::ensure!(
-            !k.trim().is_empty() && k.is_ascii(),
-            "--binance-api-key: expected a non-empty ASCII key"
-        );
-        e.binance.api_key = Some(k.trim().to_string());
-    }
-    if let Some(d) = p.silent_after.or(file.silent_after) {
-        anyhow::ensure!(!d.is_zero(), "--silent-after must be above zero");
-        e.binance.silent_after = d;
-    }
-    if let Some(g) = p.grace_ms.or(file.grace_ms) {
-        anyhow::ensure!(
-            (0..=3_600_000).contains(&g),
-            "--grace-ms {g}: expected 0 to 3600000"
-        );
-        e.symbol.grace_ms = g;
-    }
-    if let Some(c) = p.ring_capacity.or(file.ring_capacity) {
-        anyhow::ensure!(c > 0, "--ring-capacity must be above zero");
-        e.symbol.ring_capacity = c;
-    }
-    let d = SeriesLimits::default();
-    let hist = |v: Option<Duration>, iv: usize| match v {
-        Some(h) => (h.as_millis() as i64).max(1),
-        None => (d.max_closed[iv] as i64).saturating_mul([1_000, 60_000, 300_000][iv]),
-    };
-    e.symbol.limits = SeriesLimits::from_history_ms([
-        hist(file.history_1s, 0),
-        hist(file.history_1m, 1),
-        hist(file.history_5m, 2),
-    ]);
+    binance_settings(p, &file, &mut e.binance)?;
+    symbol_settings(p, &file, &mut e.symbol)?;
     if let Some(r) = file.sim_rate {
         anyhow::ensure!(
             r > 0.0 && r <= 100_000.0,
@@ -308,6 +239,86 @@ pub fn resolve(
         bind,
         pairs,
     })
+}
+
+/// The flag's value, else the file's (parsed, naming `what` if it cannot
+/// be), else `default`.
+fn flag_or_file<T: std::str::FromStr<Err = String>>(
+    flag: Option<T>,
+    file: &Option<String>,
+    what: &str,
+    default: T,
+) -> Result<T> {
+    match (flag, file) {
+        (Some(v), _) => Ok(v),
+        (None, Some(s)) => s
+            .parse()
+            .map_err(|m: String| anyhow::anyhow!("config {what}: {m}")),
+        (None, None) => Ok(default),
+    }
+}
+
+/// The live source's URLs, key and silence limit.
+fn binance_settings(
+    p: &PipelineArgs,
+    file: &FileConfig,
+    b: &mut spreadwatch_engine::sources::binance::BinanceConfig,
+) -> Result<()> {
+    if let Some(u) = p.binance_url.clone().or(file.binance_url.clone()) {
+        if !(u.starts_with("ws://") || u.starts_with("wss://")) {
+            anyhow::bail!("--binance-url {u:?}: expected a ws:// or wss:// URL");
+        }
+        b.base_url = u;
+    }
+    if let Some(u) = p.binance_rest_url.clone().or(file.binance_rest_url.clone()) {
+        b.rest_url = match u.as_str() {
+            "none" => None,
+            u if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_string()),
+            _ => anyhow::bail!("--binance-rest-url {u:?}: expected an http(s):// URL or none"),
+        };
+    }
+    if let Some(k) = p.binance_api_key.clone().or(file.binance_api_key.clone()) {
+        anyhow::ensure!(
+            !k.trim().is_empty() && k.is_ascii(),
+            "--binance-api-key: expected a non-empty ASCII key"
+        );
+        b.api_key = Some(k.trim().to_string());
+    }
+    if let Some(d) = p.silent_after.or(file.silent_after) {
+        anyhow::ensure!(!d.is_zero(), "--silent-after must be above zero");
+        b.silent_after = d;
+    }
+    Ok(())
+}
+
+/// Each symbol actor's grace, ring and history.
+fn symbol_settings(
+    p: &PipelineArgs,
+    file: &FileConfig,
+    s: &mut spreadwatch_engine::actors::SymbolConfig,
+) -> Result<()> {
+    if let Some(g) = p.grace_ms.or(file.grace_ms) {
+        anyhow::ensure!(
+            (0..=3_600_000).contains(&g),
+            "--grace-ms {g}: expected 0 to 3600000"
+        );
+        s.grace_ms = g;
+    }
+    if let Some(c) = p.ring_capacity.or(file.ring_capacity) {
+        anyhow::ensure!(c > 0, "--ring-capacity must be above zero");
+        s.ring_capacity = c;
+    }
+    let d = SeriesLimits::default();
+    let hist = |v: Option<Duration>, iv: usize| match v {
+        Some(h) => (h.as_millis() as i64).max(1),
+        None => (d.max_closed[iv] as i64).saturating_mul([1_000, 60_000, 300_000][iv]),
+    };
+    s.limits = SeriesLimits::from_history_ms([
+        hist(file.history_1s, 0),
+        hist(file.history_1m, 1),
+        hist(file.history_5m, 2),
+    ]);
+    Ok(())
 }
 
 /// Refuses a recording path that is missing or not a file, saying which.

@@ -7,13 +7,16 @@ use std::time::{Duration, Instant};
 
 use spreadwatch_proto::{Interval, PairId, PairParams, Symbol};
 
-use super::PersistConfig;
+use super::{PersistConfig, SnapshotStore};
 use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
 use crate::actors::pair::{
     GetCheckpoint, GetParams, PairCheckpoint, RebuildPair, RestoreCheckpoint, SetParams,
 };
 use crate::actors::registry::Registry;
+use crate::actors::symbol::SymbolActor;
+use crate::core::Tick;
 use crate::error::Result;
+use actix::Addr;
 
 /// Ticks per message while restoring.
 const RESTORE_BATCH: usize = 8_192;
@@ -164,26 +167,8 @@ impl Snapshotter {
 pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> {
     let t0 = Instant::now();
     let store = &cfg.store;
-    for (p, params) in store.pairs()? {
-        match registry.pair(&p) {
-            Some(a) => {
-                let now = a.send(GetParams).await?;
-                if now == params {
-                    continue;
-                }
-                if let Err(e) = a.send(SetParams(params)).await? {
-                    tracing::warn!(pair = %p, "stored parameters refused: {e}");
-                }
-            }
-            None => {
-                if registry.add_pair(&p, params).is_none() {
-                    tracing::warn!(pair = %p, "stored pair not restored: a leg is not tracked");
-                }
-            }
-        }
-    }
-    let mut n = 0;
-    let mut seeded = false;
+    restore_pairs(store.pairs()?, registry).await?;
+    let (mut n, mut seeded) = (0, false);
     for sym in store.symbols()? {
         let Some(actor) = registry.get_or_start(&sym) else {
             tracing::info!(symbol = %sym, "stored ticks skipped: the symbol is not tracked");
@@ -199,37 +184,77 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
             }
         };
         n += ticks.len();
-        // Bars from before the first restored tick come from the bar store;
-        // the ticks rebuild the rest.
-        let first = ticks.iter().map(|t| t.time_ms).min();
-        for (iv, _) in KEPT_BARS {
-            let cut = first.map_or(i64::MAX, |t| iv.bucket_start(t));
-            let stored = store.bars(&sym, iv).unwrap_or_else(|e| {
-                tracing::error!(symbol = %sym, interval = %iv, "stored bars unreadable, skipped: {e}");
-                Vec::new()
-            });
-            let bars: Vec<_> = stored
-                .into_iter()
-                .filter(|b| b.start_ms.saturating_add(iv.millis()) <= cut)
-                .collect();
-            if !bars.is_empty() {
-                seeded = true;
-                actor.send(SeedBars { interval: iv, bars }).await?;
-            }
-        }
+        seeded |= restore_bars(store.as_ref(), &sym, &actor, &ticks).await?;
         for chunk in ticks.chunks(RESTORE_BATCH) {
+            let ticks = chunk.to_vec();
             actor
                 .send(TickBatch {
-                    ticks: chunk.to_vec(),
+                    ticks,
                     received: None,
                 })
                 .await?;
         }
     }
-    // Each pair takes its saved estimator state and joins the bars closed
-    // after it. A pair without one (an older store, other parameters, or
-    // sampled on trades) keeps what the ticks rebuilt, or rebuilds from
-    // the legs' bars now that the older ones are back.
+    restore_checkpoints(cfg, registry, seeded).await?;
+    if n > 0 {
+        tracing::info!("restored {n} ticks in {:?}", t0.elapsed());
+    }
+    Ok(n)
+}
+
+/// Starts each stored pair with its parameters (or sets them on one the
+/// configuration already started).
+async fn restore_pairs(pairs: Vec<(PairId, PairParams)>, registry: &Registry) -> Result<()> {
+    for (p, params) in pairs {
+        let Some(a) = registry.pair(&p) else {
+            if registry.add_pair(&p, params).is_none() {
+                tracing::warn!(pair = %p, "stored pair not restored: a leg is not tracked");
+            }
+            continue;
+        };
+        if a.send(GetParams).await? == params {
+            continue;
+        }
+        if let Err(e) = a.send(SetParams(params)).await? {
+            tracing::warn!(pair = %p, "stored parameters refused: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// Seeds the stored closed bars from before the first restored tick (the
+/// ticks rebuild the rest); true if any were seeded.
+async fn restore_bars(
+    store: &dyn SnapshotStore,
+    sym: &Symbol,
+    actor: &Addr<SymbolActor>,
+    ticks: &[Tick],
+) -> Result<bool> {
+    let first = ticks.iter().map(|t| t.time_ms).min();
+    let mut seeded = false;
+    for (iv, _) in KEPT_BARS {
+        let cut = first.map_or(i64::MAX, |t| iv.bucket_start(t));
+        let stored = store.bars(sym, iv).unwrap_or_else(|e| {
+            tracing::error!(symbol = %sym, interval = %iv, "stored bars unreadable, skipped: {e}");
+            Vec::new()
+        });
+        let bars: Vec<_> = stored
+            .into_iter()
+            .filter(|b| b.start_ms.saturating_add(iv.millis()) <= cut)
+            .collect();
+        if !bars.is_empty() {
+            seeded = true;
+            actor.send(SeedBars { interval: iv, bars }).await?;
+        }
+    }
+    Ok(seeded)
+}
+
+/// Each pair takes its saved estimator state and joins the bars closed
+/// after it. A pair without one (an older store, other parameters, or
+/// sampled on trades) keeps what the ticks rebuilt, or rebuilds from the
+/// legs' bars when older ones were seeded.
+async fn restore_checkpoints(cfg: &PersistConfig, registry: &Registry, seeded: bool) -> Result<()> {
     for p in registry.pairs() {
         let Some(a) = registry.pair(&p) else { continue };
         let applied = match saved_checkpoint(cfg, &p) {
@@ -240,10 +265,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
             a.send(RebuildPair).await?;
         }
     }
-    if n > 0 {
-        tracing::info!("restored {n} ticks in {:?}", t0.elapsed());
-    }
-    Ok(n)
+    Ok(())
 }
 
 /// A pair's stored checkpoint, if there is a readable one; an unreadable
