@@ -153,25 +153,7 @@ pub(super) async fn analyze_upload(
         return busy();
     };
     let (tx, rx) = mpsc::channel(4);
-    let (ready_tx, ready) = tokio::sync::oneshot::channel();
-    let (mut out, body_out) = ChunkWriter::new();
-    // The estimators are CPU work: keep them off the server's thread. The
-    // parse starts at once and reads the body as it arrives; the report
-    // is sent as it is serialised (to a client that keeps reading: the
-    // writer gives up on one that stops, freeing the slot).
-    actix_web::rt::task::spawn_blocking(move || {
-        match run_analysis(&name, ChannelReader::new(rx), &q) {
-            Err(e) => drop(ready_tx.send(Err(e))),
-            Ok(report) => {
-                let _ = ready_tx.send(Ok(()));
-                if serde_json::to_writer(&mut out, &report).is_ok() {
-                    let _ = std::io::Write::flush(&mut out);
-                }
-            }
-        }
-        release_memory();
-        drop(permit);
-    });
+    let (ready, body_out) = spawn_analysis(name, ChannelReader::new(rx), q, permit);
     pump(body, s.max_upload, tx).await;
     let res = ready.await;
     if over.get() {
@@ -185,6 +167,38 @@ pub(super) async fn analyze_upload(
         Ok(Err(e)) => refused_analysis(e, rejected),
         Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "the analysis stopped"),
     }
+}
+
+/// Runs the analysis on a blocking thread (the estimators are CPU work):
+/// the parse starts at once and reads the body as it arrives, and the
+/// report is sent as it is serialised, to a client that keeps reading (the
+/// writer gives up on one that stops). The slot is held to the last byte.
+/// Returns when the report is ready (or why there is none) and its body.
+fn spawn_analysis(
+    name: String,
+    data: ChannelReader,
+    q: AnalyzeQuery,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> (
+    tokio::sync::oneshot::Receiver<Result<(), Error>>,
+    impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>>,
+) {
+    let (ready_tx, ready) = tokio::sync::oneshot::channel();
+    let (mut out, body_out) = ChunkWriter::new();
+    actix_web::rt::task::spawn_blocking(move || {
+        match run_analysis(&name, data, &q) {
+            Err(e) => drop(ready_tx.send(Err(e))),
+            Ok(report) => {
+                let _ = ready_tx.send(Ok(()));
+                if serde_json::to_writer(&mut out, &report).is_ok() {
+                    let _ = std::io::Write::flush(&mut out);
+                }
+            }
+        }
+        release_memory();
+        drop(permit);
+    });
+    (ready, body_out)
 }
 
 /// The answer to an analysis the data or parameters did not allow.

@@ -29,7 +29,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use spreadwatch_proto::{Interval, PairId, Symbol};
+use spreadwatch_proto::{Interval, PairId, Subscription, Symbol};
 
 pub use auth::Access;
 pub use hub::Hub;
@@ -164,39 +164,7 @@ async fn ws_route(
             "origin not allowed (see --allow-origin)",
         ));
     }
-    let q = match web::Query::<WsQuery>::from_query(req.query_string()) {
-        Ok(q) => q.into_inner(),
-        Err(e) => {
-            return Ok(routes::json_error(
-                StatusCode::BAD_REQUEST,
-                format!("query: {e}"),
-            ))
-        }
-    };
-    let symbols = match q
-        .symbols
-        .map(|v| {
-            v.split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<Symbol>, _>>()
-        })
-        .transpose()
-    {
-        Ok(v) => v,
-        Err(e) => {
-            return Ok(routes::json_error(
-                StatusCode::BAD_REQUEST,
-                format!("symbols: {e}"),
-            ))
-        }
-    };
-    if let Some(p) = q.pair.as_ref().filter(|p| !s.engine.pairs().contains(p)) {
-        return Ok(routes::json_error(
-            StatusCode::BAD_REQUEST,
-            format!("unknown pair {p} (subscribe to it on the socket to have it tracked)"),
-        ));
-    }
-    let sub = match ws_session::resolve_subscription(&s.engine, q.pair, symbols, q.interval) {
+    let sub = match ws_subscription(&req, &s.engine) {
         Ok(sub) => sub,
         Err(e) => return Ok(routes::json_error(StatusCode::BAD_REQUEST, e)),
     };
@@ -205,6 +173,28 @@ async fn ws_route(
         stream,
         ws_session::WsSession::new(&req, s.engine.clone(), s.hub.clone(), sub),
     )
+}
+
+/// The subscription a `/ws` address asks for, with the defaults filled in.
+fn ws_subscription(req: &HttpRequest, engine: &EngineHandle) -> Result<Subscription, String> {
+    let q = web::Query::<WsQuery>::from_query(req.query_string())
+        .map_err(|e| format!("query: {e}"))?
+        .into_inner();
+    let symbols = q
+        .symbols
+        .map(|v| {
+            v.split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<Symbol>, _>>()
+        })
+        .transpose()
+        .map_err(|e| format!("symbols: {e}"))?;
+    if let Some(p) = q.pair.as_ref().filter(|p| !engine.pairs().contains(p)) {
+        return Err(format!(
+            "unknown pair {p} (subscribe to it on the socket to have it tracked)"
+        ));
+    }
+    ws_session::resolve_subscription(engine, q.pair, symbols, q.interval)
 }
 
 async fn metrics_route(s: web::Data<ServerState>) -> HttpResponse {

@@ -115,23 +115,29 @@ pub fn stream_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     )
 }
 
-/// Ranks `r` and `r2` of the `total` values `each` visits (every call
-/// visits the same values), by radix passes on their bit keys, 16 bits a
-/// pass: constant memory, whatever the ties. `None` if the ranks are out of
-/// range or a visit fails.
-fn radix_select(
-    mut each: impl FnMut(&mut dyn FnMut(f64)) -> Option<()>,
+/// Values few enough to gather in the final radix pass.
+const RADIX_COLLECT: u64 = 1 << 18;
+
+/// Where the radix passes left rank `r`: the values whose keys start with
+/// the top `bits` bits `prefix`, `below` values under them and `inside`
+/// values among them.
+struct Narrowed {
+    prefix: u64,
+    bits: u32,
+    below: u64,
+    inside: u64,
+}
+
+/// Narrows to the key prefix holding rank `r`, 16 bits a pass, until few
+/// enough values are left to gather or every bit is fixed.
+fn narrow(
+    each: &mut impl FnMut(&mut dyn FnMut(f64)) -> Option<()>,
     total: u64,
     r: u64,
-    r2: u64,
-) -> Option<(f64, f64)> {
-    const COLLECT: u64 = 1 << 18;
-    if r2 >= total || r > r2 {
-        return None;
-    }
+) -> Option<Narrowed> {
     let (mut prefix, mut bits, mut below, mut inside) = (0u64, 0u32, 0u64, total);
     let matches = |k: u64, prefix: u64, bits: u32| bits == 0 || k >> (64 - bits) == prefix;
-    while inside > COLLECT && bits < 64 {
+    while inside > RADIX_COLLECT && bits < 64 {
         let shift = 48 - bits;
         let mut hist = vec![0u64; 1 << 16];
         each(&mut |v| {
@@ -153,9 +159,36 @@ fn radix_select(
         }
         bits += 16;
     }
+    Some(Narrowed {
+        prefix,
+        bits,
+        below,
+        inside,
+    })
+}
+
+/// Ranks `r` and `r2` of the `total` values `each` visits (every call
+/// visits the same values), by radix passes on their bit keys, 16 bits a
+/// pass: constant memory, whatever the ties. `None` if the ranks are out of
+/// range or a visit fails.
+fn radix_select(
+    mut each: impl FnMut(&mut dyn FnMut(f64)) -> Option<()>,
+    total: u64,
+    r: u64,
+    r2: u64,
+) -> Option<(f64, f64)> {
+    if r2 >= total || r > r2 {
+        return None;
+    }
+    let Narrowed {
+        prefix,
+        bits,
+        below,
+        inside,
+    } = narrow(&mut each, total, r)?;
     // Final pass: gather the survivors (when few) and the smallest value
     // beyond them, which is rank r2 when r is the last survivor.
-    let collect = inside <= COLLECT;
+    let collect = inside <= RADIX_COLLECT;
     let mut vals = Vec::with_capacity(if collect { inside as usize } else { 0 });
     let mut above = u64::MAX;
     each(&mut |v| {
