@@ -47,6 +47,9 @@ pub fn on_connect(io: &dyn Any, ext: &mut Extensions) {
 
 /// How often the watchdog looks.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
+/// How long past the timeout the watchdog waits for a session that can
+/// run to close with a reason itself (it looks every second).
+const SILENT_GRACE: Duration = Duration::from_secs(1);
 /// How long a connection may outlive its session (the close frame being
 /// flushed) before it is reset.
 const AFTER_STOP: Duration = Duration::from_secs(5);
@@ -128,7 +131,7 @@ impl Liveness {
         match self.stopped.get() {
             Some(at) if at.elapsed() > AFTER_STOP => Watch::Reset,
             Some(_) => Watch::Wait,
-            None if self.silent_for() > timeout => {
+            None if self.silent_for() > timeout + SILENT_GRACE => {
                 self.drop_silent();
                 Watch::Reset
             }
@@ -202,8 +205,11 @@ mod tests {
         let live = liveness(&server, &alive);
         let timeout = Duration::from_secs(15);
         assert!(matches!(live.check(timeout), Watch::Wait));
-        // Silent past the timeout (the session could not act): counted, reset.
-        live.heard.set(ago(16));
+        // Silent past the timeout, when a running session would have closed
+        // (so this one could not act): counted, reset.
+        live.heard.set(Instant::now() - Duration::from_millis(15_500));
+        assert!(matches!(live.check(timeout), Watch::Wait));
+        live.heard.set(ago(17));
         assert!(matches!(live.check(timeout), Watch::Reset));
         assert_eq!(live.metrics.dropped_silent.load(Ordering::Relaxed), 1);
         // A session that stopped gives its connection AFTER_STOP to close.

@@ -224,7 +224,10 @@ impl Actor for WsSession {
         // The watchdog acts when this session cannot run (the client stopped
         // reading); the interval below, when it can.
         self.live.watch(CLIENT_TIMEOUT);
-        ctx.run_interval(HEARTBEAT, |act, ctx| {
+        ctx.run_interval(HEARTBEAT, |_, ctx| ctx.ping(b"sw"));
+        // Looked at every second, so a session that can run closes with a
+        // reason before the watchdog (a second later) would reset it.
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| {
             if act.live.silent_for() > CLIENT_TIMEOUT {
                 act.live.drop_silent();
                 ctx.close(Some(ws::CloseReason {
@@ -232,9 +235,7 @@ impl Actor for WsSession {
                     description: Some("heartbeat timeout".into()),
                 }));
                 ctx.stop();
-                return;
             }
-            ctx.ping(b"sw");
         });
         self.register();
         ctx.add_stream(batches(self.hub.subscribe()));
