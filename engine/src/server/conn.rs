@@ -207,7 +207,8 @@ mod tests {
         assert!(matches!(live.check(timeout), Watch::Wait));
         // Silent past the timeout, when a running session would have closed
         // (so this one could not act): counted, reset.
-        live.heard.set(Instant::now() - Duration::from_millis(15_500));
+        live.heard
+            .set(Instant::now() - Duration::from_millis(15_500));
         assert!(matches!(live.check(timeout), Watch::Wait));
         live.heard.set(ago(17));
         assert!(matches!(live.check(timeout), Watch::Reset));
