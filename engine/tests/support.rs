@@ -36,11 +36,16 @@ pub fn spawn_serve(args: &[&str]) -> (ChildGuard, String) {
 }
 
 /// [`spawn_serve`] of another build of the binary (`cmd` names it).
-pub fn spawn_serve_of(mut cmd: Command, args: &[&str]) -> (ChildGuard, String) {
+pub fn spawn_serve_of(cmd: Command, args: &[&str]) -> (ChildGuard, String) {
+    spawn_serve_at(cmd, "127.0.0.1:0", args)
+}
+
+/// [`spawn_serve_of`] on a given address (a restart on the same port).
+pub fn spawn_serve_at(mut cmd: Command, bind: &str, args: &[&str]) -> (ChildGuard, String) {
     use std::io::{BufRead, BufReader};
     let mut child = cmd
         .arg("serve")
-        .args(["--bind", "127.0.0.1:0"])
+        .args(["--bind", bind])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

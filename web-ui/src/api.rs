@@ -119,8 +119,8 @@ pub async fn analyze(file: web_sys::File, p: &AnalyzeParams) -> Result<AnalyzeRe
 }
 
 /// Fetches `path` and saves it as `name` through a temporary link (a plain
-/// link could not carry the bearer token).
-pub async fn download(path: &str, name: &str) -> Result<(), String> {
+/// link could not carry the bearer token); returns the bytes saved.
+pub async fn download(path: &str, name: &str) -> Result<usize, String> {
     let bytes = get_ok(path)
         .await?
         .binary()
@@ -142,11 +142,16 @@ pub async fn download(path: &str, name: &str) -> Result<(), String> {
         .unchecked_into();
     a.set_href(&url);
     a.set_download(name);
+    // In the document while it is clicked: a detached link's click is not
+    // always honoured.
+    let body = doc.body().ok_or("no body")?;
+    let _ = body.append_child(&a);
     a.click();
+    a.remove();
     // The browser reads the blob after the click returns; free it later.
-    gloo::timers::callback::Timeout::new(10_000, move || {
+    gloo::timers::callback::Timeout::new(60_000, move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     })
     .forget();
-    Ok(())
+    Ok(bytes.len())
 }

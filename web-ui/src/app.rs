@@ -1,11 +1,9 @@
 //! The root component: owns the store, the socket and the chart sync group,
-//! turns control callbacks into store actions and client messages, and lays
-//! the page out.
+//! wires control callbacks to effects, and lays the page out.
 
-use std::rc::Rc;
+use std::collections::BTreeSet;
 
-use gloo::timers::callback::Interval as Every;
-use spreadwatch_proto::{ClientMsg, Interval, Model, PairId, PairParams};
+use spreadwatch_proto::{ClientMsg, Interval, PairId, PairParams};
 use yew::prelude::*;
 
 use crate::api;
@@ -15,98 +13,144 @@ use crate::components::backtest_panel::Backtest;
 use crate::components::charts_panel::ChartsPanel;
 use crate::components::controls::Controls;
 use crate::components::export::Export;
+use crate::components::header::Header;
 use crate::components::health::{ConnBanner, Health};
 use crate::components::heatmap::Heatmap;
-use crate::components::stat_boxes::{StatBoxes, StatView};
-use crate::components::upload::{UploadBar, UploadStatus};
-use crate::prefs::{bar_interval, patch, Mode, Prefs};
+use crate::components::stat_boxes::StatBoxes;
+use crate::components::upload::UploadStatus;
+use crate::effects::{self, subscribe};
+use crate::prefs::{bar_interval, Mode, Prefs};
+use crate::shown::Shown;
 use crate::socket::Socket;
 use crate::store::{Action, State, Store, Upload};
-use crate::upload_view::UploadView;
 
 /// How often the heatmap refreshes.
 const HEATMAP_MS: u32 = 5_000;
 
-/// What to send on every (re)connect: the subscription, then this
-/// browser's parameters if the user set any.
-fn hello(p: &Prefs) -> Vec<ClientMsg> {
-    let mut v = vec![ClientMsg::Subscribe {
-        pair: p.pair.clone(),
-        symbols: None,
-        interval: Some(p.bar_interval()),
-    }];
-    if p.params_set {
-        v.push(ClientMsg::SetParams {
-            pair: p.pair.clone(),
-            params: p.patch(),
+/// Store actions from the page's controls.
+struct Hands {
+    store: Store,
+    socket: Socket,
+    dispatch: Callback<Action>,
+}
+
+impl Hands {
+    /// A callback that changes one preference with what it is given.
+    fn prefs<T: 'static>(&self, f: fn(&mut Prefs, T)) -> Callback<T> {
+        let (dispatch, prefs) = (self.dispatch.clone(), self.store.prefs.clone());
+        Callback::from(move |v: T| {
+            let mut p = prefs.clone();
+            f(&mut p, v);
+            dispatch.emit(Action::Prefs(p));
+        })
+    }
+
+    /// Shows `pair`: subscribes, and sends its saved parameters.
+    fn on_pair(&self) -> Callback<PairId> {
+        let (socket, dispatch, prefs) = (
+            self.socket.clone(),
+            self.dispatch.clone(),
+            self.store.prefs.clone(),
+        );
+        Callback::from(move |pair: PairId| {
+            let saved = prefs.params_of(&pair);
+            let iv = saved.map_or(Interval::S1, |s| bar_interval(s.interval));
+            socket.send(&subscribe(Some(pair.clone()), iv));
+            if let Some(s) = saved {
+                socket.send(&effects::set_params(&pair, &s));
+            }
+            let mut p = prefs.clone();
+            p.pair = Some(pair);
+            dispatch.emit(Action::Prefs(p));
+        })
+    }
+
+    /// Sends the shown pair's new parameters and keeps them as its own.
+    fn on_params(&self) -> Callback<PairParams> {
+        let (socket, dispatch) = (self.socket.clone(), self.dispatch.clone());
+        let (prefs, pair) = (self.store.prefs.clone(), self.store.pair.clone());
+        Callback::from(move |np: PairParams| {
+            let Some(pair) = &pair else { return };
+            socket.send(&effects::set_params(pair, &np));
+            let mut p = prefs.clone();
+            p.pair_params.insert(pair.to_string(), np);
+            dispatch.emit(Action::Prefs(p));
+        })
+    }
+
+    /// Analyses a picked file for the typed legs, or the live pair's.
+    fn on_file(&self) -> Callback<(web_sys::File, String, String)> {
+        let (dispatch, params, pair) = (
+            self.dispatch.clone(),
+            self.store.params,
+            self.store.pair.clone(),
+        );
+        Callback::from(move |(file, y, x): (web_sys::File, String, String)| {
+            let (y, x) = match (&pair, y.is_empty() || x.is_empty()) {
+                (Some(p), true) => (p.y.to_string(), p.x.to_string()),
+                _ => (y, x),
+            };
+            match format!("{y}/{x}").parse::<PairId>() {
+                Ok(pid) => effects::analyze(file, pid, params, dispatch.clone()),
+                Err(_) => dispatch.emit(Action::Upload(Upload::Failed(format!(
+                    "{}: y {y:?} and x {x:?} must be two different symbols",
+                    file.name()
+                )))),
+            }
+        })
+    }
+}
+
+/// Keeps the engine in step with the page: the hello for reconnects, the
+/// subscription's interval with the pair's, saved parameters of the other
+/// pairs once per connection, and the heatmap poll.
+#[hook]
+fn use_engine_sync(store: &Store, socket: &Socket, dispatch: &Callback<Action>) {
+    let prefs = store.prefs.clone();
+    {
+        let socket = socket.clone();
+        use_effect_with(prefs.clone(), move |p| {
+            p.save();
+            socket.set_hello(effects::hello(p));
         });
     }
-    v
-}
-
-fn live_stats(s: &State) -> StatView {
-    let leg = |i: usize| s.legs[i].candles.last().map(|c| (c.close, c.volume));
-    let name = |i: usize| {
-        s.legs[i]
-            .symbol
-            .as_ref()
-            .map(|x| x.to_string())
-            .unwrap_or_default()
-    };
-    let l = s.latest.as_ref();
-    StatView {
-        y_sym: name(0),
-        x_sym: name(1),
-        y_price: leg(0).map(|v| v.0),
-        y_volume: leg(0).map(|v| v.1),
-        x_price: leg(1).map(|v| v.0),
-        x_volume: leg(1).map(|v| v.1),
-        spread: l.and_then(|l| l.spread),
-        z: l.and_then(|l| l.z),
-        hedge: l.and_then(|l| l.hedge).map(|h| h.beta),
-        corr: l.and_then(|l| l.corr),
-        adf_p: l.and_then(|l| l.adf).map(|a| a.pvalue),
-        adf_stat: l.and_then(|l| l.adf).map(|a| a.stat),
-        half_life: l.and_then(|l| l.half_life),
-        k: s.params.z_threshold,
-        model: s.params.model,
-        stale: l.filter(|l| l.stale).map(|l| {
-            l.stale_reason
-                .clone()
-                .unwrap_or_else(|| "a leg is silent".into())
-        }),
-        n: l.map_or(0, |l| l.n),
+    {
+        let socket = socket.clone();
+        let want = store.params.interval;
+        use_effect_with(
+            (store.pair.clone(), store.sub_interval, want),
+            move |(pair, sub, want)| {
+                if let (Some(pair), Some(sub)) = (pair, sub) {
+                    if *sub != bar_interval(*want) {
+                        socket.send(&subscribe(Some(pair.clone()), bar_interval(*want)));
+                    }
+                }
+            },
+        );
     }
-}
-
-fn upload_stats(v: &UploadView, k: f64) -> StatView {
-    let r = &v.report;
-    let last = v.points.last();
-    let hedge = match v.model {
-        Model::Ols => Some(r.regression.ols.beta),
-        Model::Huber => Some(r.regression.huber.beta),
-        Model::TheilSen => r.regression.theil_sen.map(|h| h.beta),
-        Model::Kalman => r.kalman.beta.last().copied(),
-    };
-    StatView {
-        y_sym: v.pair.y.to_string(),
-        x_sym: v.pair.x.to_string(),
-        y_price: last.map(|p| p.y),
-        y_volume: None,
-        x_price: last.map(|p| p.x),
-        x_volume: None,
-        spread: last.and_then(|p| p.spread),
-        z: last.and_then(|p| p.z),
-        hedge,
-        corr: last.and_then(|p| p.corr),
-        adf_p: r.adf.map(|a| a.pvalue),
-        adf_stat: r.adf.map(|a| a.stat),
-        half_life: r.half_life,
-        k,
-        model: v.model,
-        stale: None,
-        n: r.n as u64,
+    {
+        let (socket, sent) = (socket.clone(), use_mut_ref(|| (0u64, BTreeSet::new())));
+        let deps = (
+            store.opened,
+            store.pairs_opened,
+            store.pairs.clone(),
+            prefs.clone(),
+        );
+        use_effect_with(deps, move |(opened, pairs_opened, pairs, prefs)| {
+            let mut s = sent.borrow_mut();
+            if s.0 != *opened {
+                *s = (*opened, BTreeSet::new());
+            }
+            if pairs_opened == opened {
+                effects::send_saved(&socket, prefs, pairs, &mut s.1);
+            }
+        });
     }
+    let dispatch = dispatch.clone();
+    use_effect_with(prefs.heatmap_interval, move |iv| {
+        let timer = effects::poll_heatmap(*iv, HEATMAP_MS, dispatch);
+        move || drop(timer)
+    });
 }
 
 /// The dashboard.
@@ -122,207 +166,60 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         use_memo((), move |_| Socket::connect(api::ws_url(), dispatch))
     };
-    let prefs = store.prefs.clone();
-
-    {
-        let socket = socket.clone();
-        use_effect_with(prefs.clone(), move |p| {
-            p.save();
-            socket.set_hello(hello(p));
-        });
-    }
-    {
-        let dispatch = dispatch.clone();
-        use_effect_with(prefs.heatmap_interval, move |iv| {
-            let iv = *iv;
-            let fetch = move || {
-                let dispatch = dispatch.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(m) = api::correlation(iv, 300).await {
-                        dispatch.emit(Action::Heatmap(m));
-                    }
-                });
-            };
-            fetch();
-            let timer = Every::new(HEATMAP_MS, fetch);
-            move || drop(timer)
-        });
-    }
-
-    let set_prefs = {
-        let (dispatch, prefs) = (dispatch.clone(), prefs.clone());
-        move |f: &dyn Fn(&mut Prefs)| {
-            let mut p = prefs.clone();
-            f(&mut p);
-            dispatch.emit(Action::Prefs(p));
-        }
+    use_engine_sync(&store, &socket, &dispatch);
+    let hands = Hands {
+        store: store.clone(),
+        socket: (*socket).clone(),
+        dispatch: dispatch.clone(),
     };
-    let on_pair = {
-        let (socket, set_prefs, prefs) = (socket.clone(), set_prefs.clone(), prefs.clone());
-        Callback::from(move |pair: PairId| {
-            set_prefs(&|p| p.pair = Some(pair.clone()));
-            socket.send(&ClientMsg::Subscribe {
-                pair: Some(pair),
-                symbols: None,
-                interval: Some(prefs.bar_interval()),
-            });
-        })
-    };
-    let on_params = {
-        let (socket, set_prefs, pair) = (socket.clone(), set_prefs.clone(), store.pair.clone());
-        let old = store.params;
-        Callback::from(move |np: PairParams| {
-            set_prefs(&|p| {
-                p.params = np;
-                p.params_set = true;
-                p.pair = pair.clone().or(p.pair.clone());
-            });
-            socket.send(&ClientMsg::SetParams {
-                pair: pair.clone(),
-                params: patch(&np),
-            });
-            // A new interval needs candles at that interval: subscribe again.
-            if np.interval != old.interval {
-                socket.send(&ClientMsg::Subscribe {
-                    pair: pair.clone(),
-                    symbols: None,
-                    interval: Some(bar_interval(np.interval)),
-                });
-            }
-        })
-    };
-    let on_adf = {
-        let socket = socket.clone();
-        Callback::from(move |_| socket.send(&ClientMsg::Recompute { pair: None }))
-    };
-    let on_mode = {
-        let set_prefs = set_prefs.clone();
-        Callback::from(move |m: Mode| set_prefs(&|p| p.mode = m))
-    };
-    let on_cost = {
-        let set_prefs = set_prefs.clone();
-        Callback::from(move |c: f64| set_prefs(&|p| p.cost_bps = c))
-    };
-    let on_heatmap = {
-        let set_prefs = set_prefs.clone();
-        Callback::from(move |iv: Interval| set_prefs(&|p| p.heatmap_interval = iv))
-    };
-    let on_sidebar = {
-        let set_prefs = set_prefs.clone();
-        let hidden = prefs.sidebar_hidden;
-        Callback::from(move |_: MouseEvent| set_prefs(&|p| p.sidebar_hidden = !hidden))
-    };
-    let on_dismiss = dispatch.reform(Action::Dismiss);
-    let on_file = {
-        let dispatch = dispatch.clone();
-        let params = store.params;
-        let pair = store.pair.clone();
-        Callback::from(move |(file, y, x): (web_sys::File, String, String)| {
-            let dispatch = dispatch.clone();
-            let name = file.name();
-            dispatch.emit(Action::Upload(Upload::Busy(name.clone())));
-            let (y, x) = match (&pair, y.is_empty(), x.is_empty()) {
-                (Some(p), true, _) | (Some(p), _, true) => (p.y.to_string(), p.x.to_string()),
-                _ => (y, x),
-            };
-            let q = api::AnalyzeParams {
-                y,
-                x,
-                window: params.window,
-                model: params.model,
-                z: params.z_threshold,
-                kalman_delta: params.kalman_delta,
-                kalman_r: params.kalman_r,
-            };
-            let Ok(pid) = format!("{}/{}", q.y, q.x).parse::<PairId>() else {
-                dispatch.emit(Action::Upload(Upload::Failed(format!(
-                    "y {:?} and x {:?} must be two different symbols",
-                    q.y, q.x
-                ))));
-                return;
-            };
-            wasm_bindgen_futures::spawn_local(async move {
-                let u = match api::analyze(file, &q).await {
-                    Ok(r) => Upload::Done(Rc::new(UploadView::new(
-                        name, pid, r, q.model, q.window, q.z,
-                    ))),
-                    Err(e) => Upload::Failed(e),
-                };
-                dispatch.emit(Action::Upload(u));
-            });
-        })
-    };
-
-    let upload = match (&store.upload, prefs.mode) {
-        (Upload::Done(v), Mode::Upload) => Some(v.clone()),
-        _ => None,
-    };
-    let k = store.params.z_threshold;
-    let (stats, labels, legs, points) = match &upload {
-        Some(v) => (
-            upload_stats(v, k),
-            [
-                format!("{} (upload)", v.pair.y),
-                format!("{} (upload)", v.pair.x),
-            ],
-            v.legs.clone(),
-            v.points.clone(),
-        ),
-        None => {
-            let name = |i: usize| {
-                store.legs[i]
-                    .symbol
-                    .as_ref()
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "—".into())
-            };
-            (
-                live_stats(&store),
-                [name(0), name(1)],
-                [store.legs[0].candles.clone(), store.legs[1].candles.clone()],
-                store.points.clone(),
-            )
-        }
-    };
-    let pair_label = store
+    let prefs = &store.prefs;
+    let shown = Shown::of(&store);
+    let hidden = prefs.sidebar_hidden;
+    let on_sidebar = hands.prefs(|p, ()| p.sidebar_hidden = !p.sidebar_hidden);
+    let on_mode = hands.prefs(|p, m: Mode| p.mode = m);
+    let on_cost = hands.prefs(|p, c: f64| p.cost_bps = c);
+    let on_heatmap = hands.prefs(|p, iv: Interval| p.heatmap_interval = iv);
+    let socket2 = socket.clone();
+    let on_adf = Callback::from(move |_| socket2.send(&ClientMsg::Recompute { pair: None }));
+    let legs = store
         .pair
         .as_ref()
-        .map(|p| p.to_string())
-        .unwrap_or_else(|| "no pair".into());
-    let health = html! { <Health conn={store.conn} status={store.status.clone()} rates={store.rates.clone()} /> };
+        .map_or((AttrValue::default(), AttrValue::default()), |p| {
+            (p.y.to_string().into(), p.x.to_string().into())
+        });
     html! {
         <ContextProvider<SyncGroup> context={(*group).clone()}>
-        <div class={classes!("sw-app", prefs.sidebar_hidden.then_some("sw-nosidebar"))}
+        <div class={classes!("sw-app", hidden.then_some("sw-nosidebar"))}
              data-snapshots={store.snapshots.to_string()} data-frames={store.frames.to_string()}>
-            <header class="sw-header">
-                <button class="sw-menu" id="toggle-sidebar" onclick={on_sidebar} title="Show or hide the controls">{ "☰" }</button>
-                <h1>{ "spreadwatch" }</h1>
-                <span class="sw-pair" id="pair-label">{ pair_label }</span>
-                <UploadBar mode={prefs.mode} status={UploadStatus::from(&store.upload)} {on_mode} {on_file}
-                    default_y={store.pair.as_ref().map(|p| p.y.to_string()).unwrap_or_default()}
-                    default_x={store.pair.as_ref().map(|p| p.x.to_string()).unwrap_or_default()} />
-            </header>
-            <ConnBanner conn={store.conn} status={None} rates={std::collections::BTreeMap::new()} />
+            <Header title={shown.title.clone()} mode={prefs.mode} status={UploadStatus::from(&store.upload)}
+                {legs} {on_sidebar} {on_mode} on_file={hands.on_file()} />
+            <ConnBanner conn={store.conn} />
             if let Some(e) = store.server_error.clone() {
                 <div class="sw-banner sw-server-error" id="server-error">{ format!("Engine: {e}") }</div>
             }
-            <Controls symbols={store.symbols.clone()} pairs={store.pairs.clone()} pair={store.pair.clone()}
-                params={store.params} {on_pair} {on_params} {on_adf} />
+            <div class="sw-side">
+                <Controls symbols={store.symbols.clone()} pairs={store.pairs.clone()} pair={store.pair.clone()}
+                    params={store.params} on_pair={hands.on_pair()} on_params={hands.on_params()} {on_adf} />
+                <Toasts toasts={store.toasts.clone()} on_dismiss={dispatch.reform(Action::Dismiss)} />
+            </div>
             <main class="sw-main">
-                <StatBoxes view={stats} />
-                <ChartsPanel {labels} {legs} points={points.clone()} {k} />
+                <StatBoxes view={shown.stats.clone()} />
+                if let Some(note) = shown.note.clone() {
+                    <p class={classes!("sw-empty", shown.failed.then_some("sw-error"))} id="upload-empty">{ note }</p>
+                }
+                <ChartsPanel labels={shown.labels.clone()} legs={shown.legs.clone()} points={shown.points.clone()}
+                    k={shown.k} data={shown.data.clone()} upload={shown.upload} />
                 <div class="sw-grid2">
-                    <AlertList alerts={upload.as_ref().map_or(store.alerts.clone(), |v| v.alerts.clone())} />
-                    { health }
+                    <AlertList alerts={shown.alerts.clone()} dated={shown.upload} />
+                    <Health conn={store.conn} status={store.status.clone()} rates={store.rates.clone()} />
                 </div>
                 <div class="sw-grid2">
-                    <Backtest {points} model={upload.as_ref().map_or(store.params.model, |v| v.model)} {k}
+                    <Backtest points={shown.points.clone()} model={shown.model} k={shown.k}
                         cost_bps={prefs.cost_bps} {on_cost} />
                     <Heatmap matrix={store.heatmap.clone()} interval={prefs.heatmap_interval} on_interval={on_heatmap} />
                 </div>
                 <Export pair={store.pair.clone()} />
             </main>
-            <Toasts toasts={store.toasts.clone()} {on_dismiss} />
         </div>
         </ContextProvider<SyncGroup>>
     }

@@ -3,6 +3,8 @@
 //! # Layout
 //!
 //! - [`app`]: the root component; owns the store, socket and chart sync.
+//! - [`effects`]: messages to the engine, REST polls, the upload.
+//! - [`shown`], [`stat_view`]: what the main area shows, live or uploaded.
 //! - [`store`]: the one `Reducible` store; [`series`] its chart rows.
 //! - [`socket`]: the WebSocket with reconnect and per-frame batching.
 //! - [`api`]: REST calls (analyze upload, correlation, downloads).
@@ -10,16 +12,21 @@
 //! - [`charts`]: lightweight-charts bindings and the chart component.
 //! - [`components`]: controls, stat boxes, charts, alerts, feed health,
 //!   upload, export, backtest and heatmap.
-//! - [`backtest`], [`upload_view`]: pure helpers, unit-tested natively.
+//! - [`backtest`], [`upload_view`], [`format`]: pure helpers, unit-tested
+//!   natively.
 
 mod api;
 mod app;
 mod backtest;
 mod charts;
 mod components;
+mod effects;
+mod format;
 mod prefs;
 mod series;
+mod shown;
 mod socket;
+mod stat_view;
 mod store;
 mod upload_view;
 

@@ -1,6 +1,8 @@
 //! What the user chose, kept in localStorage and restored on reload: every
 //! control, the selected pair, the charts' visible range and the layout.
 
+use std::collections::BTreeMap;
+
 use gloo::storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 use spreadwatch_proto::{Interval, Model, PairId, PairParams, ParamsPatch, Sampling};
@@ -25,10 +27,14 @@ pub enum Mode {
 pub struct Prefs {
     /// The pair shown.
     pub pair: Option<PairId>,
-    /// Pair parameters as last set from this browser (re-sent on connect).
-    pub params: PairParams,
-    /// True once the user changed a parameter here.
-    pub params_set: bool,
+    /// Each pair's parameters as last set from this browser, by `Y/X`
+    /// (re-sent on connect); a pair not here keeps the engine's.
+    pub pair_params: BTreeMap<String, PairParams>,
+    /// Before per-pair parameters: one set, for whichever pair was shown.
+    #[serde(skip_serializing)]
+    params: Option<PairParams>,
+    #[serde(skip_serializing)]
+    params_set: bool,
     /// Live or uploaded data.
     pub mode: Mode,
     /// The sidebar is folded away.
@@ -43,7 +49,8 @@ impl Default for Prefs {
     fn default() -> Self {
         Prefs {
             pair: None,
-            params: PairParams::default(),
+            pair_params: BTreeMap::new(),
+            params: None,
             params_set: false,
             mode: Mode::Live,
             sidebar_hidden: false,
@@ -56,7 +63,19 @@ impl Default for Prefs {
 impl Prefs {
     /// Reads the saved prefs; anything unreadable gives the defaults.
     pub fn load() -> Self {
-        LocalStorage::get(KEY).unwrap_or_default()
+        LocalStorage::get::<Prefs>(KEY)
+            .unwrap_or_default()
+            .migrated()
+    }
+
+    /// Moves the one parameter set of an older page to the pair it was
+    /// saved with.
+    fn migrated(mut self) -> Self {
+        if let (Some(p), true, Some(pair)) = (self.params.take(), self.params_set, &self.pair) {
+            self.pair_params.entry(pair.to_string()).or_insert(p);
+        }
+        self.params_set = false;
+        self
     }
 
     /// Saves them; a full or disabled storage is not worth an error.
@@ -64,14 +83,9 @@ impl Prefs {
         let _ = LocalStorage::set(KEY, self);
     }
 
-    /// The bar interval shown.
-    pub fn bar_interval(&self) -> Interval {
-        bar_interval(self.params.interval)
-    }
-
-    /// The parameters as a full patch, for `set_params`.
-    pub fn patch(&self) -> ParamsPatch {
-        patch(&self.params)
+    /// The parameters this browser set for `pair`, if any.
+    pub fn params_of(&self, pair: &PairId) -> Option<PairParams> {
+        self.pair_params.get(&pair.to_string()).copied()
     }
 }
 
@@ -104,5 +118,24 @@ pub fn model_label(m: Model) -> &'static str {
         Model::Huber => "Huber",
         Model::TheilSen => "Theil-Sen",
         Model::Kalman => "Kalman",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_old_single_parameter_set_goes_to_its_own_pair() {
+        let old = r#"{"pair":"SOLUSDT/BNBUSDT","params":{"interval":"1m","model":"huber","window":50,
+            "lookback":300,"z_threshold":1.5,"hysteresis":0.2,"kalman_delta":0.0001,"kalman_r":0.001},
+            "params_set":true}"#;
+        let p: Prefs = serde_json::from_str::<Prefs>(old).unwrap().migrated();
+        let sol: PairId = "SOLUSDT/BNBUSDT".parse().unwrap();
+        let eth: PairId = "ETHUSDT/BTCUSDT".parse().unwrap();
+        assert_eq!(p.params_of(&sol).map(|x| x.window), Some(50));
+        assert_eq!(p.params_of(&eth), None, "another pair keeps the engine's");
+        let saved = serde_json::to_string(&p).unwrap();
+        assert!(!saved.contains("params_set"), "{saved}");
     }
 }

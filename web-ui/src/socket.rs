@@ -134,7 +134,9 @@ impl Socket {
             Err(e) => {
                 let n = self.0.bad_frames.get() + 1;
                 self.0.bad_frames.set(n);
-                gloo::console::warn!(format!("spreadwatch: unreadable frame #{n}: {e}"));
+                // An error, not a warning: a frame the page cannot read is an
+                // engine bug, and the browser tests fail on console errors.
+                gloo::console::error!(format!("spreadwatch: unreadable frame #{n}: {e}"));
                 return;
             }
         }

@@ -21,8 +21,8 @@ const MAX_CANDLES: usize = 5_000;
 const MAX_POINTS: usize = 20_000;
 /// Alerts kept in the history list.
 const MAX_ALERTS: usize = 500;
-/// Toasts shown at once.
-const MAX_TOASTS: usize = 4;
+/// Toasts shown at once (one per pair; the oldest goes first).
+const MAX_TOASTS: usize = 3;
 
 /// The WebSocket's state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,13 +47,17 @@ pub struct Leg {
     pub candles: Series<Candle>,
 }
 
-/// A pop-up for an alert.
+/// A pop-up for a pair's alerts: the newest, and how many came since it
+/// opened (repeats of a pair collapse into one toast).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Toast {
-    /// Identifies it for dismissal.
+    /// Identifies it for dismissal; a repeat gives it a new one, which
+    /// restarts its timer.
     pub id: u64,
-    /// The alert.
+    /// The newest alert.
     pub alert: Alert,
+    /// Alerts it stands for.
+    pub count: u32,
 }
 
 /// The uploaded-CSV side of the dual mode.
@@ -85,6 +89,8 @@ pub struct State {
     pub pairs: Vec<PairId>,
     /// The subscribed pair.
     pub pair: Option<PairId>,
+    /// The bar interval of the last snapshot's subscription.
+    pub sub_interval: Option<spreadwatch_proto::Interval>,
     /// Its parameters, as the engine has them.
     pub params: PairParams,
     /// Its latest stats (provisional ones included).
@@ -100,10 +106,15 @@ pub struct State {
     next_toast: u64,
     /// Feed status.
     pub status: Option<StatusReport>,
-    /// Messages per second per source, from the last two status reports.
+    /// Messages per second per source, and per `source/symbol`, from the
+    /// last two status reports.
     pub rates: BTreeMap<String, f64>,
     /// The last `error` frame.
     pub server_error: Option<String>,
+    /// Connections opened so far.
+    pub opened: u64,
+    /// The connection (by `opened`) whose snapshot gave `pairs`.
+    pub pairs_opened: u64,
     /// Snapshots received (resyncs included).
     pub snapshots: u64,
     /// Frames received.
@@ -130,11 +141,16 @@ impl State {
         State {
             version: 0,
             conn: Conn::Connecting,
-            params: prefs.params,
+            params: prefs
+                .pair
+                .as_ref()
+                .and_then(|p| prefs.params_of(p))
+                .unwrap_or_default(),
             prefs,
             symbols: Vec::new(),
             pairs: Vec::new(),
             pair: None,
+            sub_interval: None,
             latest: None,
             legs: [leg(), leg()],
             points: Series::new(MAX_POINTS),
@@ -144,6 +160,8 @@ impl State {
             status: None,
             rates: BTreeMap::new(),
             server_error: None,
+            opened: 0,
+            pairs_opened: 0,
             snapshots: 0,
             frames: 0,
             upload: Upload::Idle,
@@ -184,7 +202,12 @@ impl Reducible for State {
                     s.apply(f.body);
                 }
             }
-            Action::Connection(c) => s.conn = c,
+            Action::Connection(c) => {
+                if c == Conn::Open {
+                    s.opened += 1;
+                }
+                s.conn = c;
+            }
             Action::Prefs(p) => s.prefs = p,
             Action::Dismiss(id) => s.toasts.retain(|t| t.id != id),
             Action::Upload(u) => s.upload = u,
@@ -210,12 +233,16 @@ impl State {
                 self.snapshots += 1;
                 self.symbols = symbols;
                 self.pairs = pairs;
+                self.pairs_opened = self.opened;
                 self.pair = subscription.pair.clone();
                 let legs: Vec<Symbol> = match &subscription.pair {
                     Some(p) => vec![p.y.clone(), p.x.clone()],
                     None => subscription.symbols.clone(),
                 };
-                let iv = subscription.interval.unwrap_or(self.prefs.bar_interval());
+                let iv = subscription
+                    .interval
+                    .unwrap_or(spreadwatch_proto::Interval::S1);
+                self.sub_interval = Some(iv);
                 for (i, leg) in self.legs.iter_mut().enumerate() {
                     leg.symbol = legs.get(i).cloned();
                     let mine = |b: &&spreadwatch_proto::Bar| {
@@ -240,7 +267,7 @@ impl State {
                 self.set_status(status);
             }
             ServerBody::Bar { bar, .. } => {
-                if bar.interval != self.prefs.bar_interval() {
+                if Some(bar.interval) != self.sub_interval {
                     return;
                 }
                 if let Some(leg) = self
@@ -271,14 +298,7 @@ impl State {
                 if list.len() > MAX_ALERTS {
                     list.remove(0);
                 }
-                self.next_toast += 1;
-                self.toasts.push(Toast {
-                    id: self.next_toast,
-                    alert,
-                });
-                if self.toasts.len() > MAX_TOASTS {
-                    self.toasts.remove(0);
-                }
+                self.toast(alert);
             }
             ServerBody::Status { status } => self.set_status(status),
             ServerBody::Params { pair, params } => {
@@ -291,18 +311,76 @@ impl State {
         }
     }
 
+    /// Shows `alert` in its pair's toast, or a new one (at most
+    /// [`MAX_TOASTS`]).
+    fn toast(&mut self, alert: Alert) {
+        self.next_toast += 1;
+        let id = self.next_toast;
+        let count = match self.toasts.iter().position(|t| t.alert.pair == alert.pair) {
+            Some(i) => self.toasts.remove(i).count + 1,
+            None => 1,
+        };
+        self.toasts.push(Toast { id, alert, count });
+        if self.toasts.len() > MAX_TOASTS {
+            self.toasts.remove(0);
+        }
+    }
+
     fn set_status(&mut self, status: StatusReport) {
         if let Some(prev) = &self.status {
             let dt = status.uptime_ms.saturating_sub(prev.uptime_ms) as f64 / 1000.0;
             if dt > 0.0 {
                 for (name, src) in &status.sources {
-                    if let Some(old) = prev.sources.get(name) {
-                        let n = src.messages.saturating_sub(old.messages) as f64;
-                        self.rates.insert(name.clone(), n / dt);
+                    let Some(old) = prev.sources.get(name) else {
+                        continue;
+                    };
+                    let n = src.messages.saturating_sub(old.messages) as f64;
+                    self.rates.insert(name.clone(), n / dt);
+                    for (sym, s) in &src.symbols {
+                        if let Some(o) = old.symbols.get(sym) {
+                            let n = s.messages.saturating_sub(o.messages) as f64;
+                            self.rates.insert(format!("{name}/{sym}"), n / dt);
+                        }
                     }
                 }
             }
         }
         self.status = Some(status);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use spreadwatch_proto::Side;
+
+    use super::*;
+
+    fn alert(pair: &str, ts: i64) -> Alert {
+        Alert {
+            pair: pair.parse().unwrap(),
+            ts,
+            z: 2.5,
+            side: Side::Above,
+            threshold: 2.0,
+        }
+    }
+
+    #[test]
+    fn a_burst_of_alerts_leaves_one_toast_per_pair_and_three_at_most() {
+        let mut s = State::new(Prefs::default());
+        for i in 0..10 {
+            s.toast(alert("ETHUSDT/BTCUSDT", i));
+        }
+        assert_eq!(s.toasts.len(), 1);
+        assert_eq!(s.toasts[0].count, 10);
+        assert_eq!(s.toasts[0].alert.ts, 9, "the newest is shown");
+        for p in ["SOLUSDT/BNBUSDT", "XRPUSDT/ADAUSDT", "DOGEUSDT/LTCUSDT"] {
+            s.toast(alert(p, 20));
+        }
+        assert_eq!(s.toasts.len(), 3);
+        assert!(s
+            .toasts
+            .iter()
+            .all(|t| t.alert.pair.to_string() != "ETHUSDT/BTCUSDT"));
     }
 }

@@ -68,18 +68,47 @@ pub fn compute_heavy(i: &HeavyInput) -> HeavyResult {
         }
         _ => Vec::new(),
     };
+    // A handful of points can give a test statistic of NaN, which JSON
+    // writes as null and no client reads as a number: no result instead.
     let adf = adfuller(&spread, None, Regression::C, Autolag::Aic)
         .ok()
+        .filter(|r| r.stat.is_finite() && r.pvalue.is_finite())
         .map(|r| adf_stats(&r));
-    let coint = coint(&i.y, &i.x, None).ok().map(|r| CointStats {
-        stat: r.stat,
-        pvalue: r.pvalue,
-    });
+    let coint = coint(&i.y, &i.x, None)
+        .ok()
+        .filter(|r| r.stat.is_finite() && r.pvalue.is_finite())
+        .map(|r| CointStats {
+            stat: r.stat,
+            pvalue: r.pvalue,
+        });
     HeavyResult {
         huber,
         theil_sen,
         adf,
         coint,
         half_life: half_life(&spread),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_few_points_give_no_test_rather_than_nan() {
+        for n in 2..6 {
+            let x: Vec<f64> = (0..n).map(|i| 2300.0 + f64::from(i % 3) * 0.1).collect();
+            let y: Vec<f64> = x.iter().map(|v| 18.6 * v + 1.0).collect();
+            let h = compute_heavy(&HeavyInput {
+                kalman_spread: vec![0.0; x.len()],
+                x,
+                y,
+                model: Model::Ols,
+                ols: None,
+            });
+            // Every number a client gets must be one (serde_json writes NaN as null).
+            let json = serde_json::to_string(&(h.adf, h.coint)).unwrap();
+            assert!(!json.contains("\":null"), "n {n}: {json}");
+        }
     }
 }

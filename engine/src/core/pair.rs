@@ -11,7 +11,7 @@
 //! are computed by [`compute_heavy`] from a [`HeavyInput`] on another thread
 //! and handed back with [`PairState::set_heavy`].
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use spreadwatch_proto::{Hedge, Model, PairId, PairParams, PairPoint, PairStats, Side};
 
@@ -273,8 +273,15 @@ impl PairState {
 
     /// Replaces the whole state by committing `points` afresh (after a
     /// parameter change or a revised bar); returns the alerts it found.
+    ///
+    /// The robust fits (Huber, Theil-Sen) are only computed now and then, on
+    /// another thread, so they cannot be recomputed for the past here: a
+    /// point that was charted before keeps the values it had, and one that
+    /// was not has none (rather than today's fit drawn as a flat history).
+    /// The newest point takes the current fits.
     pub fn rebuild(&mut self, points: &[(i64, f64, f64)]) -> Vec<(i64, f64, Side)> {
         let heavy = self.heavy;
+        let robust = self.robust_history();
         *self = PairState::new(self.pair.clone(), self.params, self.chart_len);
         self.heavy = heavy;
         let mut alerts = Vec::new();
@@ -284,7 +291,19 @@ impl PairState {
                 alerts.push((ts, z, side));
             }
         }
+        let newest = self.chart.len().saturating_sub(1);
+        for p in self.chart.iter_mut().take(newest) {
+            (p.huber_beta, p.theil_sen_beta) = robust.get(&p.ts).copied().unwrap_or_default();
+        }
         alerts
+    }
+
+    /// The robust betas charted so far, by point time.
+    fn robust_history(&self) -> HashMap<i64, (Option<f64>, Option<f64>)> {
+        self.chart
+            .iter()
+            .map(|p| (p.ts, (p.huber_beta, p.theil_sen_beta)))
+            .collect()
     }
 
     /// Changes the parameters; the caller then rebuilds from the bars.
@@ -343,6 +362,43 @@ mod tests {
             s.commit(i64::from(i) * 1000, x, 0.5 * x + 1.0);
         }
         s
+    }
+
+    #[test]
+    fn a_rebuild_keeps_the_robust_fits_charted_before() {
+        let mut s = state();
+        let fit = |beta| Some(Hedge { beta, alpha: 0.0 });
+        s.set_heavy(HeavyResult {
+            huber: fit(0.4),
+            theil_sen: fit(0.45),
+            ..HeavyResult::default()
+        });
+        for i in 10..20 {
+            let x = 100.0 + f64::from(i);
+            s.commit(i64::from(i) * 1000, x, 0.5 * x + 1.0);
+        }
+        s.set_heavy(HeavyResult {
+            huber: fit(0.9),
+            theil_sen: fit(0.95),
+            ..HeavyResult::default()
+        });
+        let pts: Vec<(i64, f64, f64)> = s.chart().map(|p| (p.ts, p.x, p.y)).collect();
+        s.set_params(PairParams {
+            model: Model::Huber,
+            ..*s.params()
+        });
+        s.rebuild(&pts);
+        let chart: Vec<&PairPoint> = s.chart().collect();
+        assert_eq!(chart.len(), 20);
+        assert!(chart[..10].iter().all(|p| p.huber_beta.is_none()));
+        assert!(chart[10..19].iter().all(|p| p.huber_beta == Some(0.4)));
+        assert!(chart[10..19].iter().all(|p| p.theil_sen_beta == Some(0.45)));
+        assert_eq!(
+            chart[19].huber_beta,
+            Some(0.9),
+            "the newest takes today's fit"
+        );
+        assert_eq!(chart[19].theil_sen_beta, Some(0.95));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::driver::{available, screenshot, wait_for, Driver};
 use super::feed;
-use super::page::{click, dist, errors, js, select, set_input, snapshots, stat, text, R};
+use super::page::{click, dist, drag, errors, js, select, set_input, snapshots, stat, text, R};
 use crate::support::{data, spawn_serve};
 
 /// The OLS slope of ETHUSDT on BTCUSDT closes in a bars CSV, computed here
@@ -185,15 +185,14 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
     }
     screenshot(c, "03-toast").await?;
 
-    // 5. Reload keeps the controls and the visible range.
+    // 5. Reload keeps the controls and the range the user dragged to.
+    drag(c, "#chart-z .sw-chart-canvas", 200.0).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let range = js(
         c,
-        "const ts = window.swCharts['chart-z'].timeScale(); const r = ts.getVisibleRange();
-         const want = {from: r.from + Math.floor((r.to - r.from) / 4), to: r.to - Math.floor((r.to - r.from) / 4)};
-         ts.setVisibleRange(want); return want;",
+        "return window.swCharts['chart-z'].timeScale().getVisibleRange();",
     )
     .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(
         "a snapshot after reload",

@@ -5,3 +5,4 @@ mod driver;
 pub mod feed;
 mod page;
 mod perf;
+mod trader;

@@ -5,9 +5,10 @@
 use std::rc::Rc;
 
 use js_sys::Reflect;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
-use super::host::{Host, Spec};
+use super::host::{Host, Precision, Spec};
 use super::legend::Legend;
 use super::lw;
 use super::sync::{Member, SyncGroup};
@@ -30,9 +31,17 @@ pub struct ChartProps<T: Row> {
     /// Horizontal lines: price and colour.
     #[prop_or_default]
     pub lines: Vec<(f64, &'static str)>,
-    /// Decimals shown on line series.
-    #[prop_or(2)]
-    pub precision: u32,
+    /// Decimals on the values.
+    #[prop_or(Precision::Auto)]
+    pub precision: Precision,
+    /// Names the data set drawn (pair and interval, or the uploaded file):
+    /// a new one opens on its own data instead of the old window. Empty: a
+    /// chart that follows the others' data set (the backtest's equity).
+    #[prop_or_default]
+    pub data: AttrValue,
+    /// Open on the whole data set (an upload), not the newest bars.
+    #[prop_or(false)]
+    pub whole: bool,
 }
 
 impl<T: Row> PartialEq for ChartProps<T> {
@@ -43,13 +52,15 @@ impl<T: Row> PartialEq for ChartProps<T> {
             && Rc::ptr_eq(&self.specs, &o.specs)
             && self.k.to_bits() == o.k.to_bits()
             && self.lines == o.lines
+            && self.data == o.data
+            && self.whole == o.whole
     }
 }
 
 /// Drop order matters: leave the sync group before the chart is removed.
 struct Live {
     _legend: Legend,
-    _member: Member,
+    member: Member,
     host: Host,
 }
 
@@ -71,7 +82,10 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
             props.precision,
         );
         let group = group.clone();
-        use_effect_with((), move |_| {
+        // A new list of series (an upload's closes for the live candles)
+        // makes a new chart.
+        let kind = Rc::as_ptr(&props.specs) as usize;
+        use_effect_with(kind, move |_| {
             if let (Some(el), Some(lg), true) = (
                 node.cast::<web_sys::HtmlElement>(),
                 legend.cast::<web_sys::HtmlElement>(),
@@ -79,11 +93,11 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
             ) {
                 let host = Host::new(&el, &specs, precision);
                 expose(&id, &host);
-                let member = group.join(&host.chart);
-                let legend = Legend::new(&host.chart, host.labelled(), lg, precision as usize);
+                let member = group.join(&host.chart, &el);
+                let legend = Legend::new(&host.chart, host.labelled(), lg, host.decimals());
                 *live.borrow_mut() = Some(Live {
                     _legend: legend,
-                    _member: member,
+                    member,
                     host,
                 });
             }
@@ -108,33 +122,33 @@ pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
             props.specs.clone(),
             props.k,
         );
-        let deps = (props.series.rev, props.series.epoch, k.to_bits());
+        let (data, whole) = (props.data.clone(), props.whole);
+        let deps = (
+            props.series.rev,
+            props.series.epoch,
+            k.to_bits(),
+            data.clone(),
+        );
         let epoch = props.series.epoch;
         use_effect_with(deps, move |_| {
             if let Some(l) = live.borrow_mut().as_mut() {
-                let was_empty = l.host.is_empty();
                 let rows = rows.rows();
                 let redrawn = l.host.sync(&rows, &specs, epoch, k);
-                if let (true, Some(first), Some(last)) = (redrawn, rows.first(), rows.last()) {
+                if redrawn && !rows.is_empty() {
                     mark_first_draw();
-                    // Keep the user's window when it shows some of the data
-                    // (a reload, a resync); otherwise show all of it (an
-                    // upload, another pair).
-                    let (a, b) = (first.time() as f64, last.time() as f64);
-                    match group.saved() {
-                        Some((from, to)) if from <= b && to >= a => {
-                            if was_empty {
-                                group.restore_on(&l.host.chart);
-                            }
-                        }
-                        _ => l.host.fit(),
-                    }
                 }
+                group.drawn(l.member.id(), &data, whole, rows.len(), redrawn);
             }
         });
     }
+    // What is drawn, for tests and the console: rows (whitespace included,
+    // as the time axis counts them) and the newest row's time.
+    let (n, newest) = {
+        let rows = props.series.rows();
+        (rows.len(), rows.last().map_or(0, Row::time))
+    };
     html! {
-        <section class="sw-chart" id={props.id.clone()}>
+        <section class="sw-chart" id={props.id.clone()} data-rows={n.to_string()} data-newest={newest.to_string()}>
             <h3>{ props.title.clone() }<span class="sw-legend" ref={legend}></span></h3>
             <div class="sw-chart-canvas" ref={node}></div>
         </section>
@@ -153,14 +167,21 @@ fn mark_first_draw() {
     }
 }
 
-/// `window.swCharts[id] = chart`, so tests and the console can inspect it.
+/// `window.swCharts[id] = chart` and `window.swSeries[id] = [series…]`, so
+/// tests and the console can inspect them.
 fn expose(id: &str, host: &Host) {
-    let global = js_sys::global();
-    let key = "swCharts".into();
-    let mut reg = Reflect::get(&global, &key).unwrap_or_default();
-    if reg.is_undefined() {
-        reg = js_sys::Object::new().into();
-        let _ = Reflect::set(&global, &key, &reg);
+    let series: js_sys::Array = host.series().iter().collect();
+    for (name, value) in [
+        ("swCharts", JsValue::from(&host.chart)),
+        ("swSeries", series.into()),
+    ] {
+        let global = js_sys::global();
+        let key = name.into();
+        let mut reg = Reflect::get(&global, &key).unwrap_or_default();
+        if reg.is_undefined() {
+            reg = js_sys::Object::new().into();
+            let _ = Reflect::set(&global, &key, &reg);
+        }
+        let _ = Reflect::set(&reg, &id.into(), &value);
     }
-    let _ = Reflect::set(&reg, &id.into(), &host.chart);
 }

@@ -2,10 +2,14 @@
 //! `setData` only on a new epoch, otherwise `update` for the rows at or after
 //! the newest one already drawn.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::lw::{self, ChartApi, PriceLine, SeriesApi};
+use crate::format::{decimals, PRICE_DIGITS};
 use crate::series::Row;
 
 /// A value a series draws at one time.
@@ -39,11 +43,23 @@ pub struct Spec<T> {
     pub value: fn(&T, f64) -> Option<Datum>,
 }
 
+/// Decimals on a chart's values: fixed, or from the data's size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Precision {
+    /// Always this many.
+    Fixed(u32),
+    /// Enough for [`PRICE_DIGITS`] significant digits of the largest value.
+    Auto,
+}
+
 /// A live chart.
 pub struct Host {
     /// The chart.
     pub chart: ChartApi,
     series: Vec<SeriesApi>,
+    looks: Vec<Look>,
+    precision: Precision,
+    decimals: Rc<Cell<u32>>,
     labels: Vec<&'static str>,
     lines: Vec<(SeriesApi, PriceLine)>,
     drawn: Option<(u64, u64)>,
@@ -66,32 +82,47 @@ fn chart_options() -> JsValue {
     ]);
     let grid_line = || obj(&[("color", "#1e2636".into())]);
     let grid = obj(&[("vertLines", grid_line()), ("horzLines", grid_line())]);
+    // A whole uploaded file must fit: the default minimum of half a pixel
+    // a bar shows only twice the chart's width in bars.
     let time_scale = obj(&[
         ("timeVisible", true.into()),
         ("secondsVisible", true.into()),
+        ("minBarSpacing", 0.02.into()),
     ]);
     // Mode 0 is the normal crosshair: it follows the mouse, not only bars.
     let crosshair = obj(&[("mode", 0.into())]);
+    // The wheel zoom and the double-click are the sync group's (input.rs).
+    let scale = obj(&[
+        ("mouseWheel", false.into()),
+        (
+            "axisDoubleClickReset",
+            obj(&[("time", false.into()), ("price", true.into())]),
+        ),
+    ]);
     obj(&[
         ("autoSize", true.into()),
         ("layout", layout),
         ("grid", grid),
         ("timeScale", time_scale),
         ("crosshair", crosshair),
+        ("handleScale", scale),
+    ])
+}
+
+fn price_format(decimals: u32) -> JsValue {
+    obj(&[
+        ("type", "price".into()),
+        ("precision", decimals.into()),
+        ("minMove", 10f64.powi(-(decimals as i32)).into()),
     ])
 }
 
 impl Host {
-    /// Creates the chart in `el` with one series per spec; line values show
-    /// `precision` decimals.
-    pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>], precision: u32) -> Self {
-        let min_move = 10f64.powi(-(precision as i32));
-        let price_format = || {
-            obj(&[
-                ("type", "price".into()),
-                ("precision", precision.into()),
-                ("minMove", min_move.into()),
-            ])
+    /// Creates the chart in `el` with one series per spec.
+    pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>], precision: Precision) -> Self {
+        let first = match precision {
+            Precision::Fixed(d) => d,
+            Precision::Auto => 2,
         };
         let chart = lw::create_chart(el, &chart_options());
         let series = specs
@@ -106,6 +137,7 @@ impl Host {
                             ("wickUpColor", "#26a69a".into()),
                             ("wickDownColor", "#ef5350".into()),
                             ("borderVisible", false.into()),
+                            ("priceFormat", price_format(first)),
                         ]),
                     ),
                     Look::Line(color, width, dashed) => (
@@ -116,7 +148,7 @@ impl Host {
                             ("lineStyle", if dashed { 2 } else { 0 }.into()),
                             ("title", s.label.into()),
                             ("priceLineVisible", false.into()),
-                            ("priceFormat", price_format()),
+                            ("priceFormat", price_format(first)),
                         ]),
                     ),
                     Look::Volume(color) => (
@@ -149,6 +181,9 @@ impl Host {
         Host {
             chart,
             series,
+            looks: specs.iter().map(|s| s.look).collect(),
+            precision,
+            decimals: Rc::new(Cell::new(first)),
             labels: specs.iter().map(|s| s.label).collect(),
             lines: Vec::new(),
             drawn: None,
@@ -165,14 +200,41 @@ impl Host {
             .collect()
     }
 
-    /// True until rows have been drawn.
-    pub fn is_empty(&self) -> bool {
-        self.last_t.is_none()
+    /// The decimals shown now (the legend reads them too).
+    pub fn decimals(&self) -> Rc<Cell<u32>> {
+        self.decimals.clone()
     }
 
-    /// Fits the time axis to the data.
-    pub fn fit(&self) {
-        self.chart.time_scale().fit_content();
+    /// The series, in spec order.
+    pub fn series(&self) -> &[SeriesApi] {
+        &self.series
+    }
+
+    /// With [`Precision::Auto`], sizes the decimals to the largest value of
+    /// the first series.
+    fn fit_precision<T: Row>(&mut self, rows: &[T], specs: &[Spec<T>], k: f64) {
+        let (Precision::Auto, Some(spec)) = (self.precision, specs.first()) else {
+            return;
+        };
+        let max = rows
+            .iter()
+            .filter_map(|r| match (spec.value)(r, k)? {
+                Datum::Value(v) => Some(v.abs()),
+                Datum::Ohlc(_, h, l, _) => Some(h.abs().max(l.abs())),
+            })
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let d = decimals(max, PRICE_DIGITS);
+        if d == self.decimals.get() {
+            return;
+        }
+        self.decimals.set(d);
+        let opts = obj(&[("priceFormat", price_format(d))]);
+        for (s, look) in self.series.iter().zip(&self.looks) {
+            if !matches!(look, Look::Volume(_)) {
+                s.apply_options(&opts);
+            }
+        }
     }
 
     /// Horizontal lines on the first series (e.g. ±k on the z chart).
@@ -200,6 +262,7 @@ impl Host {
     pub fn sync<T: Row>(&mut self, rows: &[T], specs: &[Spec<T>], epoch: u64, k: f64) -> bool {
         let key = (epoch, k.to_bits());
         if self.drawn != Some(key) || self.last_t.is_none() {
+            self.fit_precision(rows, specs, k);
             for (i, spec) in specs.iter().enumerate() {
                 let data = Array::new();
                 let mut prev: Option<i64> = None;

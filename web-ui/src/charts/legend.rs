@@ -1,6 +1,9 @@
 //! Hover values: under the crosshair, the chart's header shows the value of
 //! every series at that time.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,7 +31,8 @@ fn describe(label: &str, d: &JsValue, precision: usize) -> Option<String> {
         num(d, "low")?,
         num(d, "close")?,
     );
-    Some(format!("O {o} H {h} L {l} C {c}"))
+    let p = precision;
+    Some(format!("O {o:.p$} H {h:.p$} L {l:.p$} C {c:.p$}"))
 }
 
 impl Legend {
@@ -37,7 +41,7 @@ impl Legend {
         chart: &ChartApi,
         series: Vec<(&'static str, SeriesApi)>,
         el: web_sys::HtmlElement,
-        precision: usize,
+        precision: Rc<Cell<u32>>,
     ) -> Legend {
         let handler = Closure::<dyn FnMut(JsValue)>::new(move |param: JsValue| {
             let time = Reflect::get(&param, &"time".into()).unwrap_or(JsValue::UNDEFINED);
@@ -49,7 +53,7 @@ impl Legend {
             let map: js_sys::Map = data.unchecked_into();
             let parts: Vec<String> = series
                 .iter()
-                .filter_map(|(label, s)| describe(label, &map.get(s), precision))
+                .filter_map(|(label, s)| describe(label, &map.get(s), precision.get() as usize))
                 .collect();
             el.set_text_content(Some(&parts.join("   ")));
         });

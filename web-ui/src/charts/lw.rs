@@ -25,6 +25,8 @@ extern "C" {
     pub fn time_scale(this: &ChartApi) -> TimeScaleApi;
     #[wasm_bindgen(method)]
     pub fn remove(this: &ChartApi);
+    #[wasm_bindgen(method, js_name = applyOptions)]
+    pub fn apply_chart_options(this: &ChartApi, options: &JsValue);
     #[wasm_bindgen(method, js_name = subscribeCrosshairMove)]
     pub fn subscribe_crosshair_move(this: &ChartApi, f: &js_sys::Function);
     #[wasm_bindgen(method, js_name = unsubscribeCrosshairMove)]
@@ -51,6 +53,16 @@ extern "C" {
     pub fn unsubscribe_visible_time_range_change(this: &TimeScaleApi, f: &js_sys::Function);
     #[wasm_bindgen(method, js_name = fitContent)]
     pub fn fit_content(this: &TimeScaleApi);
+    #[wasm_bindgen(method, js_name = getVisibleLogicalRange)]
+    pub fn get_visible_logical_range(this: &TimeScaleApi) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = setVisibleLogicalRange)]
+    pub fn set_visible_logical_range(this: &TimeScaleApi, range: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, js_name = subscribeVisibleLogicalRangeChange)]
+    pub fn subscribe_visible_logical_range_change(this: &TimeScaleApi, f: &js_sys::Function);
+    #[wasm_bindgen(method, js_name = unsubscribeVisibleLogicalRangeChange)]
+    pub fn unsubscribe_visible_logical_range_change(this: &TimeScaleApi, f: &js_sys::Function);
+    #[wasm_bindgen(method, js_name = coordinateToLogical)]
+    pub fn coordinate_to_logical(this: &TimeScaleApi, x: f64) -> JsValue;
 }
 
 /// The library's global object; undefined when its script did not load.

@@ -2,11 +2,13 @@
 //! and the chart component.
 
 pub mod chart;
+pub mod follow;
 pub mod host;
+mod input;
 pub mod legend;
 pub mod lw;
 pub mod sync;
 
 pub use chart::Chart;
-pub use host::{Datum, Look, Spec};
+pub use host::{Datum, Look, Precision, Spec};
 pub use sync::SyncGroup;

@@ -7,16 +7,11 @@ use gloo::timers::callback::Timeout;
 use spreadwatch_proto::{Alert, Side};
 use yew::prelude::*;
 
+use crate::format::{clock, date_time};
 use crate::store::Toast;
 
-/// How long a toast stays.
+/// How long a toast stays after its pair's newest alert.
 const TOAST_MS: u32 = 6_000;
-
-/// Shows `ms` as UTC `HH:MM:SS`.
-pub fn clock(ms: i64) -> String {
-    let s = ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
 
 fn describe(a: &Alert) -> String {
     let dir = match a.side {
@@ -35,7 +30,8 @@ pub struct ToastsProps {
     pub on_dismiss: Callback<u64>,
 }
 
-/// The toasts, top right.
+/// The toasts, under the controls in the sidebar (so they never cover a
+/// control or a chart), newest last.
 #[function_component]
 pub fn Toasts(props: &ToastsProps) -> Html {
     let timers = use_mut_ref(Vec::<(u64, Timeout)>::new);
@@ -62,6 +58,9 @@ pub fn Toasts(props: &ToastsProps) -> Html {
                 html! {
                     <div class={classes!("sw-toast", side)} key={id}>
                         <strong>{ "Alert " }</strong>{ describe(&t.alert) }
+                        if t.count > 1 {
+                            <span class="sw-count" title="alerts of this pair since this toast opened">{ format!(" ×{}", t.count) }</span>
+                        }
                         <span class="sw-when">{ clock(t.alert.ts) }</span>
                         <button class="sw-close" onclick={close}>{ "×" }</button>
                     </div>
@@ -76,6 +75,9 @@ pub fn Toasts(props: &ToastsProps) -> Html {
 pub struct AlertListProps {
     /// Alerts, oldest first.
     pub alerts: Rc<Vec<Alert>>,
+    /// Show dates (an uploaded file spans days; live alerts are today's).
+    #[prop_or(false)]
+    pub dated: bool,
 }
 
 /// The newest alerts first.
@@ -87,21 +89,10 @@ pub fn AlertList(props: &AlertListProps) -> Html {
             <ul class="sw-alerts">
                 { for props.alerts.iter().rev().take(100).map(|a| html! {
                     <li class={if a.side == Side::Above { "sw-above" } else { "sw-below" }}>
-                        <span class="sw-when">{ clock(a.ts) }</span>{ describe(a) }
+                        <span class="sw-when">{ if props.dated { date_time(a.ts) } else { clock(a.ts) } }</span>{ describe(a) }
                     </li>
                 }) }
             </ul>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_is_utc_time_of_day() {
-        assert_eq!(clock(1_700_000_100_000), "22:15:00");
-        assert_eq!(clock(-1000), "23:59:59");
     }
 }

@@ -2,8 +2,9 @@
 //! rate, with costs in basis points.
 
 use spreadwatch_proto::{Model, PairPoint};
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use super::number_field::NumberField;
 
 use crate::backtest::{self, Outcome};
 use crate::charts::{Chart, Datum, Look, Spec, SyncGroup};
@@ -84,7 +85,7 @@ pub fn on_range(
 pub fn Backtest(props: &BacktestProps) -> Html {
     let group = use_context::<SyncGroup>().unwrap_or_default();
     let epoch = use_mut_ref(|| 0u64);
-    let range = group.saved();
+    let range = group.held();
     // New points re-run it at most once a second: a full equity redraw per
     // animation frame would cost more than everything else on the page.
     let second = (js_sys::Date::now() / 1000.0) as u64;
@@ -113,13 +114,12 @@ pub fn Backtest(props: &BacktestProps) -> Html {
         }]
     });
     let on_cost = props.on_cost.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let input: HtmlInputElement = e.target_unchecked_into();
-        if let Ok(v) = input.value().trim().parse::<f64>() {
-            if v.is_finite() && v >= 0.0 {
-                on_cost.emit(v);
-            }
+    let on_commit = Callback::from(move |raw: String| match raw.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => {
+            on_cost.emit(v);
+            Ok(())
         }
+        _ => Err(format!("{raw:?} is not a cost in basis points (0 or more)")),
     });
     let (out, series) = &*result;
     let hit = out
@@ -128,11 +128,9 @@ pub fn Backtest(props: &BacktestProps) -> Html {
         .unwrap_or_else(|| "—".into());
     html! {
         <section class="sw-panel" id="backtest">
-            <h3>{ "Mean-reversion backtest (visible range)" }</h3>
+            <h3>{ "Mean-reversion backtest (the held range, or all points while live)" }</h3>
             <div class="sw-row">
-                <label class="sw-field">{ "Cost bps/leg/side" }
-                    <input id="bt-cost" type="number" step="0.5" min="0" value={props.cost_bps.to_string()} {onchange} />
-                </label>
+                <NumberField id="bt-cost" label="Cost bps/leg/side" value={props.cost_bps.to_string()} {on_commit} />
                 <span id="bt-trips">{ format!("{} trips", out.trips.len()) }</span>
                 <span id="bt-hit">{ format!("hit rate {hit}") }</span>
                 <span id="bt-total">{ format!("P&L {:.4}", out.total) }</span>

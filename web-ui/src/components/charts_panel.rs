@@ -4,7 +4,7 @@
 use spreadwatch_proto::PairPoint;
 use yew::prelude::*;
 
-use crate::charts::{Chart, Datum, Look, Spec};
+use crate::charts::{Chart, Datum, Look, Precision, Spec, SyncGroup};
 use crate::series::{Candle, Series};
 
 /// Props.
@@ -18,6 +18,11 @@ pub struct ChartsPanelProps {
     pub points: Series<PairPoint>,
     /// Threshold k.
     pub k: f64,
+    /// Names the data set (see [`Chart`]'s `data`).
+    pub data: AttrValue,
+    /// An upload: shown whole, and its legs are closes only, drawn as lines
+    /// (a candle of one price is a flat dash).
+    pub upload: bool,
 }
 
 impl PartialEq for ChartsPanelProps {
@@ -27,6 +32,8 @@ impl PartialEq for ChartsPanelProps {
             && self.legs[1].same(&o.legs[1])
             && self.points.same(&o.points)
             && self.k == o.k
+            && self.data == o.data
+            && self.upload == o.upload
     }
 }
 
@@ -38,9 +45,38 @@ fn band(p: &PairPoint, k: f64) -> Option<(f64, f64)> {
     Some((p.spread_mean?, k * p.spread_std?))
 }
 
+/// The "back to live" control, shown once the user scrolled back.
+#[function_component]
+fn BackToLive() -> Html {
+    let group = use_context::<SyncGroup>().unwrap_or_default();
+    let live = use_state(|| group.is_live());
+    {
+        let (group, live) = (group.clone(), live.clone());
+        use_effect_with((), move |_| {
+            group.on_view(Callback::from(move |l| live.set(l)))
+        });
+    }
+    if *live {
+        return html! {};
+    }
+    let onclick = Callback::from(move |_: MouseEvent| group.go_live());
+    html! {
+        <button class="sw-live" id="back-to-live" {onclick} title="Follow the newest bars again">
+            { "⏵ Back to live" }
+        </button>
+    }
+}
+
 /// The charts.
 #[function_component]
 pub fn ChartsPanel(props: &ChartsPanelProps) -> Html {
+    let closes = use_memo((), |_| {
+        vec![Spec::<Candle> {
+            label: "close",
+            look: Look::Line("#4fc3f7", 2, false),
+            value: |c, _| Some(Datum::Value(c.close)),
+        }]
+    });
     let candles = use_memo((), |_| {
         vec![
             Spec::<Candle> {
@@ -120,14 +156,20 @@ pub fn ChartsPanel(props: &ChartsPanelProps) -> Html {
     let k = props.k;
     let z_lines = vec![(k, "#ef5350"), (0.0, "#5c6b88"), (-k, "#66bb6a")];
     let [ly, lx] = &props.labels;
+    let (data, whole) = (props.data.clone(), props.upload);
+    let legs = if whole { closes } else { candles };
+    let three = Precision::Fixed(3);
     html! {
-        <div class="sw-charts">
-            <Chart<Candle> id="chart-y" title={format!("{ly} (y)")} series={props.legs[0].clone()} specs={candles.clone()} />
-            <Chart<Candle> id="chart-x" title={format!("{lx} (x)")} series={props.legs[1].clone()} specs={candles} />
-            <Chart<PairPoint> id="chart-spread" title="Spread, mean ± k·std" series={props.points.clone()} specs={spread} {k} precision={6} />
-            <Chart<PairPoint> id="chart-z" title="z-score" series={props.points.clone()} specs={z} {k} lines={z_lines} precision={3} />
-            <Chart<PairPoint> id="chart-beta" title="Hedge ratio: Kalman β_t and static fits" series={props.points.clone()} specs={beta} {k} precision={6} />
-            <Chart<PairPoint> id="chart-corr" title="Rolling correlation" series={props.points.clone()} specs={corr} {k} precision={3} />
+        <div class="sw-charts-box">
+            <BackToLive />
+            <div class="sw-charts">
+                <Chart<Candle> id="chart-y" title={format!("{ly} (y)")} series={props.legs[0].clone()} specs={legs.clone()} data={data.clone()} {whole} />
+                <Chart<Candle> id="chart-x" title={format!("{lx} (x)")} series={props.legs[1].clone()} specs={legs} data={data.clone()} {whole} />
+                <Chart<PairPoint> id="chart-spread" title="Spread, mean ± k·std" series={props.points.clone()} specs={spread} {k} data={data.clone()} {whole} />
+                <Chart<PairPoint> id="chart-z" title="z-score" series={props.points.clone()} specs={z} {k} lines={z_lines} precision={three} data={data.clone()} {whole} />
+                <Chart<PairPoint> id="chart-beta" title="Hedge ratio: Kalman β_t and static fits" series={props.points.clone()} specs={beta} {k} data={data.clone()} {whole} />
+                <Chart<PairPoint> id="chart-corr" title="Rolling correlation" series={props.points.clone()} specs={corr} {k} precision={three} {data} {whole} />
+            </div>
         </div>
     }
 }

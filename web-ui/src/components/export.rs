@@ -13,23 +13,47 @@ pub struct ExportProps {
     pub pair: Option<PairId>,
 }
 
+/// What the last click did, shown under the buttons.
+#[derive(Clone, PartialEq)]
+enum Outcome {
+    Fetching(String),
+    Saved(String, usize),
+    Failed(String, String),
+}
+
 fn start(
     path: String,
     name: String,
-    error: UseStateHandle<Option<String>>,
+    shown: UseStateHandle<Option<Outcome>>,
 ) -> Callback<MouseEvent> {
     Callback::from(move |_| {
-        let (path, name, error) = (path.clone(), name.clone(), error.clone());
+        let (path, name, shown) = (path.clone(), name.clone(), shown.clone());
+        shown.set(Some(Outcome::Fetching(name.clone())));
         wasm_bindgen_futures::spawn_local(async move {
-            error.set(api::download(&path, &name).await.err());
+            shown.set(Some(match api::download(&path, &name).await {
+                Ok(n) => Outcome::Saved(name, n),
+                Err(e) => Outcome::Failed(name, e),
+            }));
         });
     })
+}
+
+fn outcome(o: &Outcome) -> Html {
+    match o {
+        Outcome::Fetching(n) => html! { <p id="export-status">{ format!("Preparing {n}…") }</p> },
+        Outcome::Saved(n, bytes) => html! {
+            <p id="export-status" class="sw-ok">{ format!("Saved {n} ({:.1} kB) to your downloads", *bytes as f64 / 1000.0) }</p>
+        },
+        Outcome::Failed(n, e) => html! {
+            <p id="export-status" class="sw-error">{ format!("{n} could not be exported: {e}") }</p>
+        },
+    }
 }
 
 /// The buttons.
 #[function_component]
 pub fn Export(props: &ExportProps) -> Html {
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<Outcome>);
     html! {
         <section class="sw-panel" id="export">
             <h3>{ "Export CSV" }</h3>
@@ -47,7 +71,7 @@ pub fn Export(props: &ExportProps) -> Html {
                     </button>
                 }
             </div>
-            if let Some(e) = (*error).clone() { <p class="sw-error">{ e }</p> }
+            if let Some(o) = (*error).as_ref() { { outcome(o) } }
         </section>
     }
 }

@@ -19,13 +19,29 @@ pub struct HealthProps {
     pub rates: BTreeMap<String, f64>,
 }
 
+/// A rate from two status reports; a dash until there are two.
+fn rate_text(r: Option<f64>) -> String {
+    match r {
+        Some(r) if r < 10.0 => format!("{r:.1}"),
+        Some(r) => format!("{r:.0}"),
+        None => "—".into(),
+    }
+}
+
 fn state_name(s: FeedState) -> String {
     s.to_string()
 }
 
+/// The banner's props.
+#[derive(Properties, PartialEq)]
+pub struct ConnBannerProps {
+    /// The socket.
+    pub conn: Conn,
+}
+
 /// The banner shown while the engine is unreachable.
 #[function_component]
-pub fn ConnBanner(props: &HealthProps) -> Html {
+pub fn ConnBanner(props: &ConnBannerProps) -> Html {
     match props.conn {
         Conn::Open => html! {},
         Conn::Connecting => html! {
@@ -57,7 +73,7 @@ pub fn Health(props: &HealthProps) -> Html {
                         <tr class="sw-source">
                             <td>{ format!("{} {}", src.kind, src.target) }</td>
                             <td class={classes!("sw-state", state_name(src.state))}>{ state_name(src.state) }{ if src.simulated && src.state != FeedState::Simulated { " (simulated)" } else { "" } }</td>
-                            <td>{ rate.map(|r| format!("{r:.0}")).unwrap_or_else(|| "—".into()) }</td>
+                            <td>{ rate_text(rate) }</td>
                             <td>{ src.reconnects }</td>
                             <td></td>
                             <td></td>
@@ -67,7 +83,7 @@ pub fn Health(props: &HealthProps) -> Html {
                         <tr>
                             <td class="sw-indent">{ sym.clone() }</td>
                             <td class={classes!("sw-state", state_name(s.state))}>{ state_name(s.state) }</td>
-                            <td>{ s.messages }</td>
+                            <td title={format!("{} messages in all", s.messages)}>{ rate_text(props.rates.get(&format!("{name}/{sym}")).copied()) }</td>
                             <td></td>
                             <td>{ s.receive_minus_event_ms.map(|v| v.to_string()).unwrap_or_else(|| "—".into()) }</td>
                             <td class={classes!((s.gaps > 0).then_some("sw-warn"))}>{ format!("{} ({})", s.gaps, s.missing_ids) }</td>

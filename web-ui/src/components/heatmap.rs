@@ -18,15 +18,33 @@ pub struct HeatmapProps {
     pub on_interval: Callback<Interval>,
 }
 
-/// Blue for −1, dark for 0, red for +1.
+/// The colour at 0, and at −1 and +1 (ColorBrewer's RdBu ends).
+const MID: [f64; 3] = [42.0, 47.0, 58.0];
+const NEG: [f64; 3] = [33.0, 102.0, 172.0];
+const POS: [f64; 3] = [178.0, 24.0, 43.0];
+
+/// A diverging scale: blue at −1, the panel's grey at 0, red at +1,
+/// linear in between.
 pub fn colour(r: f64) -> String {
     let a = r.abs().min(1.0);
-    let (h, l) = if r >= 0.0 {
-        (0.0, 20.0 + 30.0 * a)
-    } else {
-        (210.0, 20.0 + 30.0 * a)
-    };
-    format!("hsl({h:.0}, {:.0}%, {l:.0}%)", 20.0 + 60.0 * a)
+    let end = if r >= 0.0 { POS } else { NEG };
+    let c: Vec<u8> = (0..3)
+        .map(|i| (MID[i] + (end[i] - MID[i]) * a).round() as u8)
+        .collect();
+    format!("rgb({}, {}, {})", c[0], c[1], c[2])
+}
+
+/// The scale's legend: a gradient from −1 to +1.
+fn legend() -> Html {
+    let stops: Vec<String> = (-4..=4).map(|i| colour(f64::from(i) / 4.0)).collect();
+    html! {
+        <div class="sw-scale" id="heatmap-legend">
+            <span>{ "−1" }</span>
+            <span class="sw-scale-bar" style={format!("background: linear-gradient(to right, {})", stops.join(", "))}></span>
+            <span>{ "+1" }</span>
+            <span class="sw-muted">{ "correlation; grey is 0" }</span>
+        </div>
+    }
 }
 
 /// The heatmap.
@@ -70,6 +88,21 @@ pub fn Heatmap(props: &HeatmapProps) -> Html {
                 </select>
             </h3>
             { body }
+            { legend() }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scale_diverges_from_a_neutral_zero() {
+        assert_eq!(colour(0.0), "rgb(42, 47, 58)");
+        assert_eq!(colour(1.0), "rgb(178, 24, 43)");
+        assert_eq!(colour(-1.0), "rgb(33, 102, 172)");
+        assert_eq!(colour(2.0), colour(1.0), "clamped");
+        assert_ne!(colour(0.5), colour(-0.5));
     }
 }

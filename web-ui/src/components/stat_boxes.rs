@@ -4,6 +4,7 @@
 use spreadwatch_proto::Model;
 use yew::prelude::*;
 
+use crate::format::{fixed as fmt, price};
 use crate::prefs::model_label;
 
 /// What the boxes show, live or from an upload.
@@ -52,23 +53,6 @@ pub struct StatBoxesProps {
     pub view: StatView,
 }
 
-fn fmt(v: Option<f64>, digits: usize) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{v:.digits$}"),
-        _ => "—".into(),
-    }
-}
-
-/// Enough digits for a price of this size.
-fn price(v: Option<f64>) -> String {
-    let d = match v.map(f64::abs) {
-        Some(a) if a >= 1000.0 => 2,
-        Some(a) if a >= 1.0 => 4,
-        _ => 6,
-    };
-    fmt(v, d)
-}
-
 fn stat(id: &'static str, label: String, value: String, class: &'static str) -> Html {
     html! {
         <div class={classes!("sw-stat", class)} id={id}>
@@ -104,19 +88,5 @@ pub fn StatBoxes(props: &StatBoxesProps) -> Html {
                 </div>
             }
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_formatted_for_their_size() {
-        assert_eq!(price(Some(43000.123)), "43000.12");
-        assert_eq!(price(Some(2.5)), "2.5000");
-        assert_eq!(price(Some(0.00012345)), "0.000123");
-        assert_eq!(fmt(None, 2), "—");
-        assert_eq!(fmt(Some(f64::NAN), 2), "—");
     }
 }

@@ -1,0 +1,107 @@
+//! Choosing the pair: a tracked pair at once from its list, or any two
+//! tracked symbols as Y and X, applied together with one button, so picking
+//! the legs one after the other never asks the engine for a pair in between.
+
+use spreadwatch_proto::{PairId, Symbol};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Props.
+#[derive(Properties, PartialEq)]
+pub struct PairPickerProps {
+    /// Tracked symbols.
+    pub symbols: Vec<Symbol>,
+    /// Tracked pairs.
+    pub pairs: Vec<PairId>,
+    /// The pair shown.
+    pub pair: Option<PairId>,
+    /// A pair was chosen.
+    pub on_pair: Callback<PairId>,
+}
+
+/// The legs being picked: `None` means "as the pair shown".
+#[derive(Clone, Default, PartialEq)]
+struct Legs {
+    y: Option<String>,
+    x: Option<String>,
+}
+
+fn options(items: impl Iterator<Item = String>, cur: &str) -> Html {
+    items
+        .map(|s| html! { <option value={s.clone()} selected={s == cur}>{ s.clone() }</option> })
+        .collect()
+}
+
+fn on_select(f: impl Fn(String) + 'static) -> Callback<Event> {
+    Callback::from(move |e: Event| f(e.target_unchecked_into::<HtmlSelectElement>().value()))
+}
+
+/// The picker.
+#[function_component]
+pub fn PairPicker(props: &PairPickerProps) -> Html {
+    let legs = use_state(Legs::default);
+    let cur = props.pair.as_ref();
+    let y = legs
+        .y
+        .clone()
+        .or(cur.map(|p| p.y.to_string()))
+        .unwrap_or_default();
+    let x = legs
+        .x
+        .clone()
+        .or(cur.map(|p| p.x.to_string()))
+        .unwrap_or_default();
+    let wanted = format!("{y}/{x}").parse::<PairId>();
+    let changed = matches!(&wanted, Ok(w) if Some(w) != cur);
+    let pick_pair = {
+        let (on_pair, pairs, legs) = (props.on_pair.clone(), props.pairs.clone(), legs.clone());
+        on_select(move |v| {
+            if let Some(p) = pairs.iter().find(|p| p.to_string() == v) {
+                legs.set(Legs::default());
+                on_pair.emit(p.clone());
+            }
+        })
+    };
+    let pick = |is_y: bool| {
+        let legs = legs.clone();
+        on_select(move |v| {
+            let mut l = (*legs).clone();
+            *(if is_y { &mut l.y } else { &mut l.x }) = Some(v);
+            legs.set(l);
+        })
+    };
+    let apply = {
+        let (on_pair, legs, wanted) = (props.on_pair.clone(), legs.clone(), wanted.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(p) = &wanted {
+                legs.set(Legs::default());
+                on_pair.emit(p.clone());
+            }
+        })
+    };
+    let syms = || props.symbols.iter().map(|s| s.to_string());
+    let cur_name = cur.map(|p| p.to_string()).unwrap_or_default();
+    html! {
+        <>
+            <label class="sw-field">{ "Pair (Y/X)" }
+                <select id="ctl-pair" onchange={pick_pair}>
+                    { options(props.pairs.iter().map(|p| p.to_string()), &cur_name) }
+                </select>
+            </label>
+            <div class="sw-row">
+                <label class="sw-field">{ "Y" }
+                    <select id="ctl-y" onchange={pick(true)}>{ options(syms(), &y) }</select>
+                </label>
+                <label class="sw-field">{ "X" }
+                    <select id="ctl-x" onchange={pick(false)}>{ options(syms(), &x) }</select>
+                </label>
+            </div>
+            if changed {
+                <button id="ctl-apply-pair" onclick={apply}>{ format!("Show {y}/{x}") }</button>
+            }
+            if y == x && !y.is_empty() {
+                <p class="sw-error" id="ctl-pair-error">{ "Y and X must be different symbols" }</p>
+            }
+        </>
+    }
+}
