@@ -35,7 +35,7 @@ pub use fixed::{Fixed, FixedError, Volume};
 pub use heatmap::CorrelationMatrix;
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
-pub use msg::{ClientMsg, ParamsPatch, ServerBody, ServerMsg, Subscription};
+pub use msg::{ClientMsg, PairView, ParamsPatch, ServerBody, ServerMsg, Subscription};
 pub use signal::{
     Alert, AnalyzeReport, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side,
 };

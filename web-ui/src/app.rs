@@ -78,6 +78,19 @@ impl Hands {
         })
     }
 
+    /// "Run ADF": recompute the shown pair's slow statistics now.
+    fn on_adf(&self) -> Callback<()> {
+        let socket = self.socket.clone();
+        Callback::from(move |()| socket.send(&ClientMsg::Recompute { pair: None }))
+    }
+
+    /// The live pair's legs, offered for an upload.
+    fn legs(&self) -> (AttrValue, AttrValue) {
+        let name =
+            |f: fn(&PairId) -> String| self.store.pair.as_ref().map(f).unwrap_or_default().into();
+        (name(|p| p.y.to_string()), name(|p| p.x.to_string()))
+    }
+
     /// Analyses a picked file for the typed legs, or the live pair's.
     fn on_file(&self) -> Callback<(web_sys::File, String, String)> {
         let (dispatch, params, pair) = (
@@ -153,11 +166,9 @@ fn use_engine_sync(store: &Store, socket: &Socket, dispatch: &Callback<Action>) 
     });
 }
 
-/// The dashboard.
-#[function_component]
-pub fn App() -> Html {
-    let store: Store = use_reducer(|| State::new(Prefs::load()));
-    let group = use_memo((), |_| SyncGroup::restored());
+/// The socket (made once) and the page's hands on the store and engine.
+#[hook]
+fn use_hands(store: &Store) -> Hands {
     let dispatch = {
         let d = store.dispatcher();
         Callback::from(move |a: Action| d.dispatch(a))
@@ -166,12 +177,21 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         use_memo((), move |_| Socket::connect(api::ws_url(), dispatch))
     };
-    use_engine_sync(&store, &socket, &dispatch);
-    let hands = Hands {
+    use_engine_sync(store, &socket, &dispatch);
+    Hands {
         store: store.clone(),
         socket: (*socket).clone(),
-        dispatch: dispatch.clone(),
-    };
+        dispatch,
+    }
+}
+
+/// The dashboard.
+#[function_component]
+pub fn App() -> Html {
+    let store: Store = use_reducer(|| State::new(Prefs::load()));
+    let group = use_memo((), |_| SyncGroup::restored());
+    let hands = use_hands(&store);
+    let dispatch = hands.dispatch.clone();
     let prefs = &store.prefs;
     let shown = Shown::of(&store);
     let hidden = prefs.sidebar_hidden;
@@ -179,14 +199,8 @@ pub fn App() -> Html {
     let on_mode = hands.prefs(|p, m: Mode| p.mode = m);
     let on_cost = hands.prefs(|p, c: f64| p.cost_bps = c);
     let on_heatmap = hands.prefs(|p, iv: Interval| p.heatmap_interval = iv);
-    let socket2 = socket.clone();
-    let on_adf = Callback::from(move |_| socket2.send(&ClientMsg::Recompute { pair: None }));
-    let legs = store
-        .pair
-        .as_ref()
-        .map_or((AttrValue::default(), AttrValue::default()), |p| {
-            (p.y.to_string().into(), p.x.to_string().into())
-        });
+    let on_adf = hands.on_adf();
+    let legs = hands.legs();
     html! {
         <ContextProvider<SyncGroup> context={(*group).clone()}>
         <div class={classes!("sw-app", hidden.then_some("sw-nosidebar"))}

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use spreadwatch_proto::{
-    Alert, CorrelationMatrix, PairId, PairParams, PairPoint, PairStats, ServerBody, ServerMsg,
-    StatusReport, Symbol,
+    Alert, Bar, CorrelationMatrix, Interval, PairId, PairParams, PairPoint, PairStats, PairView,
+    ServerBody, ServerMsg, StatusReport, Subscription, Symbol,
 };
 use yew::prelude::*;
 
@@ -90,7 +90,7 @@ pub struct State {
     /// The subscribed pair.
     pub pair: Option<PairId>,
     /// The bar interval of the last snapshot's subscription.
-    pub sub_interval: Option<spreadwatch_proto::Interval>,
+    pub sub_interval: Option<Interval>,
     /// Its parameters, as the engine has them.
     pub params: PairParams,
     /// Its latest stats (provisional ones included).
@@ -234,72 +234,20 @@ impl State {
                 self.symbols = symbols;
                 self.pairs = pairs;
                 self.pairs_opened = self.opened;
-                self.pair = subscription.pair.clone();
-                let legs: Vec<Symbol> = match &subscription.pair {
-                    Some(p) => vec![p.y.clone(), p.x.clone()],
-                    None => subscription.symbols.clone(),
-                };
-                let iv = subscription
-                    .interval
-                    .unwrap_or(spreadwatch_proto::Interval::S1);
-                self.sub_interval = Some(iv);
-                for (i, leg) in self.legs.iter_mut().enumerate() {
-                    leg.symbol = legs.get(i).cloned();
-                    let mine = |b: &&spreadwatch_proto::Bar| {
-                        Some(&b.symbol) == leg.symbol.as_ref() && b.interval == iv
-                    };
-                    let rows = bars.iter().filter(mine).chain(forming.iter().filter(mine));
-                    leg.candles.reset(rows.map(Candle::from));
-                }
-                match pair {
-                    Some(v) => {
-                        self.params = v.params;
-                        self.latest = v.latest;
-                        self.points.reset(v.points);
-                        self.alerts = Rc::new(v.alerts);
-                    }
-                    None => {
-                        self.latest = None;
-                        self.points.reset([]);
-                        self.alerts = Rc::new(Vec::new());
-                    }
-                }
+                self.set_legs(&subscription, &bars, &forming);
+                self.set_pair(pair);
                 self.set_status(status);
             }
-            ServerBody::Bar { bar, .. } => {
-                if Some(bar.interval) != self.sub_interval {
-                    return;
-                }
-                if let Some(leg) = self
-                    .legs
-                    .iter_mut()
-                    .find(|l| l.symbol.as_ref() == Some(&bar.symbol))
-                {
-                    leg.candles.upsert(Candle::from(&bar));
-                }
-            }
+            ServerBody::Bar { bar, .. } => self.bar(&bar),
             ServerBody::Pair { stats, point } => {
-                if self.pair.as_ref() != Some(&stats.pair) {
-                    return;
+                if self.pair.as_ref() == Some(&stats.pair) {
+                    if let Some(p) = point {
+                        self.points.upsert(p);
+                    }
+                    self.latest = Some(stats);
                 }
-                if let Some(p) = point {
-                    self.points.upsert(p);
-                }
-                self.latest = Some(stats);
             }
-            ServerBody::Alert { alert } => {
-                // One made while the snapshot was being built comes again
-                // as a delta.
-                if self.pair.as_ref() != Some(&alert.pair) || self.alerts.contains(&alert) {
-                    return;
-                }
-                let list = Rc::make_mut(&mut self.alerts);
-                list.push(alert.clone());
-                if list.len() > MAX_ALERTS {
-                    list.remove(0);
-                }
-                self.toast(alert);
-            }
+            ServerBody::Alert { alert } => self.alert(alert),
             ServerBody::Status { status } => self.set_status(status),
             ServerBody::Params { pair, params } => {
                 if self.pair.as_ref() == Some(&pair) {
@@ -309,6 +257,66 @@ impl State {
             ServerBody::Error { message } => self.server_error = Some(message),
             ServerBody::Pong { .. } => {}
         }
+    }
+
+    /// The subscription's legs and their candles at its interval.
+    fn set_legs(&mut self, sub: &Subscription, bars: &[Bar], forming: &[Bar]) {
+        self.pair = sub.pair.clone();
+        let legs: Vec<Symbol> = match &sub.pair {
+            Some(p) => vec![p.y.clone(), p.x.clone()],
+            None => sub.symbols.clone(),
+        };
+        let iv = sub.interval.unwrap_or(Interval::S1);
+        self.sub_interval = Some(iv);
+        for (i, leg) in self.legs.iter_mut().enumerate() {
+            leg.symbol = legs.get(i).cloned();
+            let mine = |b: &&Bar| Some(&b.symbol) == leg.symbol.as_ref() && b.interval == iv;
+            let rows = bars.iter().filter(mine).chain(forming.iter().filter(mine));
+            leg.candles.reset(rows.map(Candle::from));
+        }
+    }
+
+    /// The subscribed pair's state from a snapshot (none without a pair).
+    fn set_pair(&mut self, pair: Option<PairView>) {
+        match pair {
+            Some(v) => {
+                self.params = v.params;
+                self.latest = v.latest;
+                self.points.reset(v.points);
+                self.alerts = Rc::new(v.alerts);
+            }
+            None => {
+                self.latest = None;
+                self.points.reset([]);
+                self.alerts = Rc::new(Vec::new());
+            }
+        }
+    }
+
+    fn bar(&mut self, bar: &Bar) {
+        if Some(bar.interval) != self.sub_interval {
+            return;
+        }
+        let leg = self
+            .legs
+            .iter_mut()
+            .find(|l| l.symbol.as_ref() == Some(&bar.symbol));
+        if let Some(leg) = leg {
+            leg.candles.upsert(Candle::from(bar));
+        }
+    }
+
+    fn alert(&mut self, alert: Alert) {
+        // One made while the snapshot was being built comes again as a delta.
+        if self.pair.as_ref() != Some(&alert.pair) || self.alerts.contains(&alert) {
+            return;
+        }
+        let list = Rc::make_mut(&mut self.alerts);
+        list.push(alert.clone());
+        if list.len() > MAX_ALERTS {
+            list.remove(0);
+        }
+        self.toast(alert);
     }
 
     /// Shows `alert` in its pair's toast, or a new one (at most
@@ -363,6 +371,34 @@ mod tests {
             side: Side::Above,
             threshold: 2.0,
         }
+    }
+
+    fn status(uptime_ms: u64, eth: u64) -> StatusReport {
+        let mut src = spreadwatch_proto::SourceStatus {
+            messages: eth * 2,
+            ..Default::default()
+        };
+        let sym = spreadwatch_proto::SymbolStatus {
+            messages: eth,
+            ..Default::default()
+        };
+        src.symbols.insert("ETHUSDT".into(), sym);
+        let mut st = StatusReport {
+            uptime_ms,
+            ..Default::default()
+        };
+        st.sources.insert("sim".into(), src);
+        st
+    }
+
+    #[test]
+    fn rates_are_per_second_not_running_totals() {
+        let mut s = State::new(Prefs::default());
+        s.set_status(status(10_000, 4_480));
+        assert!(s.rates.is_empty(), "one report gives no rate");
+        s.set_status(status(12_000, 4_520));
+        assert_eq!(s.rates.get("sim/ETHUSDT"), Some(&20.0));
+        assert_eq!(s.rates.get("sim"), Some(&40.0));
     }
 
     #[test]

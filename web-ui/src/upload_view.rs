@@ -18,12 +18,60 @@ pub struct UploadView {
     pub report: AnalyzeReport,
     /// Pair rows.
     pub points: Series<PairPoint>,
-    /// y then x closes as flat candles (a CSV of closes has no OHLC).
+    /// y then x closes as candles of one price (a CSV of closes has no
+    /// OHLC; the charts draw them as lines).
     pub legs: [Series<Candle>; 2],
     /// The model the spread used.
     pub model: Model,
     /// The threshold crossings, as alerts.
     pub alerts: Rc<Vec<Alert>>,
+}
+
+/// The report's rows as chart points, with the rolling mean and std of the
+/// spread over `window` (what the report's z used).
+fn points(report: &AnalyzeReport, n: usize, window: usize) -> Series<PairPoint> {
+    let (mean, std) = rolling_mean_std(&report.spread[..n.min(report.spread.len())], window);
+    let mut alerts = vec![None; n];
+    for a in report.alerts.iter().filter(|a| a.index < n) {
+        alerts[a.index] = Some(a.side);
+    }
+    let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten();
+    let reg = report.regression;
+    let kalman = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(f64::NAN);
+    let rows = (0..n).map(|i| PairPoint {
+        ts: report.ts[i],
+        x: report.x[i],
+        y: report.y[i],
+        ols_beta: Some(reg.ols.beta),
+        ols_alpha: Some(reg.ols.alpha),
+        huber_beta: Some(reg.huber.beta),
+        theil_sen_beta: reg.theil_sen.map(|h| h.beta),
+        kalman_beta: kalman(&report.kalman.beta, i),
+        kalman_alpha: kalman(&report.kalman.alpha, i),
+        spread: at(&report.spread, i),
+        spread_mean: mean.get(i).copied().flatten(),
+        spread_std: std.get(i).copied().flatten(),
+        z: at(&report.zscore, i),
+        corr: at(&report.corr, i),
+        alert: alerts[i],
+    });
+    let mut s = Series::new(usize::MAX);
+    s.reset(rows);
+    s
+}
+
+/// A leg's closes as candles of one price (the charts draw them as a line).
+fn closes(ts: &[i64], v: &[f64], n: usize) -> Series<Candle> {
+    let mut s = Series::new(usize::MAX);
+    s.reset((0..n).map(|i| Candle {
+        t: ts[i].div_euclid(1000),
+        open: v[i],
+        high: v[i],
+        low: v[i],
+        close: v[i],
+        volume: 0.0,
+    }));
+    s
 }
 
 impl UploadView {
@@ -37,47 +85,6 @@ impl UploadView {
         k: f64,
     ) -> Self {
         let n = report.n.min(report.ts.len());
-        let (mean, std) = rolling_mean_std(&report.spread[..n.min(report.spread.len())], window);
-        let mut alerts = vec![None; n];
-        for a in &report.alerts {
-            if a.index < n {
-                alerts[a.index] = Some(a.side);
-            }
-        }
-        let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten();
-        let reg = report.regression;
-        let points = (0..n).map(|i| PairPoint {
-            ts: report.ts[i],
-            x: report.x[i],
-            y: report.y[i],
-            ols_beta: Some(reg.ols.beta),
-            ols_alpha: Some(reg.ols.alpha),
-            huber_beta: Some(reg.huber.beta),
-            theil_sen_beta: reg.theil_sen.map(|h| h.beta),
-            kalman_beta: report.kalman.beta.get(i).copied().unwrap_or(f64::NAN),
-            kalman_alpha: report.kalman.alpha.get(i).copied().unwrap_or(f64::NAN),
-            spread: at(&report.spread, i),
-            spread_mean: mean.get(i).copied().flatten(),
-            spread_std: std.get(i).copied().flatten(),
-            z: at(&report.zscore, i),
-            corr: at(&report.corr, i),
-            alert: alerts[i],
-        });
-        let mut pts = Series::new(usize::MAX);
-        pts.reset(points);
-        let flat = |v: &[f64]| {
-            let mut s = Series::new(usize::MAX);
-            s.reset((0..n).map(|i| Candle {
-                t: report.ts[i].div_euclid(1000),
-                open: v[i],
-                high: v[i],
-                low: v[i],
-                close: v[i],
-                volume: 0.0,
-            }));
-            s
-        };
-        let legs = [flat(&report.y), flat(&report.x)];
         let alerts = report
             .alerts
             .iter()
@@ -90,12 +97,15 @@ impl UploadView {
             })
             .collect();
         UploadView {
+            points: points(&report, n, window),
+            legs: [
+                closes(&report.ts, &report.y, n),
+                closes(&report.ts, &report.x, n),
+            ],
             pair,
             alerts: Rc::new(alerts),
             name,
             report,
-            points: pts,
-            legs,
             model,
         }
     }

@@ -208,7 +208,29 @@ async fn fields_take_typing(c: &Client, url: &str) -> R<()> {
         .await
         .map_err(|e| e.to_string())?;
     el.send_keys("\u{E00C}").await.map_err(|e| e.to_string())?;
-    Ok(())
+    label_fits(c).await
+}
+
+/// The longest model name fits its stat box's label, uncut.
+async fn label_fits(c: &Client) -> R<()> {
+    select(c, "#ctl-model", "theil-sen").await?;
+    let fit = wait_for("the Theil-Sen label", Duration::from_secs(10), || async {
+        let v = js(
+            c,
+            "const l = document.querySelector('#stat-hedge .sw-stat-label');
+             return [l.textContent, l.scrollWidth <= l.clientWidth];",
+        )
+        .await
+        .ok()?;
+        v[0].as_str()?
+            .contains("(Theil-Sen)")
+            .then_some(v[1].as_bool())
+    })
+    .await?;
+    if fit != Some(true) {
+        return Err("the hedge label is cut".into());
+    }
+    select(c, "#ctl-model", "ols").await
 }
 
 async fn show_pair(c: &Client, pair: &str) -> R<()> {

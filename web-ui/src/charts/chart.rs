@@ -2,10 +2,12 @@
 //! series are read from store rows. It draws incrementally after each render
 //! (and renders happen at most once per animation frame).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::host::{Host, Precision, Spec};
@@ -64,83 +66,94 @@ struct Live {
     host: Host,
 }
 
+type Slot = Rc<RefCell<Option<Live>>>;
+
+/// What a chart is made from.
+struct Recipe<T> {
+    id: AttrValue,
+    specs: Rc<Vec<Spec<T>>>,
+    precision: Precision,
+}
+
+impl Live {
+    /// A chart in `el` with its legend in `lg`, joined to `group`.
+    fn open<T: Row>(el: &HtmlElement, lg: HtmlElement, r: &Recipe<T>, group: &SyncGroup) -> Live {
+        let host = Host::new(el, &r.specs, r.precision);
+        expose(&r.id, &host);
+        Live {
+            _legend: Legend::new(&host.chart, host.labelled(), lg, host.decimals()),
+            member: group.join(&host.chart, el),
+            host,
+        }
+    }
+}
+
+/// Makes the chart once its elements exist, and again for a new list of
+/// series (an upload's closes instead of the live candles).
+#[hook]
+fn use_live<T: Row>(
+    props: &ChartProps<T>,
+    node: &NodeRef,
+    legend: &NodeRef,
+    group: &SyncGroup,
+) -> Slot {
+    let live: Slot = use_mut_ref(|| None);
+    let kind = Rc::as_ptr(&props.specs) as usize;
+    let recipe = Recipe {
+        id: props.id.clone(),
+        specs: props.specs.clone(),
+        precision: props.precision,
+    };
+    let (node, legend, slot, group) = (node.clone(), legend.clone(), live.clone(), group.clone());
+    use_effect_with(kind, move |_| {
+        let (el, lg) = (node.cast::<HtmlElement>(), legend.cast::<HtmlElement>());
+        if let (Some(el), Some(lg), true) = (el, lg, lw::available()) {
+            *slot.borrow_mut() = Some(Live::open(&el, lg, &recipe, &group));
+        }
+        move || drop(slot.borrow_mut().take())
+    });
+    live
+}
+
+/// Draws what changed in the rows, then lets the group point the view.
+#[hook]
+fn use_draw<T: Row>(props: &ChartProps<T>, live: &Slot, group: &SyncGroup) {
+    let (live, group, rows, specs, k) = (
+        live.clone(),
+        group.clone(),
+        props.series.clone(),
+        props.specs.clone(),
+        props.k,
+    );
+    let (data, whole, epoch) = (props.data.clone(), props.whole, props.series.epoch);
+    let deps = (props.series.rev, epoch, k.to_bits(), data.clone());
+    use_effect_with(deps, move |_| {
+        if let Some(l) = live.borrow_mut().as_mut() {
+            let rows = rows.rows();
+            let redrawn = l.host.sync(&rows, &specs, epoch, k);
+            if redrawn && !rows.is_empty() {
+                mark_first_draw();
+            }
+            group.drawn(l.member.id(), &data, whole, rows.len(), redrawn);
+        }
+    });
+}
+
 /// A chart of store rows.
 #[function_component]
 pub fn Chart<T: Row>(props: &ChartProps<T>) -> Html {
-    let node = use_node_ref();
-    let legend = use_node_ref();
-    let live = use_mut_ref(|| None::<Live>);
+    let (node, legend) = (use_node_ref(), use_node_ref());
     let group = use_context::<SyncGroup>().unwrap_or_default();
-
-    {
-        let legend = legend.clone();
-        let (node, live, specs, id, precision) = (
-            node.clone(),
-            live.clone(),
-            props.specs.clone(),
-            props.id.clone(),
-            props.precision,
-        );
-        let group = group.clone();
-        // A new list of series (an upload's closes for the live candles)
-        // makes a new chart.
-        let kind = Rc::as_ptr(&props.specs) as usize;
-        use_effect_with(kind, move |_| {
-            if let (Some(el), Some(lg), true) = (
-                node.cast::<web_sys::HtmlElement>(),
-                legend.cast::<web_sys::HtmlElement>(),
-                lw::available(),
-            ) {
-                let host = Host::new(&el, &specs, precision);
-                expose(&id, &host);
-                let member = group.join(&host.chart, &el);
-                let legend = Legend::new(&host.chart, host.labelled(), lg, host.decimals());
-                *live.borrow_mut() = Some(Live {
-                    _legend: legend,
-                    member,
-                    host,
-                });
-            }
-            move || {
-                live.borrow_mut().take();
-            }
-        });
-    }
+    let live = use_live(props, &node, &legend, &group);
     {
         let live = live.clone();
-        let lines = props.lines.clone();
-        use_effect_with(lines, move |lines| {
+        use_effect_with(props.lines.clone(), move |lines| {
             if let Some(l) = live.borrow_mut().as_mut() {
                 l.host.set_price_lines(lines);
             }
         });
     }
-    {
-        let (live, rows, specs, k) = (
-            live.clone(),
-            props.series.clone(),
-            props.specs.clone(),
-            props.k,
-        );
-        let (data, whole) = (props.data.clone(), props.whole);
-        let deps = (
-            props.series.rev,
-            props.series.epoch,
-            k.to_bits(),
-            data.clone(),
-        );
-        let epoch = props.series.epoch;
-        use_effect_with(deps, move |_| {
-            if let Some(l) = live.borrow_mut().as_mut() {
-                let rows = rows.rows();
-                let redrawn = l.host.sync(&rows, &specs, epoch, k);
-                if redrawn && !rows.is_empty() {
-                    mark_first_draw();
-                }
-                group.drawn(l.member.id(), &data, whole, rows.len(), redrawn);
-            }
-        });
-    }
+    use_draw(props, &live, &group);
     // What is drawn, for tests and the console: rows (whitespace included,
     // as the time axis counts them) and the newest row's time.
     let (n, newest) = {

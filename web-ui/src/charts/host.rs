@@ -117,6 +117,56 @@ fn price_format(decimals: u32) -> JsValue {
     ])
 }
 
+/// A series' kind and options for a look, at `decimals`.
+fn series_options(look: Look, label: &str, decimals: u32) -> (&'static str, JsValue) {
+    match look {
+        Look::Candles => (
+            "CandlestickSeries",
+            obj(&[
+                ("upColor", "#26a69a".into()),
+                ("downColor", "#ef5350".into()),
+                ("wickUpColor", "#26a69a".into()),
+                ("wickDownColor", "#ef5350".into()),
+                ("borderVisible", false.into()),
+                ("priceFormat", price_format(decimals)),
+            ]),
+        ),
+        Look::Line(color, width, dashed) => (
+            "LineSeries",
+            obj(&[
+                ("color", color.into()),
+                ("lineWidth", width.into()),
+                ("lineStyle", if dashed { 2 } else { 0 }.into()),
+                ("title", label.into()),
+                ("priceLineVisible", false.into()),
+                ("priceFormat", price_format(decimals)),
+            ]),
+        ),
+        Look::Volume(color) => (
+            "HistogramSeries",
+            obj(&[
+                ("color", color.into()),
+                ("priceScaleId", "".into()),
+                ("priceFormat", obj(&[("type", "volume".into())])),
+                ("lastValueVisible", false.into()),
+                ("priceLineVisible", false.into()),
+            ]),
+        ),
+    }
+}
+
+/// Puts a volume series in the bottom fifth, under the candles.
+fn to_bottom(api: &SeriesApi) {
+    let margins = obj(&[("top", 0.8.into()), ("bottom", 0.0.into())]);
+    let scale: JsValue = Reflect::get(api, &"priceScale".into())
+        .ok()
+        .and_then(|f| js_sys::Function::from(f).call0(api).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    if let Ok(apply) = Reflect::get(&scale, &"applyOptions".into()) {
+        let _ = js_sys::Function::from(apply).call1(&scale, &obj(&[("scaleMargins", margins)]));
+    }
+}
+
 impl Host {
     /// Creates the chart in `el` with one series per spec.
     pub fn new<T>(el: &web_sys::HtmlElement, specs: &[Spec<T>], precision: Precision) -> Self {
@@ -128,52 +178,10 @@ impl Host {
         let series = specs
             .iter()
             .map(|s| {
-                let (kind, opts) = match s.look {
-                    Look::Candles => (
-                        "CandlestickSeries",
-                        obj(&[
-                            ("upColor", "#26a69a".into()),
-                            ("downColor", "#ef5350".into()),
-                            ("wickUpColor", "#26a69a".into()),
-                            ("wickDownColor", "#ef5350".into()),
-                            ("borderVisible", false.into()),
-                            ("priceFormat", price_format(first)),
-                        ]),
-                    ),
-                    Look::Line(color, width, dashed) => (
-                        "LineSeries",
-                        obj(&[
-                            ("color", color.into()),
-                            ("lineWidth", width.into()),
-                            ("lineStyle", if dashed { 2 } else { 0 }.into()),
-                            ("title", s.label.into()),
-                            ("priceLineVisible", false.into()),
-                            ("priceFormat", price_format(first)),
-                        ]),
-                    ),
-                    Look::Volume(color) => (
-                        "HistogramSeries",
-                        obj(&[
-                            ("color", color.into()),
-                            ("priceScaleId", "".into()),
-                            ("priceFormat", obj(&[("type", "volume".into())])),
-                            ("lastValueVisible", false.into()),
-                            ("priceLineVisible", false.into()),
-                        ]),
-                    ),
-                };
+                let (kind, opts) = series_options(s.look, s.label, first);
                 let api = chart.add_series(&lw::series_kind(kind), &opts, 0);
                 if matches!(s.look, Look::Volume(_)) {
-                    // Volume sits in the bottom fifth, under the candles.
-                    let margins = obj(&[("top", 0.8.into()), ("bottom", 0.0.into())]);
-                    let scale: JsValue = Reflect::get(&api, &"priceScale".into())
-                        .ok()
-                        .and_then(|f| js_sys::Function::from(f).call0(&api).ok())
-                        .unwrap_or(JsValue::UNDEFINED);
-                    if let Ok(apply) = Reflect::get(&scale, &"applyOptions".into()) {
-                        let _ = js_sys::Function::from(apply)
-                            .call1(&scale, &obj(&[("scaleMargins", margins)]));
-                    }
+                    to_bottom(&api);
                 }
                 api
             })

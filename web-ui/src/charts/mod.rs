@@ -7,6 +7,7 @@ pub mod host;
 mod input;
 pub mod legend;
 pub mod lw;
+pub mod specs;
 pub mod sync;
 
 pub use chart::Chart;

@@ -4,7 +4,7 @@
 use spreadwatch_proto::PairPoint;
 use yew::prelude::*;
 
-use crate::charts::{Chart, Datum, Look, Precision, Spec, SyncGroup};
+use crate::charts::{specs, Chart, Precision, SyncGroup};
 use crate::series::{Candle, Series};
 
 /// Props.
@@ -37,14 +37,6 @@ impl PartialEq for ChartsPanelProps {
     }
 }
 
-fn v(x: Option<f64>) -> Option<Datum> {
-    x.map(Datum::Value)
-}
-
-fn band(p: &PairPoint, k: f64) -> Option<(f64, f64)> {
-    Some((p.spread_mean?, k * p.spread_std?))
-}
-
 /// The "back to live" control, shown once the user scrolled back.
 #[function_component]
 fn BackToLive() -> Html {
@@ -70,89 +62,12 @@ fn BackToLive() -> Html {
 /// The charts.
 #[function_component]
 pub fn ChartsPanel(props: &ChartsPanelProps) -> Html {
-    let closes = use_memo((), |_| {
-        vec![Spec::<Candle> {
-            label: "close",
-            look: Look::Line("#4fc3f7", 2, false),
-            value: |c, _| Some(Datum::Value(c.close)),
-        }]
-    });
-    let candles = use_memo((), |_| {
-        vec![
-            Spec::<Candle> {
-                label: "price",
-                look: Look::Candles,
-                value: |c, _| Some(Datum::Ohlc(c.open, c.high, c.low, c.close)),
-            },
-            Spec {
-                label: "volume",
-                look: Look::Volume("#3b4a6b"),
-                value: |c, _| Some(Datum::Value(c.volume)),
-            },
-        ]
-    });
-    let spread = use_memo((), |_| {
-        vec![
-            Spec::<PairPoint> {
-                label: "spread",
-                look: Look::Line("#4fc3f7", 2, false),
-                value: |p, _| v(p.spread),
-            },
-            Spec {
-                label: "mean",
-                look: Look::Line("#8a94a8", 1, true),
-                value: |p, _| v(p.spread_mean),
-            },
-            Spec {
-                label: "+k·std",
-                look: Look::Line("#ef9a9a", 1, true),
-                value: |p, k| band(p, k).map(|(m, w)| Datum::Value(m + w)),
-            },
-            Spec {
-                label: "−k·std",
-                look: Look::Line("#a5d6a7", 1, true),
-                value: |p, k| band(p, k).map(|(m, w)| Datum::Value(m - w)),
-            },
-        ]
-    });
-    let z = use_memo((), |_| {
-        vec![Spec::<PairPoint> {
-            label: "z",
-            look: Look::Line("#ffb74d", 2, false),
-            value: |p, _| v(p.z),
-        }]
-    });
-    let beta = use_memo((), |_| {
-        vec![
-            Spec::<PairPoint> {
-                label: "Kalman β",
-                look: Look::Line("#ce93d8", 2, false),
-                value: |p, _| Some(Datum::Value(p.kalman_beta)),
-            },
-            Spec {
-                label: "OLS",
-                look: Look::Line("#4fc3f7", 1, true),
-                value: |p, _| v(p.ols_beta),
-            },
-            Spec {
-                label: "Huber",
-                look: Look::Line("#fff176", 1, true),
-                value: |p, _| v(p.huber_beta),
-            },
-            Spec {
-                label: "Theil-Sen",
-                look: Look::Line("#80cbc4", 1, true),
-                value: |p, _| v(p.theil_sen_beta),
-            },
-        ]
-    });
-    let corr = use_memo((), |_| {
-        vec![Spec::<PairPoint> {
-            label: "corr",
-            look: Look::Line("#90caf9", 2, false),
-            value: |p, _| v(p.corr),
-        }]
-    });
+    let closes = use_memo((), |_| specs::closes());
+    let candles = use_memo((), |_| specs::candles());
+    let spread = use_memo((), |_| specs::spread());
+    let z = use_memo((), |_| specs::z());
+    let beta = use_memo((), |_| specs::beta());
+    let corr = use_memo((), |_| specs::corr());
     let k = props.k;
     let z_lines = vec![(k, "#ef5350"), (0.0, "#5c6b88"), (-k, "#66bb6a")];
     let [ly, lx] = &props.labels;

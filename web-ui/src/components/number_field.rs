@@ -30,12 +30,44 @@ struct Edit {
     error: Option<String>,
 }
 
+impl Edit {
+    /// After `typed` was checked by `on_commit`.
+    fn committed(typed: String, on_commit: &Callback<String, Result<(), String>>) -> Edit {
+        match on_commit.emit(typed.clone()) {
+            Ok(()) => Edit {
+                sent: Some(typed),
+                ..Edit::default()
+            },
+            Err(why) => Edit {
+                draft: Some(typed),
+                sent: None,
+                error: Some(why),
+            },
+        }
+    }
+}
+
+/// Commits the draft, if any (Enter, or leaving the field); an unchanged
+/// value goes nowhere.
+fn commit(edit: &UseStateHandle<Edit>, props: &NumberFieldProps) -> Callback<()> {
+    let (edit, on_commit, value) = (edit.clone(), props.on_commit.clone(), props.value.clone());
+    Callback::from(move |()| {
+        let Some(typed) = edit.draft.clone() else {
+            return;
+        };
+        if typed.trim() == value.as_str() {
+            return edit.set(Edit::default());
+        }
+        edit.set(Edit::committed(typed, &on_commit));
+    })
+}
+
 /// The field.
 #[function_component]
 pub fn NumberField(props: &NumberFieldProps) -> Html {
     let edit = use_state(Edit::default);
     {
-        // The new value in force is what was sent (or replaces it).
+        // The value in force changed: what was sent is no longer pending.
         let edit = edit.clone();
         use_effect_with(props.value.clone(), move |_| {
             if edit.sent.is_some() {
@@ -46,25 +78,7 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
             }
         });
     }
-    let commit = {
-        let (edit, on_commit, value) = (edit.clone(), props.on_commit.clone(), props.value.clone());
-        move |typed: String| {
-            if typed.trim() == value.as_str() && edit.error.is_none() {
-                return edit.set(Edit::default());
-            }
-            edit.set(match on_commit.emit(typed.clone()) {
-                Ok(()) => Edit {
-                    sent: Some(typed),
-                    ..Edit::default()
-                },
-                Err(why) => Edit {
-                    draft: Some(typed),
-                    sent: None,
-                    error: Some(why),
-                },
-            });
-        }
-    };
+    let commit = commit(&edit, props);
     let oninput = {
         let edit = edit.clone();
         Callback::from(move |e: InputEvent| {
@@ -78,27 +92,13 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
     let onkeydown = {
         let (edit, commit) = (edit.clone(), commit.clone());
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
-            "Enter" => {
-                if let Some(d) = edit.draft.clone() {
-                    commit(d);
-                }
-            }
+            "Enter" => commit.emit(()),
             "Escape" => edit.set(Edit::default()),
             _ => {}
         })
     };
-    let onblur = {
-        let edit = edit.clone();
-        Callback::from(move |_: FocusEvent| {
-            if let Some(d) = edit.draft.clone() {
-                commit(d);
-            }
-        })
-    };
-    let shown = edit
-        .draft
-        .clone()
-        .or_else(|| edit.sent.clone())
+    let onblur = commit.reform(|_: FocusEvent| ());
+    let shown = (edit.draft.clone().or_else(|| edit.sent.clone()))
         .unwrap_or_else(|| props.value.to_string());
     let invalid = edit.error.is_some();
     html! {

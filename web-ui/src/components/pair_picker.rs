@@ -36,46 +36,44 @@ fn on_select(f: impl Fn(String) + 'static) -> Callback<Event> {
     Callback::from(move |e: Event| f(e.target_unchecked_into::<HtmlSelectElement>().value()))
 }
 
+/// Sets one leg of the pick.
+fn pick_leg(legs: &UseStateHandle<Legs>, is_y: bool) -> Callback<Event> {
+    let legs = legs.clone();
+    on_select(move |v| {
+        let mut l = (*legs).clone();
+        *(if is_y { &mut l.y } else { &mut l.x }) = Some(v);
+        legs.set(l);
+    })
+}
+
+/// Shows `pair` and forgets the pick.
+fn show(legs: &UseStateHandle<Legs>, on_pair: &Callback<PairId>, pair: PairId) {
+    legs.set(Legs::default());
+    on_pair.emit(pair);
+}
+
 /// The picker.
 #[function_component]
 pub fn PairPicker(props: &PairPickerProps) -> Html {
     let legs = use_state(Legs::default);
     let cur = props.pair.as_ref();
-    let y = legs
-        .y
-        .clone()
-        .or(cur.map(|p| p.y.to_string()))
-        .unwrap_or_default();
-    let x = legs
-        .x
-        .clone()
-        .or(cur.map(|p| p.x.to_string()))
-        .unwrap_or_default();
-    let wanted = format!("{y}/{x}").parse::<PairId>();
-    let changed = matches!(&wanted, Ok(w) if Some(w) != cur);
+    let y = (legs.y.clone().or(cur.map(|p| p.y.to_string()))).unwrap_or_default();
+    let x = (legs.x.clone().or(cur.map(|p| p.x.to_string()))).unwrap_or_default();
+    let wanted = format!("{y}/{x}").parse::<PairId>().ok();
+    let changed = wanted.is_some() && wanted.as_ref() != cur;
     let pick_pair = {
         let (on_pair, pairs, legs) = (props.on_pair.clone(), props.pairs.clone(), legs.clone());
         on_select(move |v| {
             if let Some(p) = pairs.iter().find(|p| p.to_string() == v) {
-                legs.set(Legs::default());
-                on_pair.emit(p.clone());
+                show(&legs, &on_pair, p.clone());
             }
         })
     };
-    let pick = |is_y: bool| {
-        let legs = legs.clone();
-        on_select(move |v| {
-            let mut l = (*legs).clone();
-            *(if is_y { &mut l.y } else { &mut l.x }) = Some(v);
-            legs.set(l);
-        })
-    };
     let apply = {
-        let (on_pair, legs, wanted) = (props.on_pair.clone(), legs.clone(), wanted.clone());
+        let (on_pair, legs) = (props.on_pair.clone(), legs.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Ok(p) = &wanted {
-                legs.set(Legs::default());
-                on_pair.emit(p.clone());
+            if let Some(p) = wanted.clone() {
+                show(&legs, &on_pair, p);
             }
         })
     };
@@ -90,10 +88,10 @@ pub fn PairPicker(props: &PairPickerProps) -> Html {
             </label>
             <div class="sw-row">
                 <label class="sw-field">{ "Y" }
-                    <select id="ctl-y" onchange={pick(true)}>{ options(syms(), &y) }</select>
+                    <select id="ctl-y" onchange={pick_leg(&legs, true)}>{ options(syms(), &y) }</select>
                 </label>
                 <label class="sw-field">{ "X" }
-                    <select id="ctl-x" onchange={pick(false)}>{ options(syms(), &x) }</select>
+                    <select id="ctl-x" onchange={pick_leg(&legs, false)}>{ options(syms(), &x) }</select>
                 </label>
             </div>
             if changed {
