@@ -144,29 +144,95 @@ impl Quantiles {
 
 /// Runs one load test.
 pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
-    let names: Vec<String> = [
-        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LINKUSDT",
-    ]
-    .iter()
-    .take(o.symbols.clamp(2, 8))
-    .map(|s| s.to_string())
-    .collect();
+    let names = symbol_names(o.symbols);
     let table = Arc::new(SendTable::new(names.len(), 1 << 20));
+    let synth = Synth {
+        symbols: names.clone(),
+        rate: o.rate,
+        pace: o.pace,
+        table: table.clone(),
+    };
     let mock = MockBinance::start(MockConfig {
-        synth: Some(Synth {
-            symbols: names.clone(),
-            rate: o.rate,
-            pace: o.pace,
-            table: table.clone(),
-        }),
+        synth: Some(synth),
         ..MockConfig::default()
     })
     .await?;
     let engine = start_engine(o.engine_bin.as_ref(), &mock.base_url(), &names)?;
     let http = reqwest::Client::new();
     // Slow clients connect first and never read.
+    let slow = connect_slow(&engine, o.slow_clients).await?;
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs_f64(o.warmup);
+    let until = measure_from + Duration::from_secs_f64(o.duration);
+    let measured = o.measured.unwrap_or(o.clients).min(o.clients);
+    let ws_url = engine.url.replacen("http", "ws", 1);
+    let tasks: Vec<_> = (0..o.clients)
+        .map(|i| {
+            let reading = reading_of(i, measured, o.clients);
+            let (url, table, names) = (ws_url.clone(), table.clone(), names.clone());
+            let task = tokio::spawn(client(url, table, names, reading, measure_from, until));
+            (reading, task)
+        })
+        .collect();
+    let pb = o.progress.then(|| progress_bar(o.warmup + o.duration));
+    tokio::time::sleep_until(measure_from.into()).await;
+    let s0 = status(&http, &engine.url).await;
+    let watch = watch_engine(&engine, until, |rss| {
+        if let Some(pb) = &pb {
+            pb.set_position(start.elapsed().as_secs());
+            let sent = table.sent.load(std::sync::atomic::Ordering::Relaxed);
+            pb.set_message(format!("rss {rss:.0} MB, sent {sent}"));
+        }
+    })
+    .await;
+    let s1 = status(&http, &engine.url).await;
+    let server_latency = server_latency(&http, &engine.url).await;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let totals = Totals::of(tasks).await?;
+    drop(slow);
+    let ticks = ticks_of(&s1).saturating_sub(ticks_of(&s0));
+    Ok(report(
+        o,
+        measured,
+        ticks,
+        &watch,
+        &totals,
+        &s1,
+        server_latency,
+    ))
+}
+
+/// The first `n` (2 to 8) of the symbols the mock trades.
+fn symbol_names(n: usize) -> Vec<String> {
+    [
+        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LINKUSDT",
+    ]
+    .iter()
+    .take(n.clamp(2, 8))
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Exactly `measured` of `clients` are timed, evenly spread over the spawn
+/// order (clients connect concurrently, so the server's write order is
+/// close to it but not the same); the others drain.
+fn reading_of(i: usize, measured: usize, clients: usize) -> Reading {
+    if i * measured / clients != (i + 1) * measured / clients {
+        Reading::Measure
+    } else {
+        Reading::Drain(Duration::from_millis(2))
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Clients with a 4 KiB receive buffer that never read.
+async fn connect_slow(engine: &Engine, n: usize) -> Result<Vec<Ws>> {
     let mut slow = Vec::new();
-    for _ in 0..o.slow_clients {
+    for _ in 0..n {
         let sock = tokio::net::TcpSocket::new_v4()?;
         sock.set_recv_buffer_size(4096)?;
         let addr: std::net::SocketAddr = engine.url.trim_start_matches("http://").parse()?;
@@ -174,53 +240,35 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         let req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
             format!("{}/ws", engine.url.replacen("http", "ws", 1)),
         )?;
-        slow.push(
-            tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
-                .await?
-                .0,
-        );
+        let plain = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+        slow.push(tokio_tungstenite::client_async(req, plain).await?.0);
     }
-    let start = Instant::now();
-    let measure_from = start + Duration::from_secs_f64(o.warmup);
-    let until = measure_from + Duration::from_secs_f64(o.duration);
-    let ws_url = engine.url.replacen("http", "ws", 1);
-    let measured = o.measured.unwrap_or(o.clients).min(o.clients);
-    let tasks: Vec<_> = (0..o.clients)
-        .map(|i| {
-            // Exactly `measured` of them, evenly spread over the spawn
-            // order (clients connect concurrently, so the server's write
-            // order is close to it but not the same).
-            let reading = if i * measured / o.clients != (i + 1) * measured / o.clients {
-                Reading::Measure
-            } else {
-                Reading::Drain(Duration::from_millis(2))
-            };
-            let task = tokio::spawn(client(
-                ws_url.clone(),
-                table.clone(),
-                names.clone(),
-                reading,
-                measure_from,
-                until,
-            ));
-            (reading, task)
-        })
-        .collect();
-    let pb = if o.progress {
-        let pb = indicatif::ProgressBar::new((o.warmup + o.duration) as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed}/{len}s {bar:30} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(pb)
-    } else {
-        None
-    };
-    tokio::time::sleep_until(measure_from.into()).await;
-    let s0 = status(&http, &engine.url).await;
+    Ok(slow)
+}
+
+fn progress_bar(secs: f64) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(secs as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed}/{len}s {bar:30} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+/// The engine's CPU and memory over the measured run.
+struct Watch {
+    wall: f64,
+    cpu_pct: f64,
+    rss: Rss,
+    series: Vec<f64>,
+}
+
+/// Samples the engine's RSS every 250 ms (one in the series every 10 s)
+/// until `until`, calling `tick` with each sample.
+async fn watch_engine(engine: &Engine, until: Instant, mut tick: impl FnMut(f64)) -> Watch {
     let (cpu0, rss0) = proc_stat(engine.pid);
     let mut rss_max = rss0;
-    let mut rss_series = vec![rss0];
+    let mut series = vec![rss0];
     let mut next_sample = Instant::now() + Duration::from_secs(10);
     let t0 = Instant::now();
     while Instant::now() < until {
@@ -228,93 +276,133 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         let (_, rss) = proc_stat(engine.pid);
         rss_max = rss_max.max(rss);
         if Instant::now() >= next_sample {
-            rss_series.push(rss);
+            series.push(rss);
             next_sample += Duration::from_secs(10);
         }
-        if let Some(pb) = &pb {
-            pb.set_position(start.elapsed().as_secs());
-            pb.set_message(format!(
-                "rss {rss:.0} MB, sent {}",
-                table.sent.load(std::sync::atomic::Ordering::Relaxed)
-            ));
-        }
+        tick(rss);
     }
     let wall = t0.elapsed().as_secs_f64();
     let (cpu1, rss1) = proc_stat(engine.pid);
-    let s1 = status(&http, &engine.url).await;
-    let metrics = match http.get(format!("{}/metrics", engine.url)).send().await {
+    Watch {
+        wall,
+        cpu_pct: (cpu1 - cpu0) / wall * 100.0,
+        rss: Rss {
+            start: rss0,
+            max: rss_max.max(rss1),
+            end: rss1,
+        },
+        series,
+    }
+}
+
+/// The engine's own tick-to-send quantiles, from `/metrics`.
+async fn server_latency(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    let metrics = match http.get(format!("{url}/metrics")).send().await {
         Ok(r) => r.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let mut server_latency = serde_json::Map::new();
-    for (q, name) in [
+    let mut out = serde_json::Map::new();
+    let quantiles = [
         ("0.5", "p50"),
         ("0.9", "p90"),
         ("0.99", "p99"),
         ("0.999", "p999"),
-    ] {
+    ];
+    for (q, name) in quantiles {
         let key = format!("spreadwatch_tick_to_send_us{{quantile=\"{q}\"}} ");
         if let Some(v) = metrics
             .lines()
             .find_map(|l| l.strip_prefix(key.as_str()))
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
-            server_latency.insert(name.into(), v.into());
+            out.insert(name.into(), v.into());
         }
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    let mut h = hist();
-    let mut d = hist();
-    let (mut frames, mut gaps, mut unmatched, mut reader_resyncs) = (0, 0, 0, 0);
-    let (mut drained, mut unstamped) = (0, 0);
-    for (reading, t) in tasks {
-        let r = t.await.context("client task")??;
-        h.add(&r.hist).ok();
-        d.add(&r.delivered).ok();
-        frames += r.frames;
-        if reading != Reading::Measure {
-            drained += r.frames;
+    serde_json::Value::Object(out)
+}
+
+/// What every reading client saw, summed.
+struct Totals {
+    read: Histogram<u64>,
+    delivered: Histogram<u64>,
+    frames: u64,
+    drained: u64,
+    gaps: u64,
+    unmatched: u64,
+    unstamped: u64,
+    resyncs: u64,
+}
+
+impl Totals {
+    async fn of(
+        tasks: Vec<(
+            Reading,
+            tokio::task::JoinHandle<Result<crate::client::ClientResult>>,
+        )>,
+    ) -> Result<Self> {
+        let mut t = Totals {
+            read: hist(),
+            delivered: hist(),
+            frames: 0,
+            drained: 0,
+            gaps: 0,
+            unmatched: 0,
+            unstamped: 0,
+            resyncs: 0,
+        };
+        for (reading, task) in tasks {
+            let r = task.await.context("client task")??;
+            t.read.add(&r.hist).ok();
+            t.delivered.add(&r.delivered).ok();
+            t.frames += r.frames;
+            if reading != Reading::Measure {
+                t.drained += r.frames;
+            }
+            t.gaps += r.gaps;
+            t.unmatched += r.unmatched;
+            t.unstamped += r.unstamped;
+            t.resyncs += r.resyncs;
         }
-        gaps += r.gaps;
-        unmatched += r.unmatched;
-        unstamped += r.unstamped;
-        reader_resyncs += r.resyncs;
+        Ok(t)
     }
-    drop(slow);
-    let ticks = ticks_of(&s1).saturating_sub(ticks_of(&s0));
-    Ok(LoadReport {
-        rate: o
-            .rate
-            .map(|r| serde_json::json!(r))
-            .unwrap_or_else(|| serde_json::json!("max")),
+}
+
+fn report(
+    o: &LoadOptions,
+    measured: usize,
+    ticks: u64,
+    w: &Watch,
+    t: &Totals,
+    status: &serde_json::Value,
+    server_latency: serde_json::Value,
+) -> LoadReport {
+    let rate = o
+        .rate
+        .map_or_else(|| serde_json::json!("max"), |r| serde_json::json!(r));
+    LoadReport {
+        rate,
         pace_us: o.pace.as_micros() as u64,
         ticks,
-        ticks_per_s: ticks as f64 / wall,
+        ticks_per_s: ticks as f64 / w.wall,
         clients: o.clients,
         slow_clients: o.slow_clients,
         measured_clients: measured,
-        latency_us: Quantiles::of(&h),
-        delivered_us: Quantiles::of(&d),
-        unstamped,
-        timed_deltas: d.len(),
-        frames_per_s: frames as f64 / wall,
-        drained_frames_per_s: drained as f64 / wall,
-        resyncs: s1["ws"]["resyncs"].as_u64().unwrap_or(0),
-        drops: drops_of(&s1),
-        rss_series_mb: rss_series,
-        rss_mb: Rss {
-            start: rss0,
-            max: rss_max.max(rss1),
-            end: rss1,
-        },
-        cpu_pct: (cpu1 - cpu0) / wall * 100.0,
-        seq_gaps: gaps,
-        unmatched,
-        reader_resyncs,
-        server_latency_us: serde_json::Value::Object(server_latency),
-    })
+        latency_us: Quantiles::of(&t.read),
+        delivered_us: Quantiles::of(&t.delivered),
+        unstamped: t.unstamped,
+        timed_deltas: t.delivered.len(),
+        frames_per_s: t.frames as f64 / w.wall,
+        drained_frames_per_s: t.drained as f64 / w.wall,
+        resyncs: status["ws"]["resyncs"].as_u64().unwrap_or(0),
+        drops: drops_of(status),
+        rss_series_mb: w.series.clone(),
+        rss_mb: w.rss.clone(),
+        cpu_pct: w.cpu_pct,
+        seq_gaps: t.gaps,
+        unmatched: t.unmatched,
+        reader_resyncs: t.resyncs,
+        server_latency_us: server_latency,
+    }
 }
 
 impl LoadReport {

@@ -56,77 +56,72 @@ impl Drop for Engine {
 /// `None`, in this process.
 pub fn start_engine(bin: Option<&PathBuf>, mock_url: &str, symbols: &[String]) -> Result<Engine> {
     let pair = format!("{}/{}", symbols[1], symbols[0]);
-    let syms = symbols.join(",");
     match bin {
-        Some(bin) => {
-            use std::io::BufRead;
-            let mut child = std::process::Command::new(bin)
-                .args([
-                    "serve",
-                    "--source",
-                    "binance",
-                    "--binance-url",
-                    mock_url,
-                    // The mock has no REST; no request leaves the machine.
-                    "--binance-rest-url",
-                    "none",
-                    "--symbols",
-                    &syms,
-                    "--pair",
-                    &pair,
-                    "--bind",
-                    "127.0.0.1:0",
-                ])
-                .env("RUST_LOG", "warn")
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .with_context(|| format!("cannot start {}", bin.display()))?;
-            let out = child.stdout.take().context("engine stdout")?;
-            let mut line = String::new();
-            std::io::BufReader::new(out).read_line(&mut line)?;
-            let url = spreadwatch_engine::server::announced_url(&line)
-                .with_context(|| format!("unexpected engine output {line:?}"))?
-                .to_string();
-            Ok(Engine {
-                url,
-                pid: child.id(),
-                child: Some(child),
-            })
-        }
-        None => {
-            let listener = TcpListener::bind("127.0.0.1:0")?;
-            let url = format!("http://{}", listener.local_addr()?);
-            let (mock_url, symbols) = (mock_url.to_string(), symbols.to_vec());
-            std::thread::spawn(move || {
-                actix_rt::System::new().block_on(async move {
-                    let mut cfg = spreadwatch_engine::EngineConfig {
-                        source: spreadwatch_engine::sources::SourceSpec::Binance,
-                        symbols: symbols.iter().filter_map(|s| s.parse().ok()).collect(),
-                        pairs: pair.parse().ok().into_iter().collect(),
-                        ..Default::default()
-                    };
-                    cfg.binance.base_url = mock_url;
-                    cfg.binance.rest_url = None;
-                    let Ok(engine) = spreadwatch_engine::Engine::start(cfg) else {
-                        return;
-                    };
-                    let server = spreadwatch_engine::server::ServerConfig::default();
-                    let _ = spreadwatch_engine::server::run(
-                        listener,
-                        engine.handle(),
-                        server,
-                        std::future::pending(),
-                    )
-                    .await;
-                })
-            });
-            Ok(Engine {
-                url,
-                pid: std::process::id(),
-                child: None,
-            })
-        }
+        Some(bin) => start_child(bin, mock_url, &symbols.join(","), &pair),
+        None => start_in_process(mock_url, symbols, pair),
     }
+}
+
+/// `spreadwatch serve` as a child, its URL read from its first line.
+fn start_child(bin: &PathBuf, mock_url: &str, syms: &str, pair: &str) -> Result<Engine> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--source", "binance", "--binance-url", mock_url])
+        // The mock has no REST; no request leaves the machine.
+        .args([
+            "--binance-rest-url",
+            "none",
+            "--symbols",
+            syms,
+            "--pair",
+            pair,
+        ])
+        .args(["--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let out = child.stdout.take().context("engine stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(out).read_line(&mut line)?;
+    let url = spreadwatch_engine::server::announced_url(&line)
+        .with_context(|| format!("unexpected engine output {line:?}"))?
+        .to_string();
+    Ok(Engine {
+        url,
+        pid: child.id(),
+        child: Some(child),
+    })
+}
+
+/// The engine and its server on a thread of this process.
+fn start_in_process(mock_url: &str, symbols: &[String], pair: String) -> Result<Engine> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let mut cfg = spreadwatch_engine::EngineConfig {
+        source: spreadwatch_engine::sources::SourceSpec::Binance,
+        symbols: symbols.iter().filter_map(|s| s.parse().ok()).collect(),
+        pairs: pair.parse().ok().into_iter().collect(),
+        ..Default::default()
+    };
+    cfg.binance.base_url = mock_url.to_string();
+    cfg.binance.rest_url = None;
+    std::thread::spawn(move || {
+        actix_rt::System::new().block_on(async move {
+            let Ok(engine) = spreadwatch_engine::Engine::start(cfg) else {
+                return;
+            };
+            let server = spreadwatch_engine::server::ServerConfig::default();
+            let pending = std::future::pending();
+            let _ =
+                spreadwatch_engine::server::run(listener, engine.handle(), server, pending).await;
+        })
+    });
+    Ok(Engine {
+        url,
+        pid: std::process::id(),
+        child: None,
+    })
 }
 
 /// The engine's `/api/status` (null when unreachable).

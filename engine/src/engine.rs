@@ -87,6 +87,63 @@ impl Default for EngineConfig {
     }
 }
 
+/// The symbols the engine may track: the configured ones and the pairs'
+/// legs; none given means any.
+fn allowed_symbols(cfg: &EngineConfig) -> Option<HashSet<Symbol>> {
+    (!cfg.symbols.is_empty()).then(|| {
+        let legs = cfg.pairs.iter().flat_map(|p| [p.y.clone(), p.x.clone()]);
+        cfg.symbols.iter().cloned().chain(legs).collect()
+    })
+}
+
+/// Starts the configured symbols' actors now, so they exist (and show in
+/// the status) before the first trade, and the configured pairs.
+fn add_configured(registry: &Registry, cfg: &EngineConfig) -> Result<()> {
+    for s in &cfg.symbols {
+        registry.get_or_start(s);
+    }
+    cfg.pair_params.validate().map_err(Error::Config)?;
+    for p in &cfg.pairs {
+        if registry.add_pair(p, cfg.pair_params).is_none() {
+            return Err(Error::Config(format!(
+                "pair {p}: a leg is not among the tracked symbols"
+            )));
+        }
+        registry.mark_default(p);
+    }
+    Ok(())
+}
+
+/// The snapshotter, when the engine persists (after checking the store
+/// was written from the same trade stream).
+fn open_snapshotter(
+    cfg: &EngineConfig,
+    registry: &Arc<Registry>,
+) -> Result<Option<Arc<tokio::sync::Mutex<Snapshotter>>>> {
+    let Some(p) = &cfg.persist else {
+        return Ok(None);
+    };
+    if let Some(kind) = ids_of(cfg) {
+        crate::persist::check_stream(&*p.store, kind.suffix())?;
+    }
+    let snap = Snapshotter::new(p.clone(), registry.clone())?;
+    Ok(Some(Arc::new(tokio::sync::Mutex::new(snap))))
+}
+
+/// Restores before any source runs, so the source's trades land after the
+/// restored ones (and repeats are de-duplicated); then snapshots on.
+async fn restore_then_snapshot(
+    p: &PersistConfig,
+    registry: &Registry,
+    snap: Arc<tokio::sync::Mutex<Snapshotter>>,
+    stop: CancellationToken,
+) {
+    if let Err(e) = restore(p, registry).await {
+        tracing::error!("restoring the snapshot failed, continuing with what was restored: {e}");
+    }
+    actix_rt::spawn(snapshot_loop(snap, p.interval, stop));
+}
+
 /// A running engine: actors on their own thread, a source on another.
 pub struct Engine {
     handle: EngineHandle,
@@ -107,15 +164,11 @@ impl Engine {
         let status = StatusBoard::new();
         let events = crate::actors::Events::new(4096);
         let actors = Arbiter::new();
-        let allowed: Option<HashSet<Symbol>> = (!cfg.symbols.is_empty()).then(|| {
-            let legs = cfg.pairs.iter().flat_map(|p| [p.y.clone(), p.x.clone()]);
-            cfg.symbols.iter().cloned().chain(legs).collect()
-        });
+        let allowed = allowed_symbols(&cfg);
         let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
         let stop = CancellationToken::new();
         let (done_tx, done) = watch::channel(false);
         let (restored_tx, restored) = watch::channel(cfg.persist.is_none());
-        let source = Arbiter::new();
         let handle = EngineHandle {
             registry: registry.clone(),
             status: status.clone(),
@@ -124,46 +177,18 @@ impl Engine {
             restored,
             owned: None,
         };
-        // Start actors for the configured symbols now, so they exist (and
-        // show in the status) before the first trade.
-        for s in &cfg.symbols {
-            registry.get_or_start(s);
-        }
-        cfg.pair_params.validate().map_err(Error::Config)?;
-        for p in &cfg.pairs {
-            if registry.add_pair(p, cfg.pair_params).is_none() {
-                return Err(Error::Config(format!(
-                    "pair {p}: a leg is not among the tracked symbols"
-                )));
-            }
-            registry.mark_default(p);
-        }
-        if let (Some(p), Some(kind)) = (&cfg.persist, ids_of(&cfg)) {
-            crate::persist::check_stream(&*p.store, kind.suffix())?;
-        }
-        let snapshotter = match &cfg.persist {
-            Some(p) => Some(Arc::new(tokio::sync::Mutex::new(Snapshotter::new(
-                p.clone(),
-                registry.clone(),
-            )?))),
-            None => None,
-        };
+        add_configured(&registry, &cfg)?;
+        let snapshotter = open_snapshotter(&cfg, &registry)?;
         let persist = cfg.persist.clone().zip(snapshotter.clone());
         let (reg, snap_stop) = (registry.clone(), stop.clone());
-        let fut = crate::sources::runner::run_source(cfg, registry, status, stop);
+        let source_fut = crate::sources::runner::run_source(cfg, registry, status, stop);
+        let source = Arbiter::new();
         source.spawn(async move {
             if let Some((p, snap)) = persist {
-                // Restore before any source runs, so the source's trades land
-                // after the restored ones (and repeats are de-duplicated).
-                if let Err(e) = restore(&p, &reg).await {
-                    tracing::error!(
-                        "restoring the snapshot failed, continuing with what was restored: {e}"
-                    );
-                }
-                let _ = restored_tx.send(true);
-                actix_rt::spawn(snapshot_loop(snap, p.interval, snap_stop));
+                restore_then_snapshot(&p, &reg, snap, snap_stop).await;
             }
-            if let Err(e) = fut.await {
+            let _ = restored_tx.send(true);
+            if let Err(e) = source_fut.await {
                 tracing::error!("source failed: {e}");
             }
             let _ = done_tx.send(true);

@@ -14,40 +14,13 @@ use spreadwatch_engine::{Engine, EngineConfig};
 use spreadwatch_proto::{Fixed, PairId, PairParams, Symbol};
 
 fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let chunk: usize = std::env::args()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20)
-        .max(1);
+    let arg = |i: usize| std::env::args().nth(i).and_then(|a| a.parse().ok());
+    let n: usize = arg(1).unwrap_or(1_000_000);
+    let chunk: usize = arg(2).unwrap_or(20).max(1);
     let dir = tempfile_dir()?;
     let pair: PairId = "ETHUSDT/BTCUSDT".parse()?;
     let write = Instant::now();
-    {
-        let store = open_dir(&dir)?;
-        for (leg, base) in [(&pair.y, 2_300.0), (&pair.x, 43_000.0)] {
-            let ticks: Vec<Tick> = (0..n / 2)
-                .map(|i| Tick {
-                    // 20 trades a second per leg: 1M ticks are ~7 hours.
-                    time_ms: 1_700_000_000_000 + i as i64 * 50,
-                    id: i as u64,
-                    first_id: i as u64,
-                    price: Fixed::from_units(((base + (i % 500) as f64 * 0.01) * 1e8) as i64),
-                    qty: Fixed::from_units(1_000_000),
-                    count: 1,
-                    buyer_maker: i % 2 == 0,
-                })
-                .collect();
-            for c in ticks.chunks(chunk) {
-                store.append_ticks(leg, c)?;
-            }
-        }
-        store.put_pairs(&[(pair.clone(), PairParams::default())])?;
-        store.flush()?;
-    }
+    write_store(&dir, &pair, n, chunk)?;
     let wrote = write.elapsed();
     let disk = dir_size(&dir);
 
@@ -68,23 +41,49 @@ fn main() -> anyhow::Result<()> {
     let first = timed_restore(store, &pair)?;
     let second = timed_restore(open_dir(&dir)?, &pair)?;
     let _ = std::fs::remove_dir_all(&dir);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "{}",
         serde_json::json!({
             "ticks": n,
             "chunk": chunk,
-            "write_ms": wrote.as_secs_f64() * 1e3,
+            "write_ms": ms(wrote),
             "disk_bytes": disk,
             "disk_bytes_per_tick": disk as f64 / n as f64,
-            "open_ms": opened.as_secs_f64() * 1e3,
-            "read_decode_ms": read_decode.as_secs_f64() * 1e3,
+            "open_ms": ms(opened),
+            "read_decode_ms": ms(read_decode),
             "decoded": decoded,
-            "restore_through_actors_ms": first.0.as_secs_f64() * 1e3,
-            "restore_with_pair_state_ms": second.0.as_secs_f64() * 1e3,
+            "restore_through_actors_ms": ms(first.0),
+            "restore_with_pair_state_ms": ms(second.0),
             "pair_points": [first.2, second.2],
             "btc_1s_bars": [first.1, second.1],
         })
     );
+    Ok(())
+}
+
+/// Writes `n` ticks (half per leg) in appends of `chunk`, and the pair.
+fn write_store(dir: &std::path::Path, pair: &PairId, n: usize, chunk: usize) -> anyhow::Result<()> {
+    let store = open_dir(dir)?;
+    for (leg, base) in [(&pair.y, 2_300.0), (&pair.x, 43_000.0)] {
+        let ticks: Vec<Tick> = (0..n / 2)
+            .map(|i| Tick {
+                // 20 trades a second per leg: 1M ticks are ~7 hours.
+                time_ms: 1_700_000_000_000 + i as i64 * 50,
+                id: i as u64,
+                first_id: i as u64,
+                price: Fixed::from_units(((base + (i % 500) as f64 * 0.01) * 1e8) as i64),
+                qty: Fixed::from_units(1_000_000),
+                count: 1,
+                buyer_maker: i % 2 == 0,
+            })
+            .collect();
+        for c in ticks.chunks(chunk) {
+            store.append_ticks(leg, c)?;
+        }
+    }
+    store.put_pairs(&[(pair.clone(), PairParams::default())])?;
+    store.flush()?;
     Ok(())
 }
 

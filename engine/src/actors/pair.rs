@@ -245,64 +245,72 @@ impl Handler<LegUpdate> for PairActor {
             return;
         };
         self.origin = u.origin;
-        let li = usize::from(leg == Leg::X);
-        let params = *self.state.params();
-        match params.interval {
-            Sampling::Tick => {
-                for &(t, p, id) in &u.ticks {
-                    // A trade the last rebuild already took (its update was
-                    // on the way), or one filled in behind the leg's newest
-                    // (a gap from REST), is no new sample.
-                    if self.rebuilt_through[li].is_some_and(|r| id <= r)
-                        || self.last[li].is_some_and(|(lt, _)| t < lt)
-                    {
-                        continue;
-                    }
-                    self.last[li] = Some((t, p));
-                    if let [Some((_, y)), Some((_, x))] = self.last {
-                        self.commit(t, x, y);
-                    }
-                }
-                if !u.ticks.is_empty() {
-                    self.request_heavy(ctx);
-                }
-            }
-            Sampling::Bar(iv) => {
-                // The newest by time: a batch may end with a filled-in trade.
-                if let Some(&(t, p, _)) = u.ticks.iter().max_by_key(|(t, ..)| *t) {
-                    if self.last[li].is_none_or(|(lt, _)| t >= lt) {
-                        self.last[li] = Some((t, p));
-                    }
-                }
-                for &(biv, start, close) in u.closed.iter().filter(|c| c.0 == iv) {
-                    debug_assert_eq!(biv, iv);
-                    self.aligner.bar(leg, start, close, false);
-                }
-                for &(_, start, close) in u.revised.iter().filter(|c| c.0 == iv) {
-                    if self.aligner.bar(leg, start, close, true) == AlignEvent::Stale {
-                        self.dirty = true;
-                    }
-                }
-                let mut ready = Vec::new();
-                self.aligner.advance(leg, u.cuts[iv.index()], &mut ready);
-                for &(ts, x, y) in &ready {
-                    self.commit(ts, x, y);
-                }
-                if !ready.is_empty() {
-                    self.request_heavy(ctx);
-                }
-                // Every tick also updates from the forming values.
-                if let ([Some((ty, y)), Some((tx, x))], false) = (self.last, u.ticks.is_empty()) {
-                    let ts = Interval::bucket_start(iv, ty.max(tx));
-                    let stats = self.state.provisional(ts, x, y);
-                    self.publish(EngineEvent::Pair(Box::new(stats), None));
-                }
-            }
+        let committed = match self.state.params().interval {
+            Sampling::Tick => self.tick_samples(leg, &u),
+            Sampling::Bar(iv) => self.bar_samples(leg, iv, &u),
+        };
+        if committed {
+            self.request_heavy(ctx);
         }
         self.check_stale();
         if self.dirty {
             self.rebuild(ctx);
         }
+    }
+}
+
+impl PairActor {
+    /// Every trade of either leg is a sample, paired with the other leg's
+    /// last price. Returns whether any was committed.
+    fn tick_samples(&mut self, leg: Leg, u: &LegUpdate) -> bool {
+        let li = usize::from(leg == Leg::X);
+        for &(t, p, id) in &u.ticks {
+            // A trade the last rebuild already took (its update was on the
+            // way), or one filled in behind the leg's newest (a gap from
+            // REST), is no new sample.
+            if self.rebuilt_through[li].is_some_and(|r| id <= r)
+                || self.last[li].is_some_and(|(lt, _)| t < lt)
+            {
+                continue;
+            }
+            self.last[li] = Some((t, p));
+            if let [Some((_, y)), Some((_, x))] = self.last {
+                self.commit(t, x, y);
+            }
+        }
+        !u.ticks.is_empty()
+    }
+
+    /// Closed bars are aligned across legs and committed once both are
+    /// final; every trade also gives a provisional point from the forming
+    /// values. Returns whether any point was committed.
+    fn bar_samples(&mut self, leg: Leg, iv: Interval, u: &LegUpdate) -> bool {
+        let li = usize::from(leg == Leg::X);
+        // The newest by time: a batch may end with a filled-in trade.
+        if let Some(&(t, p, _)) = u.ticks.iter().max_by_key(|(t, ..)| *t) {
+            if self.last[li].is_none_or(|(lt, _)| t >= lt) {
+                self.last[li] = Some((t, p));
+            }
+        }
+        for &(_, start, close) in u.closed.iter().filter(|c| c.0 == iv) {
+            self.aligner.bar(leg, start, close, false);
+        }
+        for &(_, start, close) in u.revised.iter().filter(|c| c.0 == iv) {
+            if self.aligner.bar(leg, start, close, true) == AlignEvent::Stale {
+                self.dirty = true;
+            }
+        }
+        let mut ready = Vec::new();
+        self.aligner.advance(leg, u.cuts[iv.index()], &mut ready);
+        for &(ts, x, y) in &ready {
+            self.commit(ts, x, y);
+        }
+        if let ([Some((ty, y)), Some((tx, x))], false) = (self.last, u.ticks.is_empty()) {
+            let ts = Interval::bucket_start(iv, ty.max(tx));
+            let stats = self.state.provisional(ts, x, y);
+            self.publish(EngineEvent::Pair(Box::new(stats), None));
+        }
+        !ready.is_empty()
     }
 }
 

@@ -114,100 +114,142 @@ impl Handler<TickBatch> for SymbolActor {
     type Result = ();
 
     fn handle(&mut self, msg: TickBatch, _: &mut Self::Context) {
+        let origin = msg.received.unwrap_or_else(Instant::now);
         // Only build wire bars when someone listens; replay at full speed
         // with no subscribers then costs nothing here.
         let listening = self.events.listening();
-        let origin = msg.received.unwrap_or_else(Instant::now);
-        // Closes and revisions go out in the order they happen; forming bars
-        // are conflated to one per interval per batch.
-        let mut ordered: Vec<(Interval, Ohlcv, BarKind)> = Vec::new();
-        let feeding = !self.pairs.is_empty();
-        let mut leg = LegUpdate {
-            symbol: self.symbol.clone(),
+        let mut out = BatchOut::new(&self.symbol, origin, !self.pairs.is_empty(), listening);
+        for tick in &msg.ticks {
+            self.ingest(tick, &mut out);
+        }
+        if out.feeding {
+            out.leg.cuts = self.cuts();
+            self.notify_pairs(out.leg);
+        }
+        if out.listening {
+            self.publish_batch(origin, &out.ordered, out.forming);
+        }
+        self.report();
+    }
+}
+
+/// What one batch changed, gathered for the pairs (when any feed on the
+/// symbol) and the listeners (when any listen).
+struct BatchOut {
+    feeding: bool,
+    listening: bool,
+    leg: LegUpdate,
+    /// Closes and revisions, in the order they happened.
+    ordered: Vec<(Interval, Ohlcv, BarKind)>,
+    /// The forming bar each interval touched last: conflated to one per
+    /// interval per batch.
+    forming: [Option<i64>; 3],
+}
+
+impl BatchOut {
+    fn new(symbol: &Symbol, origin: Instant, feeding: bool, listening: bool) -> Self {
+        let leg = LegUpdate {
+            symbol: symbol.clone(),
             ticks: Vec::new(),
             closed: Vec::new(),
             revised: Vec::new(),
             cuts: [i64::MIN; 3],
             origin,
         };
-        let mut forming: [Option<i64>; 3] = [None; 3];
-        for tick in &msg.ticks {
-            match self.ring.insert(*tick) {
-                RingInsert::Duplicate => {
-                    self.duplicates += 1;
-                    continue;
-                }
-                RingInsert::Appended => {
-                    self.kalman.update(tick.price.to_f64());
-                }
-                RingInsert::Inserted => {
-                    if let Some(late) = self.late.as_mut().filter(|l| l.len() < MAX_LATE) {
-                        late.push(*tick);
-                    }
-                }
-            }
-            self.ticks += 1;
-            if feeding {
-                leg.ticks.push((tick.time_ms, tick.price.to_f64(), tick.id));
-            }
-            let mut upd: [Option<BarUpdate>; 3] = [None; 3];
-            self.bars.update(
-                tick,
-                |iv, u| upd[iv.index()] = Some(u),
-                |iv, b| {
-                    if listening {
-                        ordered.push((iv, *b, BarKind::Closed));
-                    }
-                    if feeding {
-                        leg.closed.push((iv, b.start_ms, b.close.to_f64()));
-                    }
-                },
-            );
-            let mut late = false;
-            for iv in Interval::ALL {
-                match upd[iv.index()] {
-                    Some(BarUpdate::Forming(b)) => forming[iv.index()] = Some(b.start_ms),
-                    Some(BarUpdate::Revised(b)) => {
-                        self.revisions += 1;
-                        if feeding {
-                            leg.revised.push((iv, b.start_ms, b.close.to_f64()));
-                        }
-                        if listening {
-                            ordered.push((iv, b, BarKind::Revised));
-                        }
-                    }
-                    Some(BarUpdate::TooLate) => late = true,
-                    None => {}
-                }
-            }
-            if late {
-                self.too_late += 1;
-            }
+        BatchOut {
+            feeding,
+            listening,
+            leg,
+            ordered: Vec::new(),
+            forming: [None; 3],
         }
-        if feeding {
-            leg.cuts = self.cuts();
-            self.notify_pairs(leg);
+    }
+
+    fn closed(&mut self, iv: Interval, b: &Ohlcv) {
+        if self.listening {
+            self.ordered.push((iv, *b, BarKind::Closed));
         }
-        if listening {
-            for (iv, b, kind) in &ordered {
-                self.publish(origin, *iv, b, *kind);
+        if self.feeding {
+            self.leg.closed.push((iv, b.start_ms, b.close.to_f64()));
+        }
+    }
+
+    fn revised(&mut self, iv: Interval, b: Ohlcv) {
+        if self.feeding {
+            self.leg.revised.push((iv, b.start_ms, b.close.to_f64()));
+        }
+        if self.listening {
+            self.ordered.push((iv, b, BarKind::Revised));
+        }
+    }
+}
+
+impl SymbolActor {
+    /// Takes one trade into the ring, the filter and the bars.
+    fn ingest(&mut self, tick: &Tick, out: &mut BatchOut) {
+        match self.ring.insert(*tick) {
+            RingInsert::Duplicate => {
+                self.duplicates += 1;
+                return;
             }
-            for iv in Interval::ALL {
-                let Some(start) = forming[iv.index()] else {
-                    continue;
-                };
-                let current = self
-                    .bars
-                    .series(iv)
-                    .forming()
-                    .find(|b| b.start_ms == start)
-                    .copied();
-                if let Some(b) = current {
-                    self.publish(origin, iv, &b, BarKind::Forming);
+            RingInsert::Appended => {
+                self.kalman.update(tick.price.to_f64());
+            }
+            RingInsert::Inserted => {
+                if let Some(late) = self.late.as_mut().filter(|l| l.len() < MAX_LATE) {
+                    late.push(*tick);
                 }
             }
         }
-        self.report();
+        self.ticks += 1;
+        if out.feeding {
+            out.leg
+                .ticks
+                .push((tick.time_ms, tick.price.to_f64(), tick.id));
+        }
+        let mut upd: [Option<BarUpdate>; 3] = [None; 3];
+        self.bars.update(
+            tick,
+            |iv, u| upd[iv.index()] = Some(u),
+            |iv, b| out.closed(iv, b),
+        );
+        let mut late = false;
+        for iv in Interval::ALL {
+            match upd[iv.index()] {
+                Some(BarUpdate::Forming(b)) => out.forming[iv.index()] = Some(b.start_ms),
+                Some(BarUpdate::Revised(b)) => {
+                    self.revisions += 1;
+                    out.revised(iv, b);
+                }
+                Some(BarUpdate::TooLate) => late = true,
+                None => {}
+            }
+        }
+        if late {
+            self.too_late += 1;
+        }
+    }
+
+    /// Sends a batch's closes and revisions in order, then the newest state
+    /// of each forming bar it touched.
+    fn publish_batch(
+        &self,
+        origin: Instant,
+        ordered: &[(Interval, Ohlcv, BarKind)],
+        forming: [Option<i64>; 3],
+    ) {
+        for (iv, b, kind) in ordered {
+            self.publish(origin, *iv, b, *kind);
+        }
+        for iv in Interval::ALL {
+            let Some(start) = forming[iv.index()] else {
+                continue;
+            };
+            let series = self.bars.series(iv);
+            if let Some(b) = series.forming().find(|b| b.start_ms == start) {
+                self.publish(origin, iv, b, BarKind::Forming);
+            }
+        }
     }
 }
 

@@ -30,6 +30,15 @@ struct Pt {
     ka: f64,
 }
 
+/// Window statistics of one evaluation: all `None` until the window fills.
+#[derive(Debug, Default, Clone, Copy)]
+struct Rolling {
+    mean: Option<f64>,
+    sd: Option<f64>,
+    z: Option<f64>,
+    corr: Option<f64>,
+}
+
 impl From<LinearFit> for Hedge {
     fn from(f: LinearFit) -> Self {
         Hedge {
@@ -142,12 +151,13 @@ impl PairState {
         }
     }
 
-    fn evaluate(&self, newest: Pt, ols: Option<(Hedge, f64)>, provisional: bool) -> PairStats {
+    /// The spread's mean, deviation and z, and the legs' correlation, over
+    /// the window ending at `newest`: the newest point plus the w-1 before
+    /// it (committed points when `newest` is the last committed one, or the
+    /// last w-1 plus `newest`). Iterated in place (twice) rather than
+    /// collected: no allocation on the per-tick path.
+    fn rolling(&self, newest: &Pt, hedge: Option<Hedge>, provisional: bool) -> Rolling {
         let w = self.params.window;
-        // The newest point plus the w-1 before it: committed points when
-        // `newest` is the last committed one, or the last w-1 plus `newest`.
-        // Iterated in place (twice) rather than collected: no allocation
-        // on the per-tick path.
         let skip_last = usize::from(!provisional);
         let window = self
             .points
@@ -155,12 +165,13 @@ impl PairState {
             .rev()
             .skip(skip_last)
             .take(w - 1)
-            .chain(std::iter::once(&newest));
+            .chain(std::iter::once(newest));
         let full = self.points.len().saturating_sub(skip_last).min(w - 1) + 1 == w;
-        let hedge = self.static_hedge(ols.map(|o| o.0));
-        let spread = self.spread_of(&newest, hedge);
-        let (mean, sd, z) = match (full, spread) {
-            (true, Some(s)) => {
+        if !full {
+            return Rolling::default();
+        }
+        let (mean, sd, z) = match self.spread_of(newest, hedge) {
+            Some(s) => {
                 let vals = window.clone().filter_map(|p| self.spread_of(p, hedge));
                 if vals.clone().count() == w {
                     zstats(vals, s)
@@ -168,13 +179,16 @@ impl PairState {
                     (None, None, None)
                 }
             }
-            _ => (None, None, None),
+            None => (None, None, None),
         };
-        let c = if full {
-            corr(window.map(|p| (p.x, p.y)))
-        } else {
-            None
-        };
+        let corr = corr(window.map(|p| (p.x, p.y)));
+        Rolling { mean, sd, z, corr }
+    }
+
+    fn evaluate(&self, newest: Pt, ols: Option<(Hedge, f64)>, provisional: bool) -> PairStats {
+        let hedge = self.static_hedge(ols.map(|o| o.0));
+        let spread = self.spread_of(&newest, hedge);
+        let Rolling { mean, sd, z, corr } = self.rolling(&newest, hedge, provisional);
         let kalman = Hedge {
             beta: newest.kb,
             alpha: newest.ka,
@@ -200,7 +214,7 @@ impl PairState {
             z,
             spread_mean: mean,
             spread_std: sd,
-            corr: c,
+            corr,
             adf: self.heavy.adf,
             coint: self.heavy.coint,
             half_life: self.heavy.half_life,

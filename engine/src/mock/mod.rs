@@ -168,14 +168,14 @@ impl MockBinance {
                 };
                 let _ = tcp.set_nodelay(true);
                 let n = st.connections.fetch_add(1, Ordering::SeqCst) as usize;
-                tokio::spawn(serve(
-                    tcp,
+                let session = Session {
                     n,
-                    cfg.clone(),
-                    st.clone(),
-                    pos.clone(),
-                    sp.child_token(),
-                ));
+                    cfg: cfg.clone(),
+                    stats: st.clone(),
+                    pos: pos.clone(),
+                    stop: sp.child_token(),
+                };
+                tokio::spawn(session.serve(tcp));
             }
         });
         Ok(MockBinance { addr, stats, stop })
@@ -203,82 +203,117 @@ impl Drop for MockBinance {
     }
 }
 
-async fn serve(
-    tcp: tokio::net::TcpStream,
+/// One client connection: its number, the mock's settings and counters,
+/// and how far the recorded frames were served.
+struct Session {
     n: usize,
     cfg: Arc<MockConfig>,
     stats: Arc<MockStats>,
     pos: Arc<Mutex<usize>>,
     stop: CancellationToken,
-) {
-    let path = Arc::new(Mutex::new(String::new()));
-    let p2 = path.clone();
-    // The callback's signature is tungstenite's; its large error type is not ours.
-    #[allow(clippy::result_large_err)]
-    let cb = move |req: &Request, resp: Response| {
-        *p2.lock() = req.uri().to_string();
-        Ok(resp)
-    };
-    let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else {
-        return;
-    };
-    let uri = path.lock().clone();
-    stats.requests.lock().push(uri.clone());
-    stats
-        .timeline
-        .lock()
-        .push((std::time::Instant::now(), MockEvent::Accepted(n)));
-    let (mut tx, mut rx) = ws.split();
-    let st = stats.clone();
-    let reader = tokio::spawn(async move {
-        while let Some(Ok(m)) = rx.next().await {
-            if let Message::Pong(_) = m {
-                st.pongs.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    let serving = uri.split('?').next() == Some(cfg.route.as_str());
-    if let (true, Some(s)) = (serving, cfg.synth.clone()) {
-        synthesise(&mut tx, s, &stop).await;
-        reader.abort();
-        return;
-    }
-    let mut i = if n == 0 {
-        0
-    } else {
-        (*pos.lock() + cfg.skip_on_reconnect).saturating_sub(cfg.rewind_on_reconnect)
-    };
-    let close_after = cfg.close_after.get(n).copied().flatten();
-    let mut sent = 0usize;
-    let mut ping = tokio::time::interval(cfg.ping_interval.unwrap_or(Duration::from_secs(3600)));
-    ping.tick().await;
-    let mut next = tokio::time::interval(cfg.frame_interval.max(Duration::from_micros(1)));
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => break,
-            _ = ping.tick(), if cfg.ping_interval.is_some() => {
-                if tx.send(Message::Ping(b"mock".to_vec().into())).await.is_err() { break }
-                stats.pings.fetch_add(1, Ordering::SeqCst);
-            }
-            _ = next.tick(), if serving && i < cfg.frames.len() => {
-                if close_after.is_some_and(|k| sent >= k) {
-                    let _ = tx.send(Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "mock closes mid-stream".into() }))).await;
-                    stats.timeline.lock().push((std::time::Instant::now(), MockEvent::Closed(n)));
-                    break;
+}
+
+impl Session {
+    async fn serve(self, tcp: tokio::net::TcpStream) {
+        let Some((ws, uri)) = self.handshake(tcp).await else {
+            return;
+        };
+        let (mut tx, mut rx) = ws.split();
+        let st = self.stats.clone();
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(m)) = rx.next().await {
+                if let Message::Pong(_) = m {
+                    st.pongs.fetch_add(1, Ordering::SeqCst);
                 }
-                if tx.send(Message::Text(cfg.frames[i].clone().into())).await.is_err() { break }
-                stats.frames.fetch_add(1, Ordering::SeqCst);
-                i += 1;
-                sent += 1;
-                let mut p = pos.lock();
-                *p = (*p).max(i);
             }
-            _ = tokio::time::sleep(Duration::from_millis(50)), if !serving || i >= cfg.frames.len() => {
-                if reader.is_finished() { break }
+        });
+        let serving = uri.split('?').next() == Some(self.cfg.route.as_str());
+        match (serving, self.cfg.synth.clone()) {
+            (true, Some(s)) => synthesise(&mut tx, s, &self.stop).await,
+            _ => self.play(&mut tx, serving, &reader).await,
+        }
+        reader.abort();
+    }
+
+    /// Accepts the WebSocket and records the path it asked for.
+    async fn handshake(
+        &self,
+        tcp: tokio::net::TcpStream,
+    ) -> Option<(
+        tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+        String,
+    )> {
+        let path = Arc::new(Mutex::new(String::new()));
+        let p2 = path.clone();
+        // The callback's signature is tungstenite's; its large error type is not ours.
+        #[allow(clippy::result_large_err)]
+        let cb = move |req: &Request, resp: Response| {
+            *p2.lock() = req.uri().to_string();
+            Ok(resp)
+        };
+        let ws = tokio_tungstenite::accept_hdr_async(tcp, cb).await.ok()?;
+        let uri = path.lock().clone();
+        self.stats.requests.lock().push(uri.clone());
+        let accepted = (std::time::Instant::now(), MockEvent::Accepted(self.n));
+        self.stats.timeline.lock().push(accepted);
+        Some((ws, uri))
+    }
+
+    /// Sends the recorded frames (on the right route) and pings, until the
+    /// client goes, the mock stops or the configured close.
+    async fn play<S>(&self, tx: &mut S, serving: bool, reader: &tokio::task::JoinHandle<()>)
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let cfg = &self.cfg;
+        let mut i = match self.n {
+            0 => 0,
+            _ => (*self.pos.lock() + cfg.skip_on_reconnect).saturating_sub(cfg.rewind_on_reconnect),
+        };
+        let close_after = cfg.close_after.get(self.n).copied().flatten();
+        let mut ping =
+            tokio::time::interval(cfg.ping_interval.unwrap_or(Duration::from_secs(3600)));
+        ping.tick().await;
+        let mut next = tokio::time::interval(cfg.frame_interval.max(Duration::from_micros(1)));
+        let start = i;
+        loop {
+            tokio::select! {
+                _ = self.stop.cancelled() => break,
+                _ = ping.tick(), if cfg.ping_interval.is_some() => {
+                    if tx.send(Message::Ping(b"mock".to_vec().into())).await.is_err() { break }
+                    self.stats.pings.fetch_add(1, Ordering::SeqCst);
+                }
+                _ = next.tick(), if serving && i < cfg.frames.len() => {
+                    if close_after.is_some_and(|k| i - start >= k) {
+                        self.close(tx).await;
+                        break;
+                    }
+                    if tx.send(Message::Text(cfg.frames[i].clone().into())).await.is_err() { break }
+                    self.stats.frames.fetch_add(1, Ordering::SeqCst);
+                    i += 1;
+                    let mut p = self.pos.lock();
+                    *p = (*p).max(i);
+                }
+                _ = tokio::time::sleep(Duration::from_millis(50)), if !serving || i >= cfg.frames.len() => {
+                    if reader.is_finished() { break }
+                }
             }
         }
     }
-    reader.abort();
+
+    /// Closes mid-stream, as Binance does before its 24 h limit.
+    async fn close<S>(&self, tx: &mut S)
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let frame = CloseFrame {
+            code: CloseCode::Away,
+            reason: "mock closes mid-stream".into(),
+        };
+        let _ = tx.send(Message::Close(Some(frame))).await;
+        let closed = (std::time::Instant::now(), MockEvent::Closed(self.n));
+        self.stats.timeline.lock().push(closed);
+    }
 }
 
 /// Wakes the returned `Notify` every `pace` until `stop` or until the

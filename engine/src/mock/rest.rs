@@ -37,43 +37,7 @@ impl MockRest {
     /// Serves the aggTrades found in `frames` (combined-stream or bare
     /// WebSocket frames); the first `throttle` requests get 429.
     pub async fn start(frames: &[String], throttle: u64) -> std::io::Result<Self> {
-        let mut trades: HashMap<String, Vec<(u64, String)>> = HashMap::new();
-        let mut raw: HashMap<String, Vec<(u64, String)>> = HashMap::new();
-        for f in frames {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(f) else {
-                continue;
-            };
-            let d = v.get("data").unwrap_or(&v);
-            if let (Some(sym), Some(t), Some("MARKET")) =
-                (d["s"].as_str(), d["t"].as_u64(), d["X"].as_str())
-            {
-                let (p, q) = (
-                    d["p"].as_str().unwrap_or("0"),
-                    d["q"].as_str().unwrap_or("0"),
-                );
-                let quote = p.parse::<f64>().unwrap_or(0.0) * q.parse::<f64>().unwrap_or(0.0);
-                // Binance's order: id, price, qty, quoteQty, time, isBuyerMaker.
-                let obj = format!(
-                    r#"{{"id":{t},"price":"{p}","qty":"{q}","quoteQty":"{quote}","time":{},"isBuyerMaker":{}}}"#,
-                    d["T"], d["m"]
-                );
-                raw.entry(sym.to_string()).or_default().push((t, obj));
-                continue;
-            }
-            let (Some(sym), Some(a)) = (d["s"].as_str(), d["a"].as_u64()) else {
-                continue;
-            };
-            // Binance's order: a, p, q, f, l, T, m.
-            let obj = format!(
-                r#"{{"a":{a},"p":{},"q":{},"f":{},"l":{},"T":{},"m":{}}}"#,
-                d["p"], d["q"], d["f"], d["l"], d["T"], d["m"]
-            );
-            trades.entry(sym.to_string()).or_default().push((a, obj));
-        }
-        for list in trades.values_mut().chain(raw.values_mut()) {
-            list.sort_by_key(|t| t.0);
-            list.dedup_by_key(|t| t.0);
-        }
+        let (trades, raw) = book_of(frames);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let requests = Arc::new(AtomicU64::new(0));
@@ -84,25 +48,7 @@ impl MockRest {
             requests: requests.clone(),
         });
         let stop = CancellationToken::new();
-        let sp = stop.clone();
-        tokio::spawn(async move {
-            loop {
-                let (tcp, _) = tokio::select! {
-                    _ = sp.cancelled() => break,
-                    r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
-                };
-                let book = book.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let book = book.clone();
-                        async move { Ok::<_, Infallible>(answer(&book, &req)) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
-                        .await;
-                });
-            }
-        });
+        tokio::spawn(accept_loop(listener, book, stop.clone()));
         Ok(MockRest {
             addr,
             requests,
@@ -124,6 +70,75 @@ impl MockRest {
 impl Drop for MockRest {
     fn drop(&mut self) {
         self.stop.cancel();
+    }
+}
+
+/// Per symbol, the REST objects of the frames' trades in id order:
+/// aggregate trades, and market trades for `historicalTrades`.
+type Objects = HashMap<String, Vec<(u64, String)>>;
+
+fn book_of(frames: &[String]) -> (Objects, Objects) {
+    let (mut trades, mut raw) = (Objects::new(), Objects::new());
+    for f in frames {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(f) else {
+            continue;
+        };
+        let d = v.get("data").unwrap_or(&v);
+        if let (Some(sym), Some(t), Some("MARKET")) =
+            (d["s"].as_str(), d["t"].as_u64(), d["X"].as_str())
+        {
+            raw.entry(sym.to_string())
+                .or_default()
+                .push((t, trade_object(d, t)));
+            continue;
+        }
+        let (Some(sym), Some(a)) = (d["s"].as_str(), d["a"].as_u64()) else {
+            continue;
+        };
+        // Binance's order: a, p, q, f, l, T, m.
+        let obj = format!(
+            r#"{{"a":{a},"p":{},"q":{},"f":{},"l":{},"T":{},"m":{}}}"#,
+            d["p"], d["q"], d["f"], d["l"], d["T"], d["m"]
+        );
+        trades.entry(sym.to_string()).or_default().push((a, obj));
+    }
+    for list in trades.values_mut().chain(raw.values_mut()) {
+        list.sort_by_key(|t| t.0);
+        list.dedup_by_key(|t| t.0);
+    }
+    (trades, raw)
+}
+
+/// A `historicalTrades` object, in Binance's order: id, price, qty,
+/// quoteQty, time, isBuyerMaker.
+fn trade_object(d: &serde_json::Value, t: u64) -> String {
+    let (p, q) = (
+        d["p"].as_str().unwrap_or("0"),
+        d["q"].as_str().unwrap_or("0"),
+    );
+    let quote = p.parse::<f64>().unwrap_or(0.0) * q.parse::<f64>().unwrap_or(0.0);
+    format!(
+        r#"{{"id":{t},"price":"{p}","qty":"{q}","quoteQty":"{quote}","time":{},"isBuyerMaker":{}}}"#,
+        d["T"], d["m"]
+    )
+}
+
+async fn accept_loop(listener: TcpListener, book: Arc<Book>, stop: CancellationToken) {
+    loop {
+        let (tcp, _) = tokio::select! {
+            _ = stop.cancelled() => break,
+            r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+        };
+        let book = book.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let book = book.clone();
+                async move { Ok::<_, Infallible>(answer(&book, &req)) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                .await;
+        });
     }
 }
 

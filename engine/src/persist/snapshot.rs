@@ -81,67 +81,16 @@ impl Snapshotter {
     async fn take(&mut self, all: bool) -> Result<usize> {
         // Pair state first: the ticks written after it then reach at least
         // as far as what the pairs had seen.
-        let mut states = Vec::new();
-        for p in self.registry.pairs() {
-            let saved = self.saved_pairs.get(&p);
-            let due = all || saved.is_none_or(|(at, _, _)| at.elapsed() >= PAIR_STATE_EVERY);
-            let Some(a) = self.registry.pair(&p).filter(|_| due) else {
-                continue;
-            };
-            let cp = a.send(GetCheckpoint).await?;
-            let unchanged =
-                saved.is_some_and(|(_, n, params)| *n == cp.count() && *params == cp.params);
-            if unchanged && !all {
-                continue;
-            }
-            states.push((p, cp));
-        }
-        let store = &self.cfg.store;
+        let states = self.due_pair_states(all).await?;
+        let store = self.cfg.store.clone();
         for (p, cp) in &states {
             store.put_pair_state(p, &cp.encode()?)?;
         }
         let mut written = 0;
         for sym in self.registry.symbols() {
-            let Some(actor) = self.registry.get(&sym) else {
-                continue;
-            };
-            let after = self.saved.get(&sym).copied();
-            let ticks = actor.send(GetTicksAfter { after }).await?;
-            let (Some(last), Some(newest)) = (ticks.last(), ticks.iter().map(|t| t.time_ms).max())
-            else {
-                continue;
-            };
-            store.append_ticks(&sym, &ticks)?;
-            // Only late trades (a gap filled in) leave the newest saved id
-            // where it was.
-            let newest_id = after.map_or(last.id, |a| a.max(last.id));
-            self.saved.insert(sym.clone(), newest_id);
-            written += ticks.len();
-            for (iv, history) in KEPT_BARS {
-                let from = self
-                    .saved_bars
-                    .get(&(sym.clone(), iv))
-                    .map_or(i64::MIN, |s| s + 1);
-                let bars = actor
-                    .send(GetBars {
-                        interval: iv,
-                        from_ms: from,
-                        to_ms: i64::MAX,
-                        include_forming: false,
-                        last: usize::MAX,
-                    })
-                    .await?;
-                if let Some(last) = bars.last() {
-                    store.append_bars(&sym, iv, &bars)?;
-                    self.saved_bars.insert((sym.clone(), iv), last.start_ms);
-                    store.prune_bars(&sym, iv, last.start_ms.saturating_sub(history))?;
-                }
+            if let Some(actor) = self.registry.get(&sym) {
+                written += self.save_symbol(&sym, &actor).await?;
             }
-            let keep = i64::try_from(self.cfg.retain_ticks.as_millis()).unwrap_or(i64::MAX);
-            // Cut on a 5 m boundary (so also 1 m and 1 s): every bar rebuilt
-            // from what is left is whole.
-            let cut = Interval::M5.bucket_start(newest.saturating_sub(keep));
-            store.prune(&sym, cut)?;
         }
         let mut pairs = Vec::new();
         for p in self.registry.pairs() {
@@ -158,6 +107,82 @@ impl Snapshotter {
                 .insert(p, (Instant::now(), cp.count(), cp.params));
         }
         Ok(written)
+    }
+
+    /// The pairs whose estimator state is due and changed (all of them
+    /// when `all`).
+    async fn due_pair_states(&self, all: bool) -> Result<Vec<(PairId, PairCheckpoint)>> {
+        let mut states = Vec::new();
+        for p in self.registry.pairs() {
+            let saved = self.saved_pairs.get(&p);
+            let due = all || saved.is_none_or(|(at, _, _)| at.elapsed() >= PAIR_STATE_EVERY);
+            let Some(a) = self.registry.pair(&p).filter(|_| due) else {
+                continue;
+            };
+            let cp = a.send(GetCheckpoint).await?;
+            let unchanged =
+                saved.is_some_and(|(_, n, params)| *n == cp.count() && *params == cp.params);
+            if unchanged && !all {
+                continue;
+            }
+            states.push((p, cp));
+        }
+        Ok(states)
+    }
+
+    /// Appends one symbol's new ticks and closed bars, and prunes what
+    /// is past keeping. Returns ticks written.
+    async fn save_symbol(&mut self, sym: &Symbol, actor: &Addr<SymbolActor>) -> Result<usize> {
+        let store = self.cfg.store.clone();
+        let after = self.saved.get(sym).copied();
+        let ticks = actor.send(GetTicksAfter { after }).await?;
+        let (Some(last), Some(newest)) = (ticks.last(), ticks.iter().map(|t| t.time_ms).max())
+        else {
+            return Ok(0);
+        };
+        store.append_ticks(sym, &ticks)?;
+        // Only late trades (a gap filled in) leave the newest saved id
+        // where it was.
+        let newest_id = after.map_or(last.id, |a| a.max(last.id));
+        self.saved.insert(sym.clone(), newest_id);
+        for (iv, history) in KEPT_BARS {
+            self.save_bars(sym, actor, iv, history).await?;
+        }
+        let keep = i64::try_from(self.cfg.retain_ticks.as_millis()).unwrap_or(i64::MAX);
+        // Cut on a 5 m boundary (so also 1 m and 1 s): every bar rebuilt
+        // from what is left is whole.
+        let cut = Interval::M5.bucket_start(newest.saturating_sub(keep));
+        store.prune(sym, cut)?;
+        Ok(ticks.len())
+    }
+
+    /// Appends the bars closed since the last snapshot and drops those
+    /// older than `history` ms.
+    async fn save_bars(
+        &mut self,
+        sym: &Symbol,
+        actor: &Addr<SymbolActor>,
+        iv: Interval,
+        history: i64,
+    ) -> Result<()> {
+        let key = (sym.clone(), iv);
+        let from = self.saved_bars.get(&key).map_or(i64::MIN, |s| s + 1);
+        let bars = actor
+            .send(GetBars {
+                interval: iv,
+                from_ms: from,
+                to_ms: i64::MAX,
+                include_forming: false,
+                last: usize::MAX,
+            })
+            .await?;
+        if let Some(last) = bars.last() {
+            let store = &self.cfg.store;
+            store.append_bars(sym, iv, &bars)?;
+            self.saved_bars.insert(key, last.start_ms);
+            store.prune_bars(sym, iv, last.start_ms.saturating_sub(history))?;
+        }
+        Ok(())
     }
 }
 

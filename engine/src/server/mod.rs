@@ -6,6 +6,7 @@
 
 mod analyze_route;
 pub mod auth;
+mod cmd;
 mod conn;
 mod correlation;
 pub mod hub;

@@ -14,15 +14,15 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use spreadwatch_proto::{ClientMsg, ServerBody, ServerMsg, Subscription, Symbol};
+use spreadwatch_proto::{ServerBody, ServerMsg, Subscription, Symbol};
 
+use super::cmd::{self, Outcome};
 use super::conn::Liveness;
 use super::hub::{conflate, Hub, Topic};
 use super::interest::Registration;
 use super::rejects::Reject;
 use super::ring_reader::{batches, HubBatch};
 use super::snapshot::build_snapshot;
-use super::subscription::ensure_pair;
 pub use super::subscription::{resolve_subscription, MAX_SUB_SYMBOLS};
 use crate::EngineHandle;
 
@@ -155,63 +155,25 @@ impl WsSession {
     }
 
     fn handle_client(&mut self, ctx: &mut ws::WebsocketContext<Self>, text: &str) {
-        let msg: ClientMsg = match serde_json::from_str(text) {
+        let msg = match cmd::parse(text) {
             Ok(m) => m,
-            Err(e) => return self.error(ctx, format!("invalid message: {e}")),
+            Err(e) => return self.error(ctx, e),
         };
-        match msg {
-            ClientMsg::Ping { id } => self.send_body(ctx, ServerBody::Pong { id }),
-            ClientMsg::Subscribe {
-                pair,
-                symbols,
-                interval,
-            } => {
-                // Resolved first: a subscription refused must not leave a
-                // pair added behind it.
-                let sub = match resolve_subscription(&self.engine, pair.clone(), symbols, interval)
-                {
-                    Ok(sub) => sub,
-                    Err(e) => return self.error(ctx, e),
-                };
-                if let Some(p) = &pair {
-                    if let Err(e) = ensure_pair(&self.engine, p) {
-                        return self.error(ctx, e);
-                    }
-                }
+        match cmd::apply(msg, &self.engine, self.sub.pair.as_ref()) {
+            Outcome::Reply(body) => self.send_body(ctx, *body),
+            Outcome::Subscribe(sub) => {
                 self.sub = sub;
                 self.register();
                 self.send_snapshot(ctx, false);
             }
-            ClientMsg::Recompute { pair } => {
-                let Some(p) = pair.or_else(|| self.sub.pair.clone()) else {
-                    return self.error(ctx, "recompute: no pair given and none subscribed".into());
-                };
-                let engine = self.engine.clone();
-                ctx.spawn(
-                    async move { engine.recompute(&p).await }
-                        .into_actor(self)
-                        .map(|r, act, ctx| {
-                            if let Err(e) = r {
-                                act.error(ctx, format!("recompute: {e}"));
-                            }
-                        }),
-                );
-            }
-            ClientMsg::SetParams { pair, params } => {
-                let Some(p) = pair.or_else(|| self.sub.pair.clone()) else {
-                    return self.error(ctx, "set_params: no pair given and none subscribed".into());
-                };
-                let engine = self.engine.clone();
-                let fut = async move {
-                    let snap = engine.pair_snapshot(&p).await?;
-                    engine.set_params(&p, params.apply(snap.params)).await
-                };
-                ctx.spawn(fut.into_actor(self).map(|r, act, ctx| {
+            Outcome::Later(work) => {
+                ctx.spawn(work.into_actor(self).map(|r, act, ctx| {
                     if let Err(e) = r {
-                        act.error(ctx, format!("set_params: {e}"));
+                        act.error(ctx, e);
                     }
                 }));
             }
+            Outcome::Refuse(e) => self.error(ctx, e),
         }
     }
 }

@@ -161,6 +161,10 @@ pub fn spawn(rest: Rest, stop: CancellationToken) -> (mpsc::Sender<Gap>, mpsc::R
     (gap_tx, done_rx)
 }
 
+/// Why a trade-stream gap cannot be filled without a key.
+const NEEDS_KEY: &str = "trade-stream gaps are filled from GET /fapi/v1/historicalTrades, which \
+    Binance serves only with an API key: set --binance-api-key (or use the aggTrade stream)";
+
 /// Fetches the trades of `gap` from `rest`.
 pub async fn fill(
     http: &reqwest::Client,
@@ -168,33 +172,160 @@ pub async fn fill(
     gap: Gap,
     stop: &CancellationToken,
 ) -> Filled {
-    let mut ticks = Vec::new();
-    let mut from = gap.from;
-    let mut error = None;
-    // A trade REST sent but that could not be read stays reported even
-    // when later pages come through.
-    let mut bad_trade = None;
-    let base = rest.url.trim_end_matches('/');
     if gap.kind == StreamKind::Trade && rest.api_key.is_none() {
-        let error = Some(
-            "trade-stream gaps are filled from GET /fapi/v1/historicalTrades, which Binance \
-             serves only with an API key: set --binance-api-key (or use the aggTrade stream)"
-                .to_string(),
-        );
-        return Filled { gap, ticks, error };
+        let error = Some(NEEDS_KEY.to_string());
+        return Filled {
+            gap,
+            ticks: Vec::new(),
+            error,
+        };
     }
-    // Trade ids also number the non-market trades, which REST leaves out:
-    // a trade gap is closed once the pages pass its last id.
-    let mut reached = false;
-    'pages: while from <= gap.to && !stop.is_cancelled() {
-        if ticks.len() >= MAX_FILL {
-            error = Some(format!(
+    let base = rest.url.trim_end_matches('/');
+    let kind = gap.kind;
+    let mut paging = Paging::new(gap);
+    let mut error = None;
+    while !stop.is_cancelled() {
+        let url = match paging.next_url(base) {
+            Ok(Some(url)) => url,
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        match fetch_page(http, rest, &url, kind, stop).await {
+            Ok(page) => {
+                if !paging.take(&url, page) {
+                    break;
+                }
+            }
+            Err(e) => {
+                error = e;
+                break;
+            }
+        }
+    }
+    paging.finish(error)
+}
+
+/// What one request got.
+enum Attempt {
+    /// A page, read.
+    Page(Vec<PageTrade>),
+    /// An answer that cannot be read: asking again will not help.
+    Unreadable(String),
+    /// Ask again after a wait; the error to report if no attempt succeeds
+    /// (none for a throttle, which is not a failure).
+    Retry(Duration, Option<String>),
+}
+
+/// Asks for one page until it comes, up to [`ATTEMPTS`] times; the error
+/// is the last failure's (none when stopped before any).
+async fn fetch_page(
+    http: &reqwest::Client,
+    rest: &Rest,
+    url: &str,
+    kind: StreamKind,
+    stop: &CancellationToken,
+) -> Result<Vec<PageTrade>, Option<String>> {
+    let mut error = None;
+    for attempt in 1..=ATTEMPTS {
+        let wait = match request(http, rest, url, kind, attempt).await {
+            Attempt::Page(page) => return Ok(page),
+            Attempt::Unreadable(e) => return Err(Some(e)),
+            Attempt::Retry(wait, e) => {
+                error = e.or(error);
+                wait
+            }
+        };
+        if attempt == ATTEMPTS {
+            break;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    Err(error)
+}
+
+async fn request(
+    http: &reqwest::Client,
+    rest: &Rest,
+    url: &str,
+    kind: StreamKind,
+    attempt: u32,
+) -> Attempt {
+    let mut req = http.get(url);
+    if let Some(k) = &rest.api_key {
+        req = req.header("X-MBX-APIKEY", k);
+    }
+    let retry = Duration::from_millis(500 << attempt.min(5));
+    match req.send().await {
+        Ok(r) if r.status().is_success() => {
+            let read = r.bytes().await.map_err(|e| e.to_string());
+            match read.and_then(|b| page_ticks(kind, &b)) {
+                Ok(page) => Attempt::Page(page),
+                Err(e) => Attempt::Unreadable(format!("{url}: unreadable answer: {e}")),
+            }
+        }
+        // Too many requests (429) or banned for ignoring them (418): wait
+        // as told.
+        Ok(r) if r.status().as_u16() == 429 || r.status().as_u16() == 418 => {
+            let secs = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                .unwrap_or(1u64 << attempt.min(6));
+            let status = r.status().as_u16();
+            tracing::warn!(status, "backfill throttled; retrying in {secs} s");
+            Attempt::Retry(Duration::from_secs(secs.min(300)), None)
+        }
+        Ok(r) => Attempt::Retry(retry, Some(format!("{url}: HTTP {}", r.status()))),
+        Err(e) => Attempt::Retry(retry, Some(format!("{url}: {e}"))),
+    }
+}
+
+/// Where a gap's paging stands: the next id to ask for and what came back.
+/// Pure, so the paging rules are tested without a server.
+#[derive(Debug)]
+struct Paging {
+    gap: Gap,
+    from: u64,
+    ticks: Vec<Tick>,
+    /// A trade REST sent but that could not be read stays reported even
+    /// when later pages come through.
+    bad_trade: Option<String>,
+    /// Trade ids also number the non-market trades, which REST leaves out:
+    /// a trade gap is closed once the pages pass its last id.
+    reached: bool,
+}
+
+impl Paging {
+    fn new(gap: Gap) -> Self {
+        Paging {
+            from: gap.from,
+            gap,
+            ticks: Vec::new(),
+            bad_trade: None,
+            reached: false,
+        }
+    }
+
+    /// The next page's URL; none once the gap is passed, an error once the
+    /// most one gap is filled with is reached.
+    fn next_url(&self, base: &str) -> Result<Option<String>, String> {
+        let (gap, from) = (&self.gap, self.from);
+        if from > gap.to {
+            return Ok(None);
+        }
+        if self.ticks.len() >= MAX_FILL {
+            return Err(format!(
                 "a gap of {} trades: filled the first {MAX_FILL}, the most one gap is filled with",
                 gap.to - gap.from + 1
             ));
-            break;
         }
-        let url = match gap.kind {
+        Ok(Some(match gap.kind {
             StreamKind::AggTrade => format!(
                 "{base}/fapi/v1/aggTrades?symbol={}&fromId={from}&limit={}",
                 gap.symbol,
@@ -204,90 +335,148 @@ pub async fn fill(
                 "{base}/fapi/v1/historicalTrades?symbol={}&fromId={from}&limit={TRADE_PAGE}",
                 gap.symbol
             ),
-        };
-        let mut attempt = 0;
-        let page = loop {
-            attempt += 1;
-            let mut req = http.get(&url);
-            if let Some(k) = &rest.api_key {
-                req = req.header("X-MBX-APIKEY", k);
-            }
-            let wait = match req.send().await {
-                Ok(r) if r.status().is_success() => {
-                    match r
-                        .bytes()
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|b| page_ticks(gap.kind, &b))
-                    {
-                        Ok(v) => break v,
-                        Err(e) => {
-                            error = Some(format!("{url}: unreadable answer: {e}"));
-                            break 'pages;
-                        }
-                    }
-                }
-                // Too many requests (429) or banned for ignoring them (418):
-                // wait as told.
-                Ok(r) if r.status().as_u16() == 429 || r.status().as_u16() == 418 => {
-                    let secs = r
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-                        .unwrap_or(1u64 << attempt.min(6));
-                    tracing::warn!(
-                        status = r.status().as_u16(),
-                        "backfill throttled; retrying in {secs} s"
-                    );
-                    Duration::from_secs(secs.min(300))
-                }
-                Ok(r) => {
-                    error = Some(format!("{url}: HTTP {}", r.status()));
-                    Duration::from_millis(500 << attempt.min(5))
-                }
-                Err(e) => {
-                    error = Some(format!("{url}: {e}"));
-                    Duration::from_millis(500 << attempt.min(5))
-                }
-            };
-            if attempt >= ATTEMPTS {
-                break 'pages;
-            }
-            tokio::select! {
-                _ = stop.cancelled() => break 'pages,
-                _ = tokio::time::sleep(wait) => {}
-            }
-        };
-        error = None;
+        }))
+    }
+
+    /// Keeps a page's trades inside the gap; false when paging must stop
+    /// (an empty page, or one that does not move forward).
+    fn take(&mut self, url: &str, page: Vec<PageTrade>) -> bool {
         let Some(last) = page.last().map(|t| t.0) else {
-            break;
+            return false;
         };
-        reached |= last >= gap.to;
-        for (id, t) in page
-            .into_iter()
-            .filter(|t| t.0 >= gap.from && t.0 <= gap.to)
-        {
+        let (lo, hi) = (self.gap.from, self.gap.to);
+        self.reached |= last >= hi;
+        for (id, t) in page.into_iter().filter(|t| t.0 >= lo && t.0 <= hi) {
             match t {
-                Ok(tick) => ticks.push(tick),
-                Err(e) => bad_trade = Some(format!("{url}: trade {id}: {e}")),
+                Ok(tick) => self.ticks.push(tick),
+                Err(e) => self.bad_trade = Some(format!("{url}: trade {id}: {e}")),
             }
         }
-        if last < from {
-            break;
+        if last < self.from {
+            return false;
         }
-        from = last + 1;
+        self.from = last + 1;
+        true
     }
-    let complete = match gap.kind {
-        StreamKind::AggTrade => ticks.len() as u64 == gap.to - gap.from + 1,
-        StreamKind::Trade => reached,
-    };
-    error = error.or(bad_trade);
-    if error.is_none() && !complete {
-        error = Some(format!(
-            "REST returned {} of {} trades",
-            ticks.len(),
-            gap.to - gap.from + 1
-        ));
+
+    /// What was filled, and why it is short if it is.
+    fn finish(self, error: Option<String>) -> Filled {
+        let Paging {
+            gap,
+            ticks,
+            bad_trade,
+            reached,
+            ..
+        } = self;
+        let wanted = gap.to - gap.from + 1;
+        let complete = match gap.kind {
+            StreamKind::AggTrade => ticks.len() as u64 == wanted,
+            StreamKind::Trade => reached,
+        };
+        let mut error = error.or(bad_trade);
+        if error.is_none() && !complete {
+            error = Some(format!("REST returned {} of {wanted} trades", ticks.len()));
+        }
+        Filled { gap, ticks, error }
     }
-    Filled { gap, ticks, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(kind: StreamKind, from: u64, to: u64) -> Gap {
+        Gap {
+            symbol: "BTCUSDT".into(),
+            kind,
+            from,
+            to,
+        }
+    }
+
+    fn trades(ids: impl IntoIterator<Item = u64>) -> Vec<PageTrade> {
+        ids.into_iter()
+            .map(|id| {
+                let t = Tick {
+                    time_ms: id as i64,
+                    id,
+                    first_id: id,
+                    price: Fixed::parse("1").unwrap(),
+                    qty: Fixed::parse("1").unwrap(),
+                    count: 1,
+                    buyer_maker: false,
+                };
+                (id, Ok(t))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn aggregate_pages_ask_for_what_is_left_and_stop_at_the_end() {
+        let mut p = Paging::new(gap(StreamKind::AggTrade, 100, 1_599));
+        let first = p.next_url("http://r").unwrap().unwrap();
+        assert_eq!(
+            first,
+            "http://r/fapi/v1/aggTrades?symbol=BTCUSDT&fromId=100&limit=1000"
+        );
+        assert!(p.take(&first, trades(100..1_100)));
+        let second = p.next_url("http://r").unwrap().unwrap();
+        assert!(second.ends_with("fromId=1100&limit=500"), "{second}");
+        // The page runs past the gap: only ids inside it are kept.
+        assert!(p.take(&second, trades(1_100..1_700)));
+        assert_eq!(p.next_url("http://r"), Ok(None));
+        let f = p.finish(None);
+        assert_eq!((f.ticks.len(), f.error), (1_500, None));
+    }
+
+    #[test]
+    fn a_short_aggregate_fill_says_how_much_came() {
+        let mut p = Paging::new(gap(StreamKind::AggTrade, 1, 10));
+        assert!(p.take("u", trades([1, 2, 3])));
+        assert!(!p.take("u", Vec::new()));
+        let f = p.finish(None);
+        assert_eq!(f.error.as_deref(), Some("REST returned 3 of 10 trades"));
+    }
+
+    #[test]
+    fn a_trade_gap_is_closed_once_the_pages_pass_it() {
+        // Ids 5 and 6 were non-market trades REST leaves out.
+        let mut p = Paging::new(gap(StreamKind::Trade, 3, 7));
+        let url = p.next_url("http://r").unwrap().unwrap();
+        assert!(url.ends_with("historicalTrades?symbol=BTCUSDT&fromId=3&limit=500"));
+        assert!(p.take(&url, trades([3, 4, 7, 8])));
+        assert_eq!(p.next_url("http://r"), Ok(None));
+        let f = p.finish(None);
+        assert_eq!(f.ticks.iter().map(|t| t.id).collect::<Vec<_>>(), [3, 4, 7]);
+        assert_eq!(f.error, None);
+    }
+
+    #[test]
+    fn a_page_that_goes_backwards_stops_the_paging() {
+        let mut p = Paging::new(gap(StreamKind::AggTrade, 50, 60));
+        assert!(p.take("u", trades([50, 51])));
+        assert!(!p.take("u", trades([40, 41])));
+    }
+
+    #[test]
+    fn an_unreadable_trade_is_reported_even_when_later_pages_come() {
+        let mut p = Paging::new(gap(StreamKind::AggTrade, 1, 3));
+        let mut page = trades([1, 2, 3]);
+        page[1].1 = Err("price \"x\": not a number".into());
+        assert!(p.take("http://r/p", page));
+        let f = p.finish(None);
+        assert_eq!(f.ticks.len(), 2);
+        let e = f.error.unwrap();
+        assert!(e.starts_with("http://r/p: trade 2: price"), "{e}");
+    }
+
+    #[test]
+    fn a_request_error_outranks_a_bad_trade() {
+        let mut p = Paging::new(gap(StreamKind::AggTrade, 1, 3));
+        let mut page = trades([1]);
+        page[0].1 = Err("bad".into());
+        p.take("u", page);
+        let f = p.finish(Some("u: HTTP 500".into()));
+        assert_eq!(f.error.as_deref(), Some("u: HTTP 500"));
+    }
 }

@@ -13,23 +13,24 @@
 //!   de-duplicated by id, so a rollover loses and doubles nothing.
 //! - At most 200 streams go on one connection; more symbols are sharded.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use spreadwatch_proto::{FeedState, Symbol};
+use spreadwatch_proto::Symbol;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 mod connection;
+mod driver;
+pub mod shard;
 mod sink;
 
 pub use connection::Backoff;
-use connection::{connection, ConnEvent};
+use connection::ConnEvent;
+use driver::Driver;
 pub use sink::FrameSink;
 
-use super::backfill::{self, Gap, Rest};
 use super::frame::StreamKind;
-use crate::status::{sym_entry, SourceBoard};
+use crate::status::SourceBoard;
 
 /// The public USD-M futures market-stream base URL.
 pub const DEFAULT_BASE_URL: &str = "wss://fstream.binance.com/market";
@@ -115,14 +116,6 @@ pub fn stream_url(base: &str, symbols: &[Symbol], kind: StreamKind) -> String {
     )
 }
 
-struct Conn {
-    stop: CancellationToken,
-    opened: Instant,
-    last_frame: Instant,
-    connected: bool,
-    got_data: bool,
-}
-
 /// Runs one shard (at most 200 streams) until `stop`, feeding `sink`.
 pub async fn run_shard<S: FrameSink>(
     cfg: BinanceConfig,
@@ -130,215 +123,28 @@ pub async fn run_shard<S: FrameSink>(
     board: SourceBoard,
     stop: CancellationToken,
 ) {
-    let url = stream_url(&cfg.base_url, &cfg.symbols, cfg.kind);
     let (tx, mut rx) = mpsc::channel::<ConnEvent>(4096);
-    let mut backoff = Backoff::new(cfg.backoff_min, cfg.backoff_max, cfg.jitter);
-    let mut conns: HashMap<u64, Conn> = HashMap::new();
-    let mut next_id = 0u64;
-    let mut active: Option<u64> = None;
-    let mut successor: Option<u64> = None;
-    let mut retire_at: Option<(Instant, u64)> = None;
-    let mut reconnect_at: Option<Instant> = Some(Instant::now());
-    let mut silent_flagged: Vec<String> = Vec::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let (gaps, mut filled) = driver::spawn_backfill(&cfg, &stop);
+    let mut d = Driver::new(cfg, sink, board, stop.clone(), tx, gaps);
+    let mut tick = tokio::time::interval(driver::TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    board.update(|s| {
-        for sym in &cfg.symbols {
-            sym_entry(s, sym.as_str());
-        }
-    });
-    let (gap_tx, mut filled_rx) = match &cfg.rest_url {
-        Some(url) => {
-            let rest = Rest {
-                url: url.clone(),
-                api_key: cfg.api_key.clone(),
-            };
-            let (g, f) = backfill::spawn(rest, stop.clone());
-            (Some(g), Some(f))
-        }
-        _ => (None, None),
-    };
-
-    let open = |next_id: &mut u64, conns: &mut HashMap<u64, Conn>| {
-        *next_id += 1;
-        let id = *next_id;
-        let child = stop.child_token();
-        conns.insert(
-            id,
-            Conn {
-                stop: child.clone(),
-                opened: Instant::now(),
-                last_frame: Instant::now(),
-                connected: false,
-                got_data: false,
-            },
-        );
-        tokio::spawn(connection(
-            id,
-            url.clone(),
-            cfg.connect_timeout,
-            tx.clone(),
-            child,
-        ));
-        id
-    };
-
     loop {
-        let wake = reconnect_at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let wake = d.reconnect_at();
+        let far = Instant::now() + Duration::from_secs(3600);
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = tokio::time::sleep_until(wake.into()), if reconnect_at.is_some() => {
-                reconnect_at = None;
-                active = Some(open(&mut next_id, &mut conns));
+            _ = tokio::time::sleep_until(wake.unwrap_or(far).into()), if wake.is_some() => d.tick(),
+            ev = rx.recv() => match ev {
+                Some(ev) => d.events(ev, &mut rx).await,
+                None => break,
+            },
+            Some(f) = async { match filled.as_mut() { Some(r) => r.recv().await, None => None } } => {
+                d.filled(f).await;
             }
-            ev = rx.recv() => {
-                let Some(ev) = ev else { break };
-                let mut ev = Some(ev);
-                // Handle everything already queued, then flush once.
-                let mut handled = 0;
-                while let Some(e) = ev.take() {
-                    match e {
-                        ConnEvent::Connected(id) => {
-                            if let Some(c) = conns.get_mut(&id) {
-                                c.connected = true;
-                                c.last_frame = Instant::now();
-                            }
-                            board.update(|s| s.connects += 1);
-                            tracing::info!(url = %url, conn = id, "connected");
-                        }
-                        ConnEvent::Frame(id, text, recv_us) => {
-                            sink.frame(&text, recv_us);
-                            if let Some(c) = conns.get_mut(&id) {
-                                c.last_frame = Instant::now();
-                                if !c.got_data {
-                                    c.got_data = true;
-                                    if Some(id) == active {
-                                        backoff.reset();
-                                        board.set_state(FeedState::Live);
-                                    }
-                                    if Some(id) == successor {
-                                        if let Some(old) = active {
-                                            retire_at = Some((Instant::now() + cfg.overlap, old));
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        ConnEvent::Ping => board.update(|s| s.pongs += 1),
-                        ConnEvent::Closed(id, reason) => {
-                            conns.remove(&id);
-                            if Some(id) == successor {
-                                successor = None;
-                                tracing::warn!(conn = id, "rollover connection failed: {reason}");
-                            } else if Some(id) == active {
-                                if let Some(next) = successor.take() {
-                                    active = Some(next);
-                                    retire_at = None;
-                                } else if !stop.is_cancelled() {
-                                    active = None;
-                                    let delay = backoff.next_delay();
-                                    tracing::warn!(url = %url, "{reason}; reconnecting in {delay:?}");
-                                    board.update(|s| {
-                                        s.reconnects += 1;
-                                        s.last_error = Some(reason.clone());
-                                    });
-                                    board.set_state(FeedState::Reconnecting);
-                                    reconnect_at = Some(Instant::now() + delay);
-                                }
-                            }
-                        }
-                    }
-                    handled += 1;
-                    if handled < 1024 {
-                        ev = rx.try_recv().ok();
-                    }
-                }
-                sink.flush().await;
-                for (symbol, from, to) in sink.take_gaps() {
-                    let sent = gap_tx
-                        .as_ref()
-                        .is_some_and(|tx| tx.try_send(Gap { symbol: symbol.clone(), kind: cfg.kind, from, to }).is_ok());
-                    if !sent {
-                        sink.backfilled(&symbol, &[], false);
-                    }
-                }
-            }
-            Some(f) = async { match filled_rx.as_mut() { Some(r) => r.recv().await, None => None } } => {
-                if let Some(e) = &f.error {
-                    tracing::warn!(symbol = %f.gap.symbol, "gap {}..={} not filled: {e}", f.gap.from, f.gap.to);
-                    board.update(|s| s.last_error = Some(format!("backfill {}: {e}", f.gap.symbol)));
-                } else {
-                    tracing::info!(symbol = %f.gap.symbol, "gap {}..={} filled from REST", f.gap.from, f.gap.to);
-                }
-                sink.backfilled(&f.gap.symbol, &f.ticks, f.error.is_none());
-                sink.flush().await;
-            }
-            _ = tick.tick() => {
-                let now = Instant::now();
-                // A connection that is open but delivers nothing at all.
-                let (mut silent, mut roll) = (false, false);
-                if let Some(c) = active.and_then(|id| conns.get(&id)) {
-                    silent = c.connected && now.duration_since(c.last_frame) >= cfg.silent_after;
-                    roll = successor.is_none() && now.duration_since(c.opened) >= cfg.max_age;
-                }
-                if silent {
-                    let msg = format!(
-                        "connected to {url} but no data for {:?}: wrong route or stalled feed (USD-M streams live under {DEFAULT_BASE_URL})",
-                        cfg.silent_after
-                    );
-                    tracing::error!("{msg}");
-                    board.update(|s| {
-                        s.last_error = Some(msg.clone());
-                        s.reconnects += 1;
-                    });
-                    board.set_state(FeedState::Silent);
-                    // Its Closed event arrives after the close handshake; the
-                    // next connection does not wait for it.
-                    if let Some(c) = active.take().and_then(|id| conns.remove(&id)) {
-                        c.stop.cancel();
-                    }
-                    reconnect_at = Some(now + backoff.next_delay());
-                } else if roll {
-                    tracing::info!(url = %url, "rolling over before the 24 h limit");
-                    successor = Some(open(&mut next_id, &mut conns));
-                }
-                if let Some((at, old)) = retire_at {
-                    if now >= at {
-                        retire_at = None;
-                        if let Some(c) = conns.remove(&old) {
-                            c.stop.cancel();
-                        }
-                        active = successor.take();
-                    }
-                }
-                // Streams that stay silent while the connection is healthy.
-                if active.and_then(|id| conns.get(&id)).is_some_and(|c| c.got_data) {
-                    let silent = sink.silent_symbols(cfg.silent_after);
-                    if silent != silent_flagged {
-                        board.update(|s| {
-                            for sym in s.symbols.values_mut() {
-                                if sym.state == FeedState::Silent {
-                                    sym.state = FeedState::Live;
-                                }
-                            }
-                            for name in &silent {
-                                sym_entry(s, name).state = FeedState::Silent;
-                            }
-                        });
-                        for name in silent.iter().filter(|n| !silent_flagged.contains(n)) {
-                            tracing::warn!(symbol = %name, "stream silent for {:?}", cfg.silent_after);
-                        }
-                        silent_flagged = silent;
-                    }
-                }
-            }
+            _ = tick.tick() => d.tick(),
         }
     }
-    for c in conns.values() {
-        c.stop.cancel();
-    }
-    sink.flush().await;
-    board.set_state(FeedState::Stopped);
+    d.finish().await;
 }
 
 /// Splits symbols into shards of at most `per` streams.

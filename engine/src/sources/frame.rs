@@ -165,123 +165,145 @@ pub const MAX_TIME_MS: i64 = 4_102_444_800_000;
 /// assert_eq!(t.tick.price.to_string(), "43000.1");
 /// ```
 pub fn parse_frame(bytes: &[u8]) -> Frame<'_> {
-    let node: Node<'_> = match serde_json::from_slice(bytes) {
-        Ok(n) => n,
-        Err(e) if e.is_data() => return drop(DropReason::MissingField, None, e.to_string()),
-        Err(e) => return drop(DropReason::Malformed, None, e.to_string()),
-    };
+    match parse(bytes) {
+        Ok(frame) | Err(frame) => frame,
+    }
+}
+
+/// A parsing step: its value, or the frame the parse ends with (a drop or
+/// a control message).
+type Step<'a, T> = Result<T, Frame<'a>>;
+
+fn parse(bytes: &[u8]) -> Step<'_, Frame<'_>> {
+    let node: Node<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        let reason = match e.is_data() {
+            true => DropReason::MissingField,
+            false => DropReason::Malformed,
+        };
+        drop(reason, None, e.to_string())
+    })?;
     let recv_us = node.recv_us;
     let (ev, stream) = match node.data {
         Some(d) => (*d, node.stream),
         None => (node, None),
     };
-    let Some(e) = ev.e else {
-        if ev.result.is_some() || ev.id.is_some() {
-            return Frame::Control;
-        }
-        return drop(DropReason::MissingField, ev.s, "no event type \"e\"");
-    };
-    let kind = match e {
-        "aggTrade" => StreamKind::AggTrade,
-        "trade" => StreamKind::Trade,
-        other => {
-            return drop(
-                DropReason::UnknownEvent,
-                ev.s,
-                format!("event type {other:?} on stream {}", stream.unwrap_or("-")),
-            )
-        }
-    };
-    let Some(symbol) = ev.s else {
-        return drop(DropReason::MissingField, None, "no symbol \"s\"");
-    };
+    let (kind, e) = event_kind(&ev, stream)?;
+    let symbol =
+        ev.s.ok_or_else(|| drop(DropReason::MissingField, None, "no symbol \"s\""))?;
     let sym = Some(symbol);
     let (Some(event_ms), Some(time_ms), Some(p), Some(q), Some(m)) = (ev.E, ev.T, ev.p, ev.q, ev.m)
     else {
-        return drop(
-            DropReason::MissingField,
-            sym,
-            format!("{e} frame lacks one of E, T, p, q, m"),
-        );
+        let detail = format!("{e} frame lacks one of E, T, p, q, m");
+        return Err(drop(DropReason::MissingField, sym, detail));
     };
     let (id, first_id, last_id) = match kind {
-        StreamKind::AggTrade => match (ev.a, ev.f, ev.l) {
-            (Some(a), Some(f), Some(l)) if l >= f => (a, f, l),
-            (Some(_), Some(_), Some(_)) => {
-                return drop(DropReason::MissingField, sym, "aggTrade with l < f")
-            }
-            _ => {
-                return drop(
-                    DropReason::MissingField,
-                    sym,
-                    "aggTrade lacks one of a, f, l",
-                )
-            }
-        },
-        StreamKind::Trade => {
-            match ev.X {
-                Some("MARKET") => {}
-                Some(other) => {
-                    let detail = format!("trade with X={other:?}");
-                    return match ev.t {
-                        Some(id) => Frame::NonMarket { symbol, id, detail },
-                        None => drop(DropReason::NonMarket, sym, detail),
-                    };
-                }
-                None => return drop(DropReason::MissingField, sym, "trade lacks X"),
-            }
-            match ev.t {
-                Some(t) => (t, t, t),
-                None => return drop(DropReason::MissingField, sym, "trade lacks t"),
-            }
-        }
+        StreamKind::AggTrade => agg_ids(&ev, sym)?,
+        StreamKind::Trade => trade_id(&ev, symbol)?,
     };
-    let price = match Fixed::parse(p) {
-        Ok(v) if v.is_positive() => v,
-        Ok(_) => {
-            return drop(
-                DropReason::BadNumber,
-                sym,
-                format!("price {p:?} is not positive"),
-            )
-        }
-        Err(err) => return drop(DropReason::BadNumber, sym, format!("price: {err}")),
-    };
-    let qty = match Fixed::parse(q) {
-        Ok(v) if v.units() >= 0 => v,
-        Ok(_) => {
-            return drop(
-                DropReason::BadNumber,
-                sym,
-                format!("quantity {q:?} is negative"),
-            )
-        }
-        Err(err) => return drop(DropReason::BadNumber, sym, format!("quantity: {err}")),
-    };
-    // Times outside 1970..2100 are corrupt, and would overflow bucket maths.
-    if !(0..=MAX_TIME_MS).contains(&time_ms) || !(0..=MAX_TIME_MS).contains(&event_ms) {
-        return drop(
-            DropReason::BadNumber,
-            sym,
-            format!("time T={time_ms} or E={event_ms} out of range"),
-        );
-    }
+    let price = number(p, "price", |v| v.is_positive(), "is not positive", sym)?;
+    let qty = number(q, "quantity", |v| v.units() >= 0, "is negative", sym)?;
+    check_times(time_ms, event_ms, sym)?;
     let count = u32::try_from((last_id - first_id).saturating_add(1)).unwrap_or(u32::MAX);
-    Frame::Trade(ParsedTrade {
+    let tick = Tick {
+        time_ms,
+        id,
+        first_id,
+        price,
+        qty,
+        count,
+        buyer_maker: m,
+    };
+    Ok(Frame::Trade(ParsedTrade {
         symbol,
-        tick: Tick {
-            time_ms,
-            id,
-            first_id,
-            price,
-            qty,
-            count,
-            buyer_maker: m,
-        },
+        tick,
         event_ms,
         recv_us,
         kind,
-    })
+    }))
+}
+
+/// The trade stream an event comes from; a reply to a request is
+/// [`Frame::Control`].
+fn event_kind<'a>(ev: &Node<'a>, stream: Option<&str>) -> Step<'a, (StreamKind, &'a str)> {
+    let Some(e) = ev.e else {
+        if ev.result.is_some() || ev.id.is_some() {
+            return Err(Frame::Control);
+        }
+        return Err(drop(DropReason::MissingField, ev.s, "no event type \"e\""));
+    };
+    match e {
+        "aggTrade" => Ok((StreamKind::AggTrade, e)),
+        "trade" => Ok((StreamKind::Trade, e)),
+        other => {
+            let detail = format!("event type {other:?} on stream {}", stream.unwrap_or("-"));
+            Err(drop(DropReason::UnknownEvent, ev.s, detail))
+        }
+    }
+}
+
+/// An aggregate trade's id, first and last trade ids.
+fn agg_ids<'a>(ev: &Node<'a>, sym: Option<&'a str>) -> Step<'a, (u64, u64, u64)> {
+    match (ev.a, ev.f, ev.l) {
+        (Some(a), Some(f), Some(l)) if l >= f => Ok((a, f, l)),
+        (Some(_), Some(_), Some(_)) => {
+            Err(drop(DropReason::MissingField, sym, "aggTrade with l < f"))
+        }
+        _ => Err(drop(
+            DropReason::MissingField,
+            sym,
+            "aggTrade lacks one of a, f, l",
+        )),
+    }
+}
+
+/// A market trade's id; other kinds of trade end the parse as
+/// [`Frame::NonMarket`] (their id still counts for the gap check).
+fn trade_id<'a>(ev: &Node<'a>, symbol: &'a str) -> Step<'a, (u64, u64, u64)> {
+    let sym = Some(symbol);
+    match ev.X {
+        Some("MARKET") => {}
+        Some(other) => {
+            let detail = format!("trade with X={other:?}");
+            return Err(match ev.t {
+                Some(id) => Frame::NonMarket { symbol, id, detail },
+                None => drop(DropReason::NonMarket, sym, detail),
+            });
+        }
+        None => return Err(drop(DropReason::MissingField, sym, "trade lacks X")),
+    }
+    match ev.t {
+        Some(t) => Ok((t, t, t)),
+        None => Err(drop(DropReason::MissingField, sym, "trade lacks t")),
+    }
+}
+
+/// A decimal field that must pass `ok` (else it is dropped as `bad`).
+fn number<'a>(
+    text: &str,
+    name: &str,
+    ok: impl Fn(&Fixed) -> bool,
+    bad: &str,
+    sym: Option<&'a str>,
+) -> Step<'a, Fixed> {
+    match Fixed::parse(text) {
+        Ok(v) if ok(&v) => Ok(v),
+        Ok(_) => Err(drop(
+            DropReason::BadNumber,
+            sym,
+            format!("{name} {text:?} {bad}"),
+        )),
+        Err(err) => Err(drop(DropReason::BadNumber, sym, format!("{name}: {err}"))),
+    }
+}
+
+/// Times outside 1970..2100 are corrupt, and would overflow bucket maths.
+fn check_times<'a>(time_ms: i64, event_ms: i64, sym: Option<&'a str>) -> Step<'a, ()> {
+    let range = 0..=MAX_TIME_MS;
+    if range.contains(&time_ms) && range.contains(&event_ms) {
+        return Ok(());
+    }
+    let detail = format!("time T={time_ms} or E={event_ms} out of range");
+    Err(drop(DropReason::BadNumber, sym, detail))
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ impl Replay {
         feed.board().set_state(FeedState::Live);
         let mut line = Vec::with_capacity(4096);
         let mut sum = ReplaySummary::default();
-        let mut pace: Option<(Instant, i64)> = None;
+        let mut pace = Pace::new(self.speed);
         loop {
             if stop.is_cancelled() {
                 break;
@@ -122,27 +122,13 @@ impl Replay {
             if text.is_empty() {
                 continue;
             }
-            if let Speed::Times(x) = self.speed {
-                // A time the parser would refuse paces nothing: one bad line
-                // must not stall the replay.
-                if let Some(e) = event_time(text).filter(|e| (0..=MAX_TIME_MS).contains(e)) {
-                    let (t0, e0) = *pace.get_or_insert((Instant::now(), e));
-                    // `Speed::Times` built in code is not range-checked:
-                    // an absurd wait is a long wait, never a panic.
-                    let wait = Duration::try_from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x)
-                        .unwrap_or(Duration::MAX);
-                    let pause = t0
-                        .checked_add(wait)
-                        .map_or(wait, |due| due.saturating_duration_since(Instant::now()));
-                    if !pause.is_zero() {
-                        feed.flush().await;
-                        // A recording's quiet hours are waited out at 1x,
-                        // but a stop ends the wait.
-                        tokio::select! {
-                            _ = tokio::time::sleep(pause) => {}
-                            _ = stop.cancelled() => break,
-                        }
-                    }
+            if let Some(pause) = pace.pause(text, Instant::now()) {
+                feed.flush().await;
+                // A recording's quiet hours are waited out at 1x, but a
+                // stop ends the wait.
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.cancelled() => break,
                 }
             }
             feed.handle(text, None);
@@ -154,6 +140,41 @@ impl Replay {
         feed.drain().await;
         progress(sum.bytes);
         Ok(sum)
+    }
+}
+
+/// Holds a paced replay to the recording's clock: each line's event time,
+/// divided by the speed, after the first line's.
+#[derive(Debug)]
+struct Pace {
+    times: Option<f64>,
+    start: Option<(Instant, i64)>,
+}
+
+impl Pace {
+    fn new(speed: Speed) -> Self {
+        let times = match speed {
+            Speed::Times(x) => Some(x),
+            _ => None,
+        };
+        Pace { times, start: None }
+    }
+
+    /// How long to wait before the line `text`, if at all.
+    fn pause(&mut self, text: &[u8], now: Instant) -> Option<Duration> {
+        let x = self.times?;
+        // A time the parser would refuse paces nothing: one bad line must
+        // not stall the replay.
+        let e = event_time(text).filter(|e| (0..=MAX_TIME_MS).contains(e))?;
+        let (t0, e0) = *self.start.get_or_insert((now, e));
+        // `Speed::Times` built in code is not range-checked: an absurd wait
+        // is a long wait, never a panic.
+        let wait = Duration::try_from_secs_f64(((e - e0).max(0) as f64 / 1000.0) / x)
+            .unwrap_or(Duration::MAX);
+        let pause = t0
+            .checked_add(wait)
+            .map_or(wait, |due| due.saturating_duration_since(now));
+        (!pause.is_zero()).then_some(pause)
     }
 }
 
@@ -180,6 +201,32 @@ fn event_time(text: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(e: i64) -> Vec<u8> {
+        format!(r#"{{"e":"aggTrade","E":{e},"s":"BTCUSDT"}}"#).into_bytes()
+    }
+
+    #[test]
+    fn pacing_follows_the_event_clock_divided_by_the_speed() {
+        let t0 = Instant::now();
+        let mut p = Pace::new(Speed::Times(2.0));
+        assert_eq!(p.pause(&line(10_000), t0), None);
+        // 4 s of recording at 2x is 2 s after the first line.
+        let got = p.pause(&line(14_000), t0 + Duration::from_millis(500));
+        assert_eq!(got, Some(Duration::from_millis(1_500)));
+        // Behind schedule: no wait.
+        assert_eq!(p.pause(&line(14_000), t0 + Duration::from_secs(3)), None);
+        // A bad time paces nothing.
+        assert_eq!(p.pause(&line(-5), t0), None);
+        assert_eq!(p.pause(b"not json", t0), None);
+    }
+
+    #[test]
+    fn full_speed_never_waits() {
+        let mut p = Pace::new(Speed::Max);
+        assert_eq!(p.pause(&line(1), Instant::now()), None);
+        assert_eq!(p.pause(&line(1_000_000), Instant::now()), None);
+    }
 
     #[test]
     fn speed_parses() {

@@ -133,6 +133,8 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
     })
     .await?;
 
+    readme_picture(c).await?;
+
     // 3. The model and window reach the engine and change what is shown.
     let ols = stat(c, "stat-hedge").await?;
     select(c, "#ctl-model", "kalman").await?;
@@ -342,6 +344,28 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
     let errs = errors(c).await?;
     if !errs.is_empty() {
         return Err(format!("console errors: {errs:?}"));
+    }
+    Ok(())
+}
+
+/// The README's picture: the page once the z chart spans two minutes of the
+/// replay. Written under artifacts/browser/ on every run, and over
+/// docs/dashboard.png with `SW_UPDATE_SCREENSHOT=1`.
+async fn readme_picture(c: &Client) -> R<()> {
+    wait_for("two minutes of bars", Duration::from_secs(45), || async {
+        let n = js(
+            c,
+            "return Number(document.getElementById('chart-z').dataset.rows);",
+        )
+        .await
+        .ok()?;
+        (n.as_f64()? >= 120.0).then_some(())
+    })
+    .await?;
+    let png = screenshot(c, "dashboard").await?;
+    if std::env::var_os("SW_UPDATE_SCREENSHOT").is_some() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dashboard.png");
+        std::fs::copy(&png, &docs).map_err(|e| format!("{}: {e}", docs.display()))?;
     }
     Ok(())
 }

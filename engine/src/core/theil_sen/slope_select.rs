@@ -227,6 +227,61 @@ const MAX_FLIPS: u64 = 1 << 27;
 /// Unit round-off of f64.
 const U: f64 = f64::EPSILON / 2.0;
 
+/// |computed slope - true slope| ≤ ETA·|slope| + TAU.
+const ETA: f64 = 4.0 * U;
+const TAU: f64 = 1e-300;
+
+/// How far floating point can move the data's order: for a slope `t`,
+/// |fl(y - t·x) - (y - t·x)| ≤ e(t), and a pair's floating order in
+/// y - t·x is right whenever its slope is farther than d(t) from t.
+struct Bounds {
+    xmax: f64,
+    ymax: f64,
+    /// A lower bound on the true smallest positive x difference.
+    g: f64,
+}
+
+impl Bounds {
+    /// The bounds, or `None` when the data's range defeats them.
+    fn of(s: &Sorted) -> Option<Self> {
+        let xmax = s.xs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let ymax = s.ys.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let gap =
+            s.xs.windows(2)
+                .map(|w| w[1] - w[0])
+                .filter(|&d| d > 0.0)
+                .fold(f64::INFINITY, f64::min);
+        let g = gap * (1.0 - 4.0 * U);
+        let fits = xmax < 1e150 && ymax < 1e150 && g > 1e-150 && ymax / g < 1e290;
+        fits.then_some(Bounds { xmax, ymax, g })
+    }
+
+    fn e(&self, t: f64) -> f64 {
+        1.01 * U * (self.ymax + 2.01 * t.abs() * self.xmax) + 1e-300
+    }
+
+    fn d(&self, t: f64) -> f64 {
+        2.0 * self.e(t) / self.g
+    }
+}
+
+/// Counts slopes below or above a value, reusing its buffers.
+struct Counter<'a> {
+    s: &'a Sorted,
+    z: Vec<f64>,
+    tmp: Vec<f64>,
+}
+
+impl Counter<'_> {
+    fn below(&mut self, t: f64) -> u64 {
+        count_inversions(self.s, t, false, &mut self.z, &mut self.tmp)
+    }
+
+    fn above(&mut self, t: f64) -> u64 {
+        count_inversions(self.s, t, true, &mut self.z, &mut self.tmp)
+    }
+}
+
 /// Ranks `r` and `r2` of all slopes via inversion counting; `None` when
 /// the data defeat the error bounds or the bracket holds too many pairs.
 pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
@@ -235,26 +290,7 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     if r2 >= total || r > r2 || n < 2 {
         return None;
     }
-    let xmax = s.xs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let ymax = s.ys.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let gap =
-        s.xs.windows(2)
-            .map(|w| w[1] - w[0])
-            .filter(|&d| d > 0.0)
-            .fold(f64::INFINITY, f64::min);
-    // A lower bound on the true smallest positive x difference.
-    let g = gap * (1.0 - 4.0 * U);
-    if !(xmax < 1e150 && ymax < 1e150 && g > 1e-150 && ymax / g < 1e290) {
-        return None;
-    }
-    // |fl(y - t·x) - (y - t·x)| ≤ e(t); a pair's floating order in
-    // y - t·x is right whenever its slope is farther than d(t) from t.
-    let e = |t: f64| 1.01 * U * (ymax + 2.01 * t.abs() * xmax) + 1e-300;
-    let d = |t: f64| 2.0 * e(t) / g;
-    // |computed slope - true slope| ≤ ETA·|slope| + TAU.
-    const ETA: f64 = 4.0 * U;
-    const TAU: f64 = 1e-300;
-
+    let bounds = Bounds::of(s)?;
     // Enough samples that a few gaps between them hold well under
     // MAX_CANDIDATES slopes, even for a million points (3.5e11 slopes).
     let wanted = (4 * n).max(usize::try_from(total >> 18).unwrap_or(usize::MAX));
@@ -262,47 +298,58 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     if samples.len() < 64 {
         return None;
     }
-    let mut zbuf = vec![0.0; n];
-    let mut tmp = vec![0.0; n];
-    let mut below = |t: f64| count_inversions(s, t, false, &mut zbuf, &mut tmp);
+    let mut count = Counter {
+        s,
+        z: vec![0.0; n],
+        tmp: vec![0.0; n],
+    };
     let last = samples.len() - 1;
     // Largest a with fewer than r+1 slopes below it; smallest b with at
     // most total-1-r2 above.
-    let a = partition_point(last, |i| below(samples[i]) <= r).saturating_sub(1);
-    let mut above = |t: f64| count_inversions(s, t, true, &mut zbuf, &mut tmp);
-    let b = partition_point(last, |i| above(samples[i]) > total - 1 - r2).min(last);
-
+    let a = partition_point(last, |i| count.below(samples[i]) <= r).saturating_sub(1);
+    let b = partition_point(last, |i| count.above(samples[i]) > total - 1 - r2).min(last);
     let mut widen = 1usize;
     for _ in 0..4 {
         let lo = samples[a.saturating_sub(widen)];
         let hi = samples[(b + widen).min(last)];
-        let big = lo.abs().max(hi.abs());
-        let pad = 2.0 * (ETA * big + TAU + d(2.0 * big + 1.0));
-        let (t1, t2) = (lo - pad, hi + pad);
-        let s0 = t1 + d(t1);
-        let s1 = t2 - d(t2);
-        if !(s0 + 2.0 * ETA * s0.abs() + 2.0 * TAU < lo
-            && s1 - 2.0 * ETA * s1.abs() - 2.0 * TAU > hi)
-        {
-            return None;
-        }
-        let n_below = count_inversions(s, t1, false, &mut zbuf, &mut tmp);
-        let n_above = count_inversions(s, t2, true, &mut zbuf, &mut tmp);
-        let mid = total.checked_sub(n_below)?.checked_sub(n_above)?;
-        if mid > MAX_FLIPS {
-            return None;
-        }
-        if r >= n_below && r2 - n_below < mid {
-            let ranks = (r - n_below, r2 - n_below);
-            let (v1, v2) = select_in_bracket(s, (t1, t2), mid, ranks, MAX_CANDIDATES)?;
-            // Below lo or above hi the candidates are incomplete.
-            if lo <= v1 && v2 <= hi {
-                return Some((v1, v2));
-            }
+        if let Some(found) = try_bracket(&mut count, &bounds, (lo, hi), (r, r2))? {
+            return Some(found);
         }
         widen *= 8;
     }
     None
+}
+
+/// Selects ranks `r` and `r2` between two sampled slopes, padded by the
+/// error bounds: `None` gives up, `Some(None)` asks for a wider bracket.
+fn try_bracket(
+    count: &mut Counter<'_>,
+    bounds: &Bounds,
+    (lo, hi): (f64, f64),
+    (r, r2): (u64, u64),
+) -> Option<Option<(f64, f64)>> {
+    let big = lo.abs().max(hi.abs());
+    let pad = 2.0 * (ETA * big + TAU + bounds.d(2.0 * big + 1.0));
+    let (t1, t2) = (lo - pad, hi + pad);
+    let s0 = t1 + bounds.d(t1);
+    let s1 = t2 - bounds.d(t2);
+    if !(s0 + 2.0 * ETA * s0.abs() + 2.0 * TAU < lo && s1 - 2.0 * ETA * s1.abs() - 2.0 * TAU > hi) {
+        return None;
+    }
+    let n_below = count.below(t1);
+    let n_above = count.above(t2);
+    let total = count.s.pair_count();
+    let mid = total.checked_sub(n_below)?.checked_sub(n_above)?;
+    if mid > MAX_FLIPS {
+        return None;
+    }
+    if r < n_below || r2 - n_below >= mid {
+        return Some(None);
+    }
+    let ranks = (r - n_below, r2 - n_below);
+    let (v1, v2) = select_in_bracket(count.s, (t1, t2), mid, ranks, MAX_CANDIDATES)?;
+    // Below lo or above hi the candidates are incomplete.
+    Some((lo <= v1 && v2 <= hi).then_some((v1, v2)))
 }
 
 /// Ranks `r` and `r2` of the `mid` slopes of the pairs that flip between
