@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use spreadwatch_engine::core::pair::{compute_heavy, PairState};
+use spreadwatch_engine::core::heavy::compute_heavy;
+use spreadwatch_engine::core::pair::PairState;
 use spreadwatch_proto::{Model, PairParams};
 
 fn series(n: usize) -> Vec<(f64, f64)> {

@@ -9,7 +9,8 @@ use spreadwatch_proto::{PairId, PairParams, Symbol};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::actors::{Registry, SymbolConfig, TickBatch};
+use crate::actors::symbol::messages::Barrier;
+use crate::actors::{Registry, SymbolConfig};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
 use crate::persist::{restore, PersistConfig, Snapshotter};
@@ -217,12 +218,7 @@ impl Engine {
         // Process what is queued before stopping the actor thread.
         for s in self.handle.registry.symbols() {
             if let Some(a) = self.handle.registry.get(&s) {
-                let _ = a
-                    .send(TickBatch {
-                        ticks: Vec::new(),
-                        received: None,
-                    })
-                    .await;
+                let _ = a.send(Barrier).await;
             }
         }
         // The last snapshot holds everything processed (SIGINT/SIGTERM).

@@ -105,7 +105,7 @@ impl EngineHandle {
         let Some(a) = self.registry.get(symbol) else {
             return Ok(Vec::new());
         };
-        a.send(crate::actors::messages::GetForming)
+        a.send(crate::actors::symbol::messages::GetForming)
             .await
             .map_err(Error::from)
     }
@@ -166,31 +166,28 @@ impl EngineHandle {
 
     /// A pair's parameters, latest stats, chart points and alert history.
     pub async fn pair_snapshot(&self, pair: &PairId) -> Result<PairSnapshot> {
-        let a = self
-            .registry
-            .pair(pair)
-            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        let a = self.pair_actor(pair)?;
         a.send(GetPair).await.map_err(Error::from)
     }
 
     /// Changes a pair's parameters at run time; its state is rebuilt from
     /// the bars the symbol actors hold.
     pub async fn set_params(&self, pair: &PairId, params: PairParams) -> Result<()> {
-        let a = self
-            .registry
-            .pair(pair)
-            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        let a = self.pair_actor(pair)?;
         a.send(SetParams(params)).await?.map_err(Error::Config)
     }
 
     /// Runs a pair's slow estimators (Huber, Theil-Sen, ADF, coint) now and
     /// waits for them.
     pub async fn recompute(&self, pair: &PairId) -> Result<()> {
-        let a = self
-            .registry
-            .pair(pair)
-            .ok_or_else(|| Error::UnknownPair(pair.clone()))?;
+        let a = self.pair_actor(pair)?;
         a.send(Recompute).await.map_err(Error::from)
+    }
+
+    fn pair_actor(&self, pair: &PairId) -> Result<actix::Addr<crate::actors::pair::PairActor>> {
+        self.registry
+            .pair(pair)
+            .ok_or_else(|| Error::UnknownPair(pair.clone()))
     }
 
     /// Starts analysing a pair (and tracking its legs). The first pair

@@ -31,12 +31,11 @@ pub mod msg;
 pub mod signal;
 pub mod status;
 
+pub use analyze::AnalyzeReport;
 pub use fixed::{Fixed, FixedError, Volume};
 pub use heatmap::CorrelationMatrix;
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
 pub use msg::{ClientMsg, PairView, ParamsPatch, ServerBody, ServerMsg, Subscription};
-pub use signal::{
-    Alert, AnalyzeReport, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side,
-};
+pub use signal::{Alert, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side};
 pub use status::{DropReason, FeedState, RestartIds, SourceStatus, StatusReport, SymbolStatus};

@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Interval, PairId};
 
-pub use crate::analyze::{AlertRow, AnalyzeReport, KalmanSeries, OlsReport, RegressionReport};
-
 /// Which hedge ratio the spread uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Model {
@@ -54,11 +52,22 @@ impl Model {
         huber: Option<Hedge>,
         theil_sen: Option<Hedge>,
     ) -> Option<Hedge> {
+        self.pick(ols, huber, theil_sen, None)
+    }
+
+    /// This model's one of four estimates (a hedge, a β, a series…): the
+    /// one place a model is mapped to its estimate.
+    ///
+    /// ```
+    /// use spreadwatch_proto::Model;
+    /// assert_eq!(Model::TheilSen.pick(1, 2, 3, 4), 3);
+    /// ```
+    pub fn pick<T>(self, ols: T, huber: T, theil_sen: T, kalman: T) -> T {
         match self {
             Model::Ols => ols,
             Model::Huber => huber,
             Model::TheilSen => theil_sen,
-            Model::Kalman => None,
+            Model::Kalman => kalman,
         }
     }
 }

@@ -1,7 +1,5 @@
 //! What the stat boxes show, from the live store or from an upload.
 
-use spreadwatch_proto::{Hedge, Model};
-
 use crate::components::stat_boxes::StatView;
 use crate::store::State;
 use crate::upload_view::UploadView;
@@ -47,19 +45,12 @@ pub fn upload(v: &UploadView, k: f64) -> StatView {
     let r = &v.report;
     let last = v.points.last();
     let reg = r.regression;
-    let hedge = match v.model {
-        Model::Kalman => r.kalman.beta.last().copied(),
-        m => m
-            .static_hedge(
-                Some(Hedge {
-                    beta: reg.ols.beta,
-                    alpha: reg.ols.alpha,
-                }),
-                Some(reg.huber),
-                reg.theil_sen,
-            )
-            .map(|h| h.beta),
-    };
+    let hedge = v.model.pick(
+        Some(reg.ols.beta),
+        Some(reg.huber.beta),
+        reg.theil_sen.map(|h| h.beta),
+        r.kalman.beta.last().copied(),
+    );
     StatView {
         y_sym: v.pair.y.to_string(),
         x_sym: v.pair.x.to_string(),

@@ -9,11 +9,67 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::RwLock;
 use tokio::sync::broadcast;
 
-use super::messages::Update;
+use spreadwatch_proto::{Alert, Bar, BarKind, PairId, PairParams, PairPoint, PairStats};
+
+/// An event with the time its oldest cause (a tick) was received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// When the tick behind this update was received.
+    pub origin: Instant,
+    /// What happened.
+    pub event: EngineEvent,
+}
+
+/// What the engine publishes to its subscribers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// A bar changed.
+    Bar {
+        /// The bar after the change.
+        bar: Bar,
+        /// Forming, closed or revised.
+        kind: BarKind,
+    },
+    /// A pair was updated; the chart point is set for committed points.
+    Pair(Box<PairStats>, Option<PairPoint>),
+    /// A pair's z crossed its threshold.
+    Alert(Alert),
+    /// A pair rebuilt its state (new parameters or a revised bar); its
+    /// history changed, so subscribers should take a fresh snapshot.
+    PairReset(PairId),
+    /// A pair's parameters changed.
+    Params(PairId, PairParams),
+}
+
+impl EngineEvent {
+    /// The wire message a client sees for this event (the WebSocket frame
+    /// without `seq`, and what `--publish nats:` sends); `None` for a pair
+    /// reset, which clients see as a fresh snapshot instead.
+    pub fn body(&self) -> Option<spreadwatch_proto::ServerBody> {
+        use spreadwatch_proto::ServerBody;
+        Some(match self {
+            EngineEvent::Bar { bar, kind } => ServerBody::Bar {
+                kind: *kind,
+                bar: bar.clone(),
+            },
+            EngineEvent::Pair(stats, point) => ServerBody::Pair {
+                stats: (**stats).clone(),
+                point: *point,
+            },
+            EngineEvent::Alert(a) => ServerBody::Alert { alert: a.clone() },
+            EngineEvent::Params(p, params) => ServerBody::Params {
+                pair: p.clone(),
+                params: *params,
+            },
+            EngineEvent::PairReset(_) => return None,
+        })
+    }
+}
 
 /// A synchronous listener of every update.
 pub type Tap = Arc<dyn Fn(&Update) + Send + Sync>;
@@ -68,8 +124,8 @@ impl Events {
 
 #[cfg(test)]
 mod tests {
+    use super::EngineEvent;
     use super::*;
-    use crate::actors::messages::EngineEvent;
     use std::sync::atomic::AtomicU64;
     use std::time::Instant;
 

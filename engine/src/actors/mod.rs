@@ -4,16 +4,16 @@
 //! price filter. The [`Registry`] creates them on demand and routes ticks.
 
 pub mod events;
-pub mod messages;
 pub mod pair;
 pub mod registry;
 pub mod symbol;
 
-pub use events::{Events, Tap};
-pub use messages::{EngineEvent, GetBars, SymbolSnapshot, TickBatch, Update};
-pub use pair::{
-    GetCheckpoint, GetPair, PairActor, PairCheckpoint, PairSnapshot, Recompute, RestoreCheckpoint,
-    SetParams,
+pub use events::{EngineEvent, Events, Tap, Update};
+pub use pair::checkpoint::PairCheckpoint;
+pub use pair::messages::{
+    GetCheckpoint, GetPair, PairSnapshot, Recompute, RestoreCheckpoint, SetParams,
 };
+pub use pair::PairActor;
 pub use registry::{Ingest, Registry, SymbolConfig};
+pub use symbol::messages::{GetBars, TickBatch};
 pub use symbol::SymbolActor;

@@ -9,8 +9,8 @@ use parking_lot::RwLock;
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 
 use super::events::Events;
-use super::messages::{Flush, TickBatch};
 use super::pair::PairActor;
+use super::symbol::messages::{Barrier, CloseForming, TickBatch};
 use super::symbol::SymbolActor;
 use crate::core::{SeriesLimits, Tick};
 use crate::status::StatusBoard;
@@ -153,7 +153,7 @@ impl Registry {
         // The legs' recipients would keep it alive: stop it (its legs then
         // find the recipient disconnected and drop it).
         if let Some(a) = &removed {
-            a.do_send(super::pair::StopPair);
+            a.do_send(super::pair::messages::StopPair);
         }
         removed.is_some()
     }
@@ -192,7 +192,7 @@ impl Registry {
     pub async fn flush_all(&self) {
         let addrs: Vec<_> = self.actors.read().values().cloned().collect();
         for a in addrs {
-            let _ = a.send(Flush).await;
+            let _ = a.send(CloseForming).await;
         }
     }
 
@@ -294,12 +294,7 @@ impl Ingest {
     pub async fn drain(&mut self) {
         self.flush().await;
         for (addr, _) in &self.pending {
-            let _ = addr
-                .send(TickBatch {
-                    ticks: Vec::new(),
-                    received: None,
-                })
-                .await;
+            let _ = addr.send(Barrier).await;
         }
     }
 

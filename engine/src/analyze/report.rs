@@ -1,16 +1,18 @@
 //! The whole-sample computation behind an [`AnalyzeReport`].
 
-use spreadwatch_proto::signal::{AlertRow, CointStats, KalmanSeries, OlsReport, RegressionReport};
+use spreadwatch_proto::analyze::{AlertRow, KalmanSeries, OlsReport, RegressionReport};
+use spreadwatch_proto::signal::CointStats;
 use spreadwatch_proto::{AnalyzeReport, Hedge, Model};
 
 use super::input::Aligned;
-use crate::core::adf::{adfuller, coint, half_life, Autolag};
+use crate::core::adf::{adfuller, Autolag};
 use crate::core::alert::detect_alerts;
+use crate::core::coint::{coint, half_life};
+use crate::core::heavy::adf_stats;
 use crate::core::huber::fit_huber;
 use crate::core::kalman_hedge::kalman_series;
 use crate::core::mackinnon::Regression;
 use crate::core::ols::fit_ols;
-use crate::core::pair::adf_stats;
 use crate::core::rolling::{rolling_corr, rolling_zscore};
 use crate::core::theil_sen::try_theil_sen;
 use crate::error::{Error, Result};

@@ -13,8 +13,6 @@ use super::linalg;
 use super::mackinnon::{mackinnoncrit, mackinnonp, Regression};
 use crate::error::{Error, Result};
 
-pub use super::coint::{coint, half_life, CointResult};
-
 /// Flags a final regression whose residual is below `1e-9` of the
 /// differences it explains: the fit is then exact (a linear or periodic
 /// stretch of data) and the t-statistic is a ratio of rounding errors,

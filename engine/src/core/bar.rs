@@ -12,8 +12,6 @@ use spreadwatch_proto::{Bar, Fixed, Interval, Symbol, Volume};
 
 use super::Tick;
 
-pub use super::bar_book::BarBook;
-
 /// One bar without its symbol: the unit the engine stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ohlcv {

@@ -5,7 +5,8 @@
 use spreadwatch_proto::signal::{AdfStats, CointStats, CritValues};
 use spreadwatch_proto::{Hedge, Model};
 
-use super::adf::{adfuller, coint, half_life, Autolag};
+use super::adf::{adfuller, Autolag};
+use super::coint::{coint, half_life};
 use super::huber::fit_huber;
 use super::mackinnon::Regression;
 use super::theil_sen::theil_sen;

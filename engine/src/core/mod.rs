@@ -1,16 +1,18 @@
 //! Pure, synchronous market maths: no actix, no tokio, no I/O.
 //!
-//! Each type here is a small state machine with `new`, `update`, `reset`
-//! and `initialized`, so the actors that drive them stay thin and the maths
-//! can be tested (and property-tested) on its own.
+//! Each streaming estimator here implements [`estimator::Estimator`]
+//! (`update`, `reset`, `initialized`, and a `new`), so the actors that
+//! drive them stay thin and the maths can be tested (and property-tested)
+//! on its own.
 
 pub mod adf;
 pub mod alert;
 pub mod align;
 pub mod bar;
-mod bar_book;
+pub mod bar_book;
 pub mod coint;
 pub mod corr_matrix;
+pub mod estimator;
 pub mod heavy;
 pub mod huber;
 pub mod kalman_hedge;
@@ -30,7 +32,8 @@ pub mod theil_sen;
 pub mod tick;
 mod window_stats;
 
-pub use bar::{BarBook, BarSeries, BarUpdate, SeriesLimits};
+pub use bar::{BarSeries, BarUpdate, SeriesLimits};
+pub use bar_book::BarBook;
 pub use price_kalman::PriceKalman;
 pub use ring::TickRing;
 pub use tick::Tick;

@@ -8,7 +8,7 @@
 //! O(window) and keeps the numbers exact.
 //!
 //! The slow estimators (Huber, Theil-Sen, ADF, Engle-Granger, half-life)
-//! are computed by [`compute_heavy`] from a [`HeavyInput`] on another thread
+//! are computed by [`compute_heavy`](super::heavy::compute_heavy) from a [`HeavyInput`] on another thread
 //! and handed back with [`PairState::set_heavy`].
 
 use std::collections::{HashMap, VecDeque};
@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use spreadwatch_proto::{Hedge, Model, PairId, PairParams, PairPoint, PairStats, Side};
 
 use super::alert::AlertDetector;
-pub use super::heavy::{adf_stats, compute_heavy, HeavyInput, HeavyResult};
+use super::heavy::{HeavyInput, HeavyResult};
 use super::kalman_hedge::KalmanHedge;
 use super::ols::{LinearFit, RollingOls};
 use super::window_stats::{corr, zstats};
@@ -338,7 +338,7 @@ impl PairState {
         }
     }
 
-    /// Installs results of [`compute_heavy`].
+    /// Installs results of [`compute_heavy`](super::heavy::compute_heavy).
     pub fn set_heavy(&mut self, h: HeavyResult) {
         self.heavy = h;
     }

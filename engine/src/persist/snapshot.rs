@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use spreadwatch_proto::{Interval, PairId, PairParams, Symbol};
 
 use super::{PersistConfig, SnapshotStore};
-use crate::actors::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
-use crate::actors::pair::{
-    GetCheckpoint, GetParams, PairCheckpoint, RebuildPair, RestoreCheckpoint, SetParams,
+use crate::actors::pair::checkpoint::PairCheckpoint;
+use crate::actors::pair::messages::{
+    GetCheckpoint, GetParams, RebuildPair, RestoreCheckpoint, SetParams,
 };
 use crate::actors::registry::Registry;
+use crate::actors::symbol::messages::{GetBars, GetTicksAfter, SeedBars, TickBatch};
 use crate::actors::symbol::SymbolActor;
 use crate::core::Tick;
 use crate::error::Result;

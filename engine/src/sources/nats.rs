@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub use async_nats;
 
 use super::feed::FeedWriter;
-use crate::actors::messages::EngineEvent;
+use crate::actors::events::EngineEvent;
 use crate::error::{Error, Result};
 use crate::status::SourceBoard;
 use crate::EngineHandle;

@@ -122,7 +122,10 @@ impl Replay {
             if text.is_empty() {
                 continue;
             }
-            if let Some(pause) = pace.pause(text, Instant::now()) {
+            // The clock is read only when pacing: at full speed a read per
+            // line is a few percent of the replay.
+            let now = pace.paced().then(Instant::now);
+            if let Some(pause) = now.and_then(|now| pace.pause(text, now)) {
                 feed.flush().await;
                 // A recording's quiet hours are waited out at 1x, but a
                 // stop ends the wait.
@@ -158,6 +161,11 @@ impl Pace {
             _ => None,
         };
         Pace { times, start: None }
+    }
+
+    /// True when lines are held to the recording's clock.
+    fn paced(&self) -> bool {
+        self.times.is_some()
     }
 
     /// How long to wait before the line `text`, if at all.

@@ -82,8 +82,13 @@ impl Runner {
             let Some(a) = self.registry.get(symbol) else {
                 continue;
             };
-            if let Ok(s) = a.send(crate::actors::messages::GetSnapshot).await {
-                if let (Some(id), Some(price)) = (s.newest_id, s.newest_price) {
+            // No points wanted: only the newest trade.
+            let newest = crate::actors::symbol::messages::GetLeg {
+                interval: None,
+                limit: 0,
+            };
+            if let Ok(s) = a.send(newest).await {
+                if let (Some(id), Some((_, price))) = (s.newest_id, s.last) {
                     out.push(Resume {
                         symbol: symbol.clone(),
                         id,

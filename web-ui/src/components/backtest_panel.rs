@@ -48,12 +48,12 @@ impl Row for Equity {
 }
 
 fn beta(p: &PairPoint, m: Model) -> Option<f64> {
-    match m {
-        Model::Ols => p.ols_beta,
-        Model::Huber => p.huber_beta,
-        Model::TheilSen => p.theil_sen_beta,
-        Model::Kalman => Some(p.kalman_beta),
-    }
+    m.pick(
+        p.ols_beta,
+        p.huber_beta,
+        p.theil_sen_beta,
+        Some(p.kalman_beta),
+    )
 }
 
 /// Runs the backtest on the points inside `range` (seconds), or all.

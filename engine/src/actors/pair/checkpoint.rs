@@ -13,8 +13,9 @@ use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 use spreadwatch_proto::{Alert, PairParams, Sampling};
 
+use super::messages::{GetCheckpoint, RestoreCheckpoint};
 use super::{PairActor, BAR_REBUILD};
-use crate::actors::messages::{GetLeg, LegSnapshot};
+use crate::actors::symbol::messages::{GetLeg, LegHistory};
 use crate::core::align::BarAligner;
 use crate::core::pair::PairState;
 use crate::error::{Error, Result};
@@ -87,18 +88,6 @@ impl PairCheckpoint {
     }
 }
 
-/// Asks a pair for its checkpoint.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "PairCheckpoint")]
-pub struct GetCheckpoint;
-
-/// Puts a checkpoint back and joins the legs' bars closed after it. Replies
-/// whether it was applied: a checkpoint of other parameters, or of a pair
-/// sampled on trades, is not (the pair keeps what the ticks rebuilt).
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "bool")]
-pub struct RestoreCheckpoint(pub PairCheckpoint);
-
 impl Handler<GetCheckpoint> for PairActor {
     type Result = MessageResult<GetCheckpoint>;
 
@@ -154,7 +143,7 @@ impl Handler<RestoreCheckpoint> for PairActor {
 }
 
 impl PairActor {
-    fn apply_checkpoint(&mut self, cp: PairCheckpoint, ly: LegSnapshot, lx: LegSnapshot) {
+    fn apply_checkpoint(&mut self, cp: PairCheckpoint, ly: LegHistory, lx: LegHistory) {
         self.generation += 1;
         self.dirty = false;
         let from = cp.aligner.decided_before();
@@ -171,7 +160,7 @@ impl PairActor {
             }
         }
         self.check_stale();
-        self.publish(crate::actors::messages::EngineEvent::PairReset(
+        self.publish(crate::actors::events::EngineEvent::PairReset(
             self.pair().clone(),
         ));
     }

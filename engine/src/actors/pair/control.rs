@@ -5,24 +5,11 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use futures_util::future::FutureExt;
-use spreadwatch_proto::PairParams;
 
+use super::messages::{RebuildPair, Recompute, SetParams, StopPair};
 use super::PairActor;
-use crate::actors::messages::EngineEvent;
-use crate::core::pair::compute_heavy;
-
-/// Changes a pair's parameters; the state is rebuilt from the legs' bars
-/// when they differ from those in force.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "Result<(), String>")]
-pub struct SetParams(pub PairParams);
-
-/// Stops the pair. Its legs hold a recipient of its updates, and a message
-/// on the way would keep it running, so removing a pair stops it
-/// explicitly rather than by dropping its address.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "()")]
-pub struct StopPair;
+use crate::actors::events::EngineEvent;
+use crate::core::heavy::compute_heavy;
 
 impl Handler<StopPair> for PairActor {
     type Result = ();
@@ -32,13 +19,6 @@ impl Handler<StopPair> for PairActor {
     }
 }
 
-/// Rebuilds the pair from its legs with its parameters as they are: after a
-/// restore put back bars older than the ticks and the pair had no
-/// checkpoint to take.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "()")]
-pub struct RebuildPair;
-
 impl Handler<RebuildPair> for PairActor {
     type Result = ();
 
@@ -46,11 +26,6 @@ impl Handler<RebuildPair> for PairActor {
         self.rebuild(ctx);
     }
 }
-
-/// Runs the slow estimators now and replies when they are in.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "()")]
-pub struct Recompute;
 
 impl Handler<SetParams> for PairActor {
     type Result = Result<(), String>;

@@ -9,7 +9,8 @@ use actix::prelude::*;
 use spreadwatch_proto::{Alert, PairParams, Sampling};
 
 use super::{PairActor, ALERT_HISTORY, BAR_REBUILD, TICK_REBUILD};
-use crate::actors::messages::{EngineEvent, GetLeg, LegSnapshot};
+use crate::actors::events::EngineEvent;
+use crate::actors::symbol::messages::{GetLeg, LegHistory};
 use crate::core::align::join_bars;
 
 impl PairActor {
@@ -41,7 +42,7 @@ impl PairActor {
         ctx.wait(fut);
     }
 
-    fn apply_rebuild(&mut self, params: PairParams, ly: LegSnapshot, lx: LegSnapshot) {
+    fn apply_rebuild(&mut self, params: PairParams, ly: LegHistory, lx: LegHistory) {
         let points = match params.interval {
             Sampling::Tick => merge_ticks(&ly.points, &lx.points),
             Sampling::Bar(_) => self.rejoin(&ly, &lx, i64::MIN),
@@ -72,8 +73,8 @@ impl PairActor {
     /// the decided points `(start, x, y)` from `from` on, in time order.
     pub(super) fn rejoin(
         &mut self,
-        ly: &LegSnapshot,
-        lx: &LegSnapshot,
+        ly: &LegHistory,
+        lx: &LegHistory,
         from: i64,
     ) -> Vec<(i64, f64, f64)> {
         let ready = ly.cut.min(lx.cut);

@@ -1,20 +1,24 @@
 //! One actor per symbol: the tick ring, the bars and the price filter.
 
+pub mod messages;
+
 use std::time::Instant;
 
 use actix::prelude::*;
 use spreadwatch_proto::{BarKind, Interval, Symbol};
 
 use super::events::Events;
-use super::messages::{
-    EngineEvent, Flush, GetBars, GetForming, GetLeg, GetSnapshot, GetTicksAfter, LegSnapshot,
-    LegUpdate, SeedBars, SubscribeLeg, SymbolSnapshot, TickBatch, Update,
-};
+use super::events::{EngineEvent, Update};
+use super::pair::messages::LegUpdate;
 use super::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
 use crate::core::ring::RingInsert;
 use crate::core::{BarBook, BarUpdate, PriceKalman, Tick, TickRing};
 use crate::status::StatusBoard;
+use messages::{
+    Barrier, CloseForming, GetBars, GetForming, GetLeg, GetTicksAfter, LegHistory, SeedBars,
+    SubscribeLeg, TickBatch,
+};
 
 /// Holds and updates everything the engine knows about one symbol.
 pub struct SymbolActor {
@@ -253,10 +257,16 @@ impl SymbolActor {
     }
 }
 
-impl Handler<Flush> for SymbolActor {
+impl Handler<Barrier> for SymbolActor {
     type Result = ();
 
-    fn handle(&mut self, _: Flush, _: &mut Self::Context) {
+    fn handle(&mut self, _: Barrier, _: &mut Self::Context) {}
+}
+
+impl Handler<CloseForming> for SymbolActor {
+    type Result = ();
+
+    fn handle(&mut self, _: CloseForming, _: &mut Self::Context) {
         let mut out = vec![];
         self.bars.flush(|iv, b| out.push((iv, *b)));
         let origin = Instant::now();
@@ -320,21 +330,6 @@ impl Handler<GetForming> for SymbolActor {
     }
 }
 
-impl Handler<GetSnapshot> for SymbolActor {
-    type Result = MessageResult<GetSnapshot>;
-
-    fn handle(&mut self, _: GetSnapshot, _: &mut Self::Context) -> Self::Result {
-        MessageResult(SymbolSnapshot {
-            ring_len: self.ring.len(),
-            ticks: self.ticks,
-            newest_ms: self.bars.newest_ms(),
-            kalman_level: self.kalman.initialized().then(|| self.kalman.level()),
-            newest_id: self.ring.last().map(|t| t.id),
-            newest_price: self.ring.last().map(|t| t.price.to_f64()),
-        })
-    }
-}
-
 impl Handler<SeedBars> for SymbolActor {
     type Result = ();
 
@@ -384,7 +379,7 @@ impl Handler<GetLeg> for SymbolActor {
             Some(iv) => {
                 let s = self.bars.series(iv);
                 let skip = s.closed().len().saturating_sub(q.limit);
-                LegSnapshot {
+                LegHistory {
                     points: s
                         .closed()
                         .skip(skip)
@@ -397,7 +392,7 @@ impl Handler<GetLeg> for SymbolActor {
             }
             None => {
                 let skip = self.ring.len().saturating_sub(q.limit);
-                LegSnapshot {
+                LegHistory {
                     points: self
                         .ring
                         .iter()

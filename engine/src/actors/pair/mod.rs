@@ -6,22 +6,22 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use futures_util::future::{BoxFuture, Shared};
-use spreadwatch_proto::{
-    Alert, Interval, PairId, PairParams, PairPoint, PairStats, Sampling, Symbol,
-};
+use spreadwatch_proto::{Alert, Interval, PairId, PairParams, Sampling, Symbol};
 
-use super::events::Events;
-use super::messages::{EngineEvent, LegUpdate, SubscribeLeg, Update};
+use super::events::{EngineEvent, Events, Update};
+use super::symbol::messages::SubscribeLeg;
 use super::symbol::SymbolActor;
 use crate::core::align::{AlignEvent, BarAligner, Leg};
-use crate::core::pair::{compute_heavy, HeavyResult, PairState};
+use crate::core::heavy::compute_heavy;
+use crate::core::pair::PairState;
 use crate::status::StatusBoard;
 
-mod checkpoint;
+pub mod checkpoint;
 mod control;
+pub mod messages;
 mod rebuild;
-pub use checkpoint::{GetCheckpoint, PairCheckpoint, RestoreCheckpoint, CHECKPOINT_VERSION};
-pub use control::{RebuildPair, Recompute, SetParams, StopPair};
+
+use messages::{GetPair, GetParams, HeavyDone, LegUpdate, PairSnapshot};
 
 /// The slow estimators run at most this often (and on bar close).
 const HEAVY_EVERY: Duration = Duration::from_millis(250);
@@ -33,36 +33,6 @@ const CHART_POINTS: usize = 3_600;
 const TICK_REBUILD: usize = 100_000;
 /// Bars per leg used to rebuild a pair.
 const BAR_REBUILD: usize = 86_400;
-
-/// Asks for everything a client needs to draw the pair.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "PairSnapshot")]
-pub struct GetPair;
-
-/// Asks only for the parameters in force (what a snapshot stores every
-/// interval, without copying the chart and alerts [`GetPair`] carries).
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "PairParams")]
-pub struct GetParams;
-
-/// A pair's full state for a new client.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairSnapshot {
-    /// The pair.
-    pub pair: PairId,
-    /// Parameters in force.
-    pub params: PairParams,
-    /// The latest committed stats.
-    pub latest: Option<PairStats>,
-    /// Chart points, oldest first.
-    pub points: Vec<PairPoint>,
-    /// Alert history, oldest first.
-    pub alerts: Vec<Alert>,
-}
-
-#[derive(Message)]
-#[rtype(result = "()")]
-struct HeavyDone(HeavyResult, u64);
 
 /// Owns one pair's state.
 pub struct PairActor {
