@@ -126,6 +126,14 @@ impl<T: Row> Series<T> {
     }
 }
 
+/// Equal when both share one buffer at the same revision: the rows are
+/// never walked (see the module's note on the shared buffer).
+impl<T: Row> PartialEq for Series<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.same(o)
+    }
+}
+
 /// Puts `row` in place; false when it landed before the newest row.
 fn upsert<T: Row>(v: &mut Vec<T>, row: T) -> bool {
     let t = row.time();

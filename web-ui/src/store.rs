@@ -39,7 +39,7 @@ pub enum Conn {
 }
 
 /// One leg's chart data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Leg {
     /// The symbol.
     pub symbol: Option<Symbol>,
@@ -77,8 +77,6 @@ pub enum Upload {
 /// Everything the dashboard shows.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// Bumped by every reduce; equality is by version.
-    pub version: u64,
     /// Socket state.
     pub conn: Conn,
     /// The user's choices.
@@ -125,9 +123,47 @@ pub struct State {
     pub heatmap: Option<Rc<CorrelationMatrix>>,
 }
 
-impl PartialEq for State {
+/// An analysis is compared by identity: it is large and never changed in
+/// place.
+impl PartialEq for Upload {
     fn eq(&self, other: &Self) -> bool {
-        self.version == other.version
+        match (self, other) {
+            (Upload::Idle, Upload::Idle) => true,
+            (Upload::Busy(a), Upload::Busy(b)) | (Upload::Failed(a), Upload::Failed(b)) => a == b,
+            (Upload::Done(a), Upload::Done(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// Field by field, the counters that change with every frame first; the
+/// series by buffer and revision, and the correlation matrix by identity
+/// (it is replaced whole), so a comparison never walks chart rows.
+impl PartialEq for State {
+    fn eq(&self, o: &Self) -> bool {
+        let counters = (self.frames, self.snapshots, self.opened, self.pairs_opened);
+        counters == (o.frames, o.snapshots, o.opened, o.pairs_opened)
+            && self.next_toast == o.next_toast
+            && self.conn == o.conn
+            && self.points == o.points
+            && self.legs == o.legs
+            && self.latest == o.latest
+            && self.pair == o.pair
+            && self.sub_interval == o.sub_interval
+            && self.params == o.params
+            && self.prefs == o.prefs
+            && self.symbols == o.symbols
+            && self.pairs == o.pairs
+            && self.toasts == o.toasts
+            && Rc::ptr_eq(&self.alerts, &o.alerts)
+            && self.server_error == o.server_error
+            && self.upload == o.upload
+            && self.rates == o.rates
+            && self.status == o.status
+            && match (&self.heatmap, &o.heatmap) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
@@ -139,7 +175,6 @@ impl State {
             candles: Series::new(MAX_CANDLES),
         };
         State {
-            version: 0,
             conn: Conn::Connecting,
             params: prefs
                 .pair
@@ -194,7 +229,6 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
-        s.version += 1;
         match action {
             Action::Frames(frames) => {
                 for f in frames {
@@ -362,6 +396,30 @@ mod tests {
     use spreadwatch_proto::Side;
 
     use super::*;
+
+    #[test]
+    fn equality_is_by_content_not_by_reduce_count() {
+        let s = Rc::new(State::new(Prefs::default()));
+        let same = s.clone().reduce(Action::Connection(Conn::Connecting));
+        assert!(*same == *s, "a reduce that changes nothing");
+        let closed = s
+            .clone()
+            .reduce(Action::Connection(Conn::Closed { retry_ms: 500 }));
+        assert!(*closed != *s);
+        let open = s.clone().reduce(Action::Connection(Conn::Open));
+        assert!(*open != *closed, "opened is counted");
+        let mut moved = (*s).clone();
+        let candle = crate::series::Candle {
+            t: 1,
+            open: 1.0,
+            high: 1.0,
+            low: 1.0,
+            close: 1.0,
+            volume: 0.0,
+        };
+        moved.legs[0].candles.upsert(candle);
+        assert!(moved != *s, "a new candle");
+    }
 
     fn alert(pair: &str, ts: i64) -> Alert {
         Alert {

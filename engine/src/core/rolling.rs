@@ -1,157 +1,154 @@
 //! Rolling z-score and rolling correlation equal to pandas'
 //! `(s - s.rolling(w).mean()) / s.rolling(w).std()` and
-//! `x.rolling(w).corr(y)`, plus streaming versions with a provisional
-//! `peek` for the bar still forming.
+//! `x.rolling(w).corr(y)`, as whole series (for `analyze`) and as
+//! streaming estimators.
 //!
-//! Windows include the current point and need all `w` values (pandas'
-//! default `min_periods`); the std uses ddof = 1. A constant window has no
-//! z-score or correlation (pandas gives NaN), and every non-finite result
-//! is `None`.
+//! One implementation: every window is summed in two passes by
+//! `window_stats`, the functions the live pair uses on its spread window,
+//! so an upload and the live page give the same numbers for the same
+//! values. Windows include the current point and need all `w` values
+//! (pandas' default `min_periods`); the std uses ddof = 1. A constant window
+//! has no z-score or correlation (pandas gives NaN), and every non-finite
+//! result is `None`.
 
-use super::ols::pair_window::{PairWindow, WindowMoments};
+use std::collections::VecDeque;
 
-fn z_of(wm: &WindowMoments, v: f64, w: usize) -> Option<f64> {
-    let m = &wm.m;
-    if w < 2 || m.n() < w || wm.const_x {
-        return None;
-    }
-    let std = (m.sxx() / (m.n() - 1) as f64).sqrt();
-    let z = m.dev_x(v) / std;
-    z.is_finite().then_some(z)
-}
+use super::window_stats::{corr, zstats};
 
-fn corr_of(wm: &WindowMoments, w: usize) -> Option<f64> {
-    let m = &wm.m;
-    if w < 2 || m.n() < w || wm.const_x || wm.const_y {
-        return None;
-    }
-    // Separate roots keep sxx·syy from overflowing.
-    let c = m.sxy() / (m.sxx().sqrt() * m.syy().sqrt());
-    c.is_finite().then_some(c)
-}
-
-/// Streaming mean and std of the last `w` committed values.
+/// Streaming z-score of the last `w` committed values.
 ///
 /// ```
 /// use spreadwatch_engine::core::rolling::RollingStats;
 /// let mut s = RollingStats::new(3);
 /// s.push(1.0);
 /// s.push(2.0);
-/// assert_eq!(s.peek_z(3.0), Some(1.0)); // mean 2, std 1
-/// assert_eq!(s.len(), 2);
+/// assert_eq!(s.push(3.0), Some(1.0)); // mean 2, std 1
+/// assert_eq!(s.len(), 3);
 /// ```
 #[derive(Debug, Clone)]
-pub struct RollingStats(PairWindow);
+pub struct RollingStats {
+    w: usize,
+    win: VecDeque<f64>,
+}
 
 impl RollingStats {
     /// Creates an empty window of `w` values; `w` < 2 never yields a z.
     pub fn new(w: usize) -> Self {
-        RollingStats(PairWindow::new(w))
+        RollingStats {
+            w,
+            win: VecDeque::with_capacity(w),
+        }
     }
 
-    /// Commits a value and returns its z-score in the updated window,
-    /// bit-for-bit what `peek_z(v)` returned. Non-finite values are ignored
-    /// (and give `None`).
+    /// Commits a value and returns its z-score in the updated window.
+    /// Non-finite values are ignored (and give `None`).
     pub fn push(&mut self, v: f64) -> Option<f64> {
         if !v.is_finite() {
             return None;
         }
-        z_of(&self.0.push(v, 0.0), v, self.0.cap())
-    }
-
-    /// The z-score of `v` against the last `w - 1` committed values plus
-    /// `v`, without committing; `None` until `w - 1` values are committed.
-    pub fn peek_z(&self, v: f64) -> Option<f64> {
-        if !v.is_finite() {
+        if self.w == 0 {
             return None;
         }
-        z_of(&self.0.with_point(v, 0.0), v, self.0.cap())
+        if self.win.len() == self.w {
+            self.win.pop_front();
+        }
+        self.win.push_back(v);
+        self.stats().2
+    }
+
+    /// Mean, std and z of the newest value, once the window is full.
+    fn stats(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
+        match (self.initialized(), self.win.back()) {
+            (true, Some(&last)) if self.w >= 2 => zstats(self.win.iter().copied(), last),
+            _ => (None, None, None),
+        }
     }
 
     /// Mean of the committed window, once full.
     pub fn mean(&self) -> Option<f64> {
-        self.initialized().then(|| self.0.current().m.mean_x())
+        self.stats().0
     }
 
     /// Sample std (ddof = 1) of the committed window, once full.
     pub fn std(&self) -> Option<f64> {
-        let m = self.0.current().m;
-        (self.initialized() && m.n() >= 2).then(|| (m.sxx() / (m.n() - 1) as f64).sqrt())
+        self.stats().1
     }
 
     /// Committed values held.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.win.len()
     }
 
     /// True before any value is committed.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.win.is_empty()
     }
 
     /// Forgets every value.
     pub fn reset(&mut self) {
-        self.0.clear();
+        self.win.clear();
     }
 
     /// True once `w` values are committed.
     pub fn initialized(&self) -> bool {
-        self.0.len() == self.0.cap()
+        self.w > 0 && self.win.len() == self.w
     }
 }
 
 /// Streaming correlation of the last `w` committed (x, y) pairs.
 #[derive(Debug, Clone)]
-pub struct RollingCorr(PairWindow);
+pub struct RollingCorr {
+    w: usize,
+    win: VecDeque<(f64, f64)>,
+}
 
 impl RollingCorr {
     /// Creates an empty window of `w` pairs; `w` < 2 never yields a value.
     pub fn new(w: usize) -> Self {
-        RollingCorr(PairWindow::new(w))
+        RollingCorr {
+            w,
+            win: VecDeque::with_capacity(w),
+        }
     }
 
-    /// Commits a pair and returns the correlation of the updated window,
-    /// bit-for-bit what `peek(x, y)` returned. Pairs with a non-finite
-    /// member are ignored (and give `None`).
+    /// Commits a pair and returns the correlation of the updated window.
+    /// Pairs with a non-finite member are ignored (and give `None`).
     pub fn push(&mut self, x: f64, y: f64) -> Option<f64> {
-        if !(x.is_finite() && y.is_finite()) {
+        if !(x.is_finite() && y.is_finite()) || self.w == 0 {
             return None;
         }
-        corr_of(&self.0.push(x, y), self.0.cap())
-    }
-
-    /// The correlation of the last `w - 1` committed pairs plus (x, y),
-    /// without committing.
-    pub fn peek(&self, x: f64, y: f64) -> Option<f64> {
-        if !(x.is_finite() && y.is_finite()) {
-            return None;
+        if self.win.len() == self.w {
+            self.win.pop_front();
         }
-        corr_of(&self.0.with_point(x, y), self.0.cap())
+        self.win.push_back((x, y));
+        self.corr()
     }
 
     /// The correlation of the committed window, once full.
     pub fn corr(&self) -> Option<f64> {
-        corr_of(&self.0.current(), self.0.cap())
+        (self.initialized() && self.w >= 2)
+            .then(|| corr(self.win.iter().copied()))
+            .flatten()
     }
 
     /// Committed pairs held.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.win.len()
     }
 
     /// True before any pair is committed.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.win.is_empty()
     }
 
     /// Forgets every pair.
     pub fn reset(&mut self) {
-        self.0.clear();
+        self.win.clear();
     }
 
     /// True once `w` pairs are committed.
     pub fn initialized(&self) -> bool {
-        self.0.len() == self.0.cap()
+        self.w > 0 && self.win.len() == self.w
     }
 }
 
@@ -242,14 +239,19 @@ mod tests {
     #[test]
     fn streaming_lifecycle() {
         let (mut st, mut rc) = (RollingStats::new(4), RollingCorr::new(4));
-        assert!(st.mean().is_none() && st.std().is_none() && st.peek_z(1.0).is_none());
+        assert!(st.mean().is_none() && st.std().is_none());
         for v in [1.0, 3.0, 2.0, 7.0] {
             st.push(v);
             rc.push(v, v * v);
         }
         assert!(st.initialized() && rc.initialized() && rc.corr().is_some());
         assert_eq!((st.mean(), st.len()), (Some(3.25), 4));
-        assert_eq!((st.push(f64::NAN), rc.peek(f64::NAN, 1.0)), (None, None));
+        assert_eq!((st.push(f64::NAN), rc.push(f64::NAN, 1.0)), (None, None));
+        assert_eq!(
+            (st.len(), rc.len()),
+            (4, 4),
+            "a non-finite value is not committed"
+        );
         st.reset();
         rc.reset();
         assert!(st.is_empty() && rc.is_empty() && rc.corr().is_none());
@@ -283,9 +285,7 @@ mod tests {
             }).collect();
             let (mut st, mut rc) = (RollingStats::new(w), RollingCorr::new(w));
             for (i, &(a, b)) in pts.iter().enumerate() {
-                let (pz, pc) = (st.peek_z(a), rc.peek(a, b));
                 let (z, c) = (st.push(a), rc.push(a, b));
-                prop_assert_eq!((pz, pc), (z, c));
                 if i + 1 >= w {
                     let win = &pts[i + 1 - w..=i];
                     let (nz, nc) = naive(win);

@@ -33,6 +33,15 @@ pub(super) async fn text(c: &Client, css: &str) -> R<String> {
     el.text().await.map_err(|e| format!("text of {css}: {e}"))
 }
 
+/// Waits until the text of `css` holds `needle`.
+pub(super) async fn wait_text(c: &Client, css: &str, needle: &str, limit: Duration) -> R<()> {
+    let what = format!("{needle:?} in {css}");
+    wait_for(&what, limit, || async {
+        text(c, css).await.ok()?.contains(needle).then_some(())
+    })
+    .await
+}
+
 /// The number in a stat box, once it has one.
 pub(super) async fn stat(c: &Client, id: &str) -> R<f64> {
     let css = format!("#{id} .sw-stat-value");

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::driver::{available, screenshot, wait_for, Driver};
 use super::page::{
     chart_view, click, dist, drag, errors, js, select, set_input, snapshots, text, type_into,
-    value, wheel, R,
+    value, wait_text, wheel, R,
 };
 use crate::support::{bin, spawn_serve_at, ChildGuard};
 
@@ -235,6 +235,10 @@ async fn label_fits(c: &Client) -> R<()> {
 
 async fn show_pair(c: &Client, pair: &str) -> R<()> {
     select(c, "#ctl-pair", pair).await?;
+    pair_shown(c, pair).await
+}
+
+async fn pair_shown(c: &Client, pair: &str) -> R<()> {
     wait_for(
         &format!("{pair} shown"),
         Duration::from_secs(10),
@@ -312,10 +316,7 @@ async fn one_pick_one_pair(c: &Client, url: &str) -> R<()> {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     select(c, "#ctl-x", "ETHUSDT").await?;
     click(c, "#ctl-apply-pair").await?;
-    wait_for("SOLUSDT/ETHUSDT shown", Duration::from_secs(10), || async {
-        (text(c, "#pair-label").await.ok()? == "SOLUSDT/ETHUSDT").then_some(())
-    })
-    .await?;
+    pair_shown(c, "SOLUSDT/ETHUSDT").await?;
     let after = pairs(url).await?;
     let added: Vec<&String> = after.iter().filter(|p| !before.contains(p)).collect();
     if added != ["SOLUSDT/ETHUSDT"] {
@@ -441,14 +442,7 @@ async fn uploads_read_well(c: &Client, driver: &Driver) -> R<()> {
     set_input(c, "#upload-y", "ETHBTC").await?;
     set_input(c, "#upload-x", "LTCBTC").await?;
     pick_file(c, &prices).await?;
-    wait_for("the upload result", Duration::from_secs(20), || async {
-        text(c, "#upload-status")
-            .await
-            .ok()?
-            .contains("aligned rows")
-            .then_some(())
-    })
-    .await?;
+    wait_text(c, "#upload-status", "aligned rows", Duration::from_secs(20)).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let v = chart_view(c, "chart-y").await?;
     let kind = js(c, "const s = window.swSeries['chart-y'][0]; return [s.seriesType(), s.options().priceFormat.precision];").await?;

@@ -1,7 +1,7 @@
 //! A fixed-capacity window of (x, y) pairs with incrementally maintained
 //! co-moments (`super::moments::CoMoments`), re-anchored by an exact pass
 //! every `cap` pushes and whenever the round-off bound grows too large.
-//! Shared by `RollingOls`, `RollingStats` and `RollingCorr`.
+//! Used by `RollingOls`.
 
 use super::moments::CoMoments;
 use std::collections::VecDeque;
