@@ -255,9 +255,4 @@ impl EngineHandle {
             let _ = d.wait_for(|v| *v).await;
         }
     }
-
-    /// Asks the source to stop.
-    pub fn stop(&self) {
-        self.stop.cancel();
-    }
 }
