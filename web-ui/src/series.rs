@@ -119,18 +119,13 @@ impl<T: Row> Series<T> {
     pub fn rows(&self) -> Ref<'_, Vec<T>> {
         self.rows.borrow()
     }
-
-    /// True when both share one buffer at the same revision.
-    pub fn same(&self, o: &Self) -> bool {
-        self.rev == o.rev && self.epoch == o.epoch && Rc::ptr_eq(&self.rows, &o.rows)
-    }
 }
 
 /// Equal when both share one buffer at the same revision: the rows are
 /// never walked (see the module's note on the shared buffer).
 impl<T: Row> PartialEq for Series<T> {
     fn eq(&self, o: &Self) -> bool {
-        self.same(o)
+        self.rev == o.rev && self.epoch == o.epoch && Rc::ptr_eq(&self.rows, &o.rows)
     }
 }
 

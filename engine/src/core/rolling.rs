@@ -43,10 +43,7 @@ impl RollingStats {
     /// Commits a value and returns its z-score in the updated window.
     /// Non-finite values are ignored (and give `None`).
     pub fn push(&mut self, v: f64) -> Option<f64> {
-        if !v.is_finite() {
-            return None;
-        }
-        if self.w == 0 {
+        if !v.is_finite() || self.w == 0 {
             return None;
         }
         if self.win.len() == self.w {

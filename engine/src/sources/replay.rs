@@ -122,10 +122,7 @@ impl Replay {
             if text.is_empty() {
                 continue;
             }
-            // The clock is read only when pacing: at full speed a read per
-            // line is a few percent of the replay.
-            let now = pace.paced().then(Instant::now);
-            if let Some(pause) = now.and_then(|now| pace.pause(text, now)) {
+            if let Some(pause) = pace.pause(text, Instant::now) {
                 feed.flush().await;
                 // A recording's quiet hours are waited out at 1x, but a
                 // stop ends the wait.
@@ -163,17 +160,15 @@ impl Pace {
         Pace { times, start: None }
     }
 
-    /// True when lines are held to the recording's clock.
-    fn paced(&self) -> bool {
-        self.times.is_some()
-    }
-
-    /// How long to wait before the line `text`, if at all.
-    fn pause(&mut self, text: &[u8], now: Instant) -> Option<Duration> {
+    /// How long to wait before the line `text`, if at all. The clock is
+    /// read only when pacing: at full speed a read per line is a few
+    /// percent of the replay.
+    fn pause(&mut self, text: &[u8], clock: impl FnOnce() -> Instant) -> Option<Duration> {
         let x = self.times?;
         // A time the parser would refuse paces nothing: one bad line must
         // not stall the replay.
         let e = event_time(text).filter(|e| (0..=MAX_TIME_MS).contains(e))?;
+        let now = clock();
         let (t0, e0) = *self.start.get_or_insert((now, e));
         // `Speed::Times` built in code is not range-checked: an absurd wait
         // is a long wait, never a panic.
@@ -218,22 +213,23 @@ mod tests {
     fn pacing_follows_the_event_clock_divided_by_the_speed() {
         let t0 = Instant::now();
         let mut p = Pace::new(Speed::Times(2.0));
-        assert_eq!(p.pause(&line(10_000), t0), None);
+        assert_eq!(p.pause(&line(10_000), || t0), None);
         // 4 s of recording at 2x is 2 s after the first line.
-        let got = p.pause(&line(14_000), t0 + Duration::from_millis(500));
+        let got = p.pause(&line(14_000), || t0 + Duration::from_millis(500));
         assert_eq!(got, Some(Duration::from_millis(1_500)));
         // Behind schedule: no wait.
-        assert_eq!(p.pause(&line(14_000), t0 + Duration::from_secs(3)), None);
+        assert_eq!(p.pause(&line(14_000), || t0 + Duration::from_secs(3)), None);
         // A bad time paces nothing.
-        assert_eq!(p.pause(&line(-5), t0), None);
-        assert_eq!(p.pause(b"not json", t0), None);
+        assert_eq!(p.pause(&line(-5), || t0), None);
+        assert_eq!(p.pause(b"not json", || t0), None);
     }
 
     #[test]
     fn full_speed_never_waits() {
         let mut p = Pace::new(Speed::Max);
-        assert_eq!(p.pause(&line(1), Instant::now()), None);
-        assert_eq!(p.pause(&line(1_000_000), Instant::now()), None);
+        let clock = || -> Instant { panic!("the clock is read at full speed") };
+        assert_eq!(p.pause(&line(1), clock), None);
+        assert_eq!(p.pause(&line(1_000_000), clock), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::driver::{available, screenshot, wait_for, Driver};
 use super::feed;
-use super::page::{click, dist, drag, errors, js, select, set_input, snapshots, stat, text, R};
+use super::page::{
+    chart_view, click, dist, drag, errors, js, select, set_input, snapshots, stat, text, R,
+};
 use crate::support::{data, spawn_serve};
 
 /// The OLS slope of ETHUSDT on BTCUSDT closes in a bars CSV, computed here
@@ -353,13 +355,8 @@ async fn scenario(c: &Client, driver: &Driver, url: &str, feed: &feed::Feed) -> 
 /// docs/dashboard.png with `SW_UPDATE_SCREENSHOT=1`.
 async fn readme_picture(c: &Client) -> R<()> {
     wait_for("two minutes of bars", Duration::from_secs(45), || async {
-        let n = js(
-            c,
-            "return Number(document.getElementById('chart-z').dataset.rows);",
-        )
-        .await
-        .ok()?;
-        (n.as_f64()? >= 120.0).then_some(())
+        let rows = chart_view(c, "chart-z").await.ok()?.rows;
+        (rows >= 120).then_some(())
     })
     .await?;
     let png = screenshot(c, "dashboard").await?;

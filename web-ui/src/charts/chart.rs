@@ -50,7 +50,7 @@ impl<T: Row> PartialEq for ChartProps<T> {
     fn eq(&self, o: &Self) -> bool {
         self.id == o.id
             && self.title == o.title
-            && self.series.same(&o.series)
+            && self.series == o.series
             && Rc::ptr_eq(&self.specs, &o.specs)
             && self.k.to_bits() == o.k.to_bits()
             && self.lines == o.lines

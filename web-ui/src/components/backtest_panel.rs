@@ -27,7 +27,7 @@ pub struct BacktestProps {
 
 impl PartialEq for BacktestProps {
     fn eq(&self, o: &Self) -> bool {
-        self.points.same(&o.points)
+        self.points == o.points
             && self.model == o.model
             && self.k == o.k
             && self.cost_bps == o.cost_bps

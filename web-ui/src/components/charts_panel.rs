@@ -8,7 +8,7 @@ use crate::charts::{specs, Chart, Precision, SyncGroup};
 use crate::series::{Candle, Series};
 
 /// Props.
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 pub struct ChartsPanelProps {
     /// y then x symbols.
     pub labels: [String; 2],
@@ -23,18 +23,6 @@ pub struct ChartsPanelProps {
     /// An upload: shown whole, and its legs are closes only, drawn as lines
     /// (a candle of one price is a flat dash).
     pub upload: bool,
-}
-
-impl PartialEq for ChartsPanelProps {
-    fn eq(&self, o: &Self) -> bool {
-        self.labels == o.labels
-            && self.legs[0].same(&o.legs[0])
-            && self.legs[1].same(&o.legs[1])
-            && self.points.same(&o.points)
-            && self.k == o.k
-            && self.data == o.data
-            && self.upload == o.upload
-    }
 }
 
 /// The "back to live" control, shown once the user scrolled back.

@@ -215,11 +215,11 @@ impl Handler<LegUpdate> for PairActor {
             return;
         };
         self.origin = u.origin;
-        let committed = match self.state.params().interval {
+        let heavy_due = match self.state.params().interval {
             Sampling::Tick => self.tick_samples(leg, &u),
             Sampling::Bar(iv) => self.bar_samples(leg, iv, &u),
         };
-        if committed {
+        if heavy_due {
             self.request_heavy(ctx);
         }
         self.check_stale();
@@ -231,7 +231,8 @@ impl Handler<LegUpdate> for PairActor {
 
 impl PairActor {
     /// Every trade of either leg is a sample, paired with the other leg's
-    /// last price. Returns whether any was committed.
+    /// last price. Returns whether the batch brought trades (the slow
+    /// estimators are then due, as before the split).
     fn tick_samples(&mut self, leg: Leg, u: &LegUpdate) -> bool {
         let li = usize::from(leg == Leg::X);
         for &(t, p, id) in &u.ticks {
@@ -253,7 +254,8 @@ impl PairActor {
 
     /// Closed bars are aligned across legs and committed once both are
     /// final; every trade also gives a provisional point from the forming
-    /// values. Returns whether any point was committed.
+    /// values. Returns whether any point was committed (the slow
+    /// estimators are then due).
     fn bar_samples(&mut self, leg: Leg, iv: Interval, u: &LegUpdate) -> bool {
         let li = usize::from(leg == Leg::X);
         // The newest by time: a batch may end with a filled-in trade.

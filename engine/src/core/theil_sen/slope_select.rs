@@ -268,6 +268,8 @@ impl Bounds {
 /// Counts slopes below or above a value, reusing its buffers.
 struct Counter<'a> {
     s: &'a Sorted,
+    /// All slopes: `s.pair_count()`.
+    total: u64,
     z: Vec<f64>,
     tmp: Vec<f64>,
 }
@@ -300,6 +302,7 @@ pub fn bracket_select(s: &Sorted, r: u64, r2: u64) -> Option<(f64, f64)> {
     }
     let mut count = Counter {
         s,
+        total,
         z: vec![0.0; n],
         tmp: vec![0.0; n],
     };
@@ -338,8 +341,7 @@ fn try_bracket(
     }
     let n_below = count.below(t1);
     let n_above = count.above(t2);
-    let total = count.s.pair_count();
-    let mid = total.checked_sub(n_below)?.checked_sub(n_above)?;
+    let mid = count.total.checked_sub(n_below)?.checked_sub(n_above)?;
     if mid > MAX_FLIPS {
         return None;
     }

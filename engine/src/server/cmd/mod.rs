@@ -3,9 +3,7 @@
 //! the engine. The session only dispatches and carries out the
 //! [`Outcome`], so no command knows the WebSocket layer.
 
-use std::future::Future;
-use std::pin::Pin;
-
+use futures_util::future::LocalBoxFuture;
 use spreadwatch_proto::{ClientMsg, PairId, ServerBody, Subscription};
 
 use crate::EngineHandle;
@@ -16,7 +14,7 @@ mod set_params;
 mod subscribe;
 
 /// Work a command leaves running; its error goes back to the client.
-pub(crate) type Later = Pin<Box<dyn Future<Output = Result<(), String>> + 'static>>;
+pub(crate) type Later = LocalBoxFuture<'static, Result<(), String>>;
 
 /// What the session does with a command.
 pub(crate) enum Outcome {

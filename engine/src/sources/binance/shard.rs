@@ -104,7 +104,6 @@ pub struct Shard {
     retire_at: Option<(Instant, ConnId)>,
     reconnect_at: Option<Instant>,
     silent: Vec<String>,
-    stopping: bool,
 }
 
 impl Shard {
@@ -120,7 +119,6 @@ impl Shard {
             retire_at: None,
             reconnect_at: Some(now),
             silent: Vec::new(),
-            stopping: false,
         }
     }
 
@@ -173,9 +171,9 @@ impl Shard {
         out
     }
 
-    /// Closes every connection; a close reported later opens nothing.
+    /// Closes every connection; a close reported later opens nothing (no
+    /// connection is active any more, and none is due).
     pub fn stop(&mut self) -> Vec<Cmd> {
-        self.stopping = true;
         self.reconnect_at = None;
         (self.active, self.successor, self.retire_at) = (None, None, None);
         let mut ids: Vec<ConnId> = self.conns.drain().map(|(id, _)| id).collect();
@@ -233,9 +231,6 @@ impl Shard {
         if let Some(next) = self.successor.take() {
             self.active = Some(next);
             self.retire_at = None;
-            return Vec::new();
-        }
-        if self.stopping {
             return Vec::new();
         }
         self.active = None;
