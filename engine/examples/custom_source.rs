@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await?;
         }
     }
-    engine.flush().await;
+    engine.close_forming().await;
     let mut closed = 0;
     while let Ok(u) = updates.try_recv() {
         if let EngineEvent::Bar {

@@ -1,14 +1,12 @@
-//! [`EngineBuilder`]: configure an engine and start it on threads of its
-//! own, so the returned [`EngineHandle`] works from any tokio or actix
-//! runtime (or none).
+//! [`EngineBuilder`]: configure an engine step by step and start it; its
+//! handle works from any tokio or actix runtime (or none).
 
 use std::path::PathBuf;
 
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 
 use crate::engine::{Engine, EngineConfig};
-use crate::error::{Error, Result};
-use crate::handle::EngineHandle;
+use crate::error::Result;
 use crate::sources::frame::StreamKind;
 use crate::sources::replay::Speed;
 use crate::sources::SourceSpec;
@@ -18,12 +16,12 @@ use crate::sources::SourceSpec;
 /// ```no_run
 /// use spreadwatch_engine::Engine;
 /// # async fn demo() -> spreadwatch_engine::Result<()> {
-/// let handle = Engine::builder()
+/// let engine = Engine::builder()
 ///     .sim()
 ///     .pair("ETHUSDT/BTCUSDT".parse()?)
 ///     .start()?;
-/// println!("{:?}", handle.symbols());
-/// handle.shutdown().await;
+/// println!("{:?}", engine.symbols());
+/// engine.shutdown().await;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Default, Clone)]
@@ -32,7 +30,7 @@ pub struct EngineBuilder {
     cfg: EngineConfig,
     #[cfg(feature = "sled")]
     data_dir: Option<PathBuf>,
-    snapshot_interval: Option<std::time::Duration>,
+    save_interval: Option<std::time::Duration>,
 }
 
 impl EngineBuilder {
@@ -67,7 +65,7 @@ impl EngineBuilder {
         self
     }
 
-    /// No source: trades come from [`EngineHandle::ingest`].
+    /// No source: trades come from [`EngineHandle::ingest`](crate::EngineHandle::ingest).
     pub fn manual(mut self) -> Self {
         self.cfg.source = SourceSpec::None;
         self
@@ -119,16 +117,13 @@ impl EngineBuilder {
     }
 
     /// Time between snapshots (1 s by default); one more is taken at shutdown.
-    pub fn snapshot_interval(mut self, every: std::time::Duration) -> Self {
-        self.snapshot_interval = Some(every);
+    pub fn save_interval(mut self, every: std::time::Duration) -> Self {
+        self.save_interval = Some(every);
         self
     }
 
     /// Snapshots into a store of your own instead of a data dir.
-    pub fn snapshot_store(
-        mut self,
-        store: std::sync::Arc<dyn crate::persist::SnapshotStore>,
-    ) -> Self {
+    pub fn state_store(mut self, store: std::sync::Arc<dyn crate::persist::StateStore>) -> Self {
         self.cfg.persist = Some(crate::persist::PersistConfig::new(store));
         self
     }
@@ -138,12 +133,9 @@ impl EngineBuilder {
         &self.cfg
     }
 
-    /// Starts the engine on threads of its own and returns its handle once
-    /// the actors are up.
-    pub fn start(self) -> Result<EngineHandle> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    /// Starts the engine ([`Engine::start`]): from outside an actix system
+    /// on threads of its own, returning once what was saved is restored.
+    pub fn start(self) -> Result<Engine> {
         let mut cfg = self.cfg;
         #[cfg(feature = "sled")]
         if let Some(dir) = &self.data_dir {
@@ -151,31 +143,10 @@ impl EngineBuilder {
                 crate::persist::open_dir(dir)?,
             ));
         }
-        if let (Some(p), Some(every)) = (cfg.persist.as_mut(), self.snapshot_interval) {
+        if let (Some(p), Some(every)) = (cfg.persist.as_mut(), self.save_interval) {
             p.interval = every.max(std::time::Duration::from_millis(10));
         }
-        std::thread::Builder::new()
-            .name("spreadwatch-engine".into())
-            .spawn(move || {
-                actix_rt::System::new().block_on(async move {
-                    match Engine::start(cfg) {
-                        Ok(engine) => {
-                            let _ = ready_tx.send(Ok(engine.handle()));
-                            let _ = stop_rx.await;
-                            engine.shutdown().await;
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                        }
-                    }
-                });
-                let _ = done_tx.send(true);
-            })
-            .map_err(|e| Error::Config(format!("cannot start the engine thread: {e}")))?;
-        let handle = ready_rx.recv().map_err(|_| Error::Stopped)??;
-        // The handle is returned once the snapshot (if any) is back.
-        futures_executor::block_on(handle.restored());
-        Ok(handle.owned(stop_tx, done_rx))
+        Engine::start(cfg)
     }
 }
 
@@ -193,7 +164,7 @@ mod tests {
     #[test]
     fn the_handle_crosses_threads_and_runtimes() {
         fn send_sync<T: Send + Sync + Clone>() {}
-        send_sync::<EngineHandle>();
+        send_sync::<crate::EngineHandle>();
         // Started from plain std, used from a tokio runtime of our own.
         let h = Engine::builder()
             .manual()
@@ -204,7 +175,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(async {
+        rt.block_on(async move {
             assert_eq!(h.pairs().len(), 1);
             let bad = h
                 .set_params(
@@ -231,7 +202,7 @@ mod tests {
                 .manual()
                 .symbols([sym.clone()])
                 .data_dir(&path)
-                .snapshot_interval(std::time::Duration::from_secs(3600))
+                .save_interval(std::time::Duration::from_secs(3600))
                 .start()
                 .unwrap()
         };
@@ -255,10 +226,10 @@ mod tests {
                 };
                 h.ingest(&t).await.unwrap();
             }
-            h.flush().await;
-            // Only the shutdown snapshot can hold them (the interval is 1 h).
-            h.shutdown().await;
+            h.close_forming().await;
         });
+        // Only the shutdown's save can hold them (the interval is 1 h).
+        rt.block_on(h.shutdown());
         let h = start();
         rt.block_on(async {
             assert_eq!(h.status().symbols[sym.as_str()].ticks, 50);
@@ -273,7 +244,7 @@ mod tests {
                 .await
                 .unwrap();
             assert!(bars.len() >= 3, "{} closed bars", bars.len());
-            h.shutdown().await;
         });
+        rt.block_on(h.shutdown());
     }
 }

@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use spreadwatch_proto::{PairId, PairParams, Symbol};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::actors::symbol::messages::Barrier;
 use crate::actors::{Registry, SymbolConfig};
 use crate::error::{Error, Result};
 use crate::handle::EngineHandle;
-use crate::persist::{restore, PersistConfig, Snapshotter};
+use crate::persist::save::Saver;
+use crate::persist::schedule::{restore_then_save, SharedSaver};
+use crate::persist::PersistConfig;
 use crate::sources::frame::StreamKind;
 use crate::sources::replay::Speed;
 use crate::sources::SourceSpec;
@@ -115,53 +117,59 @@ fn add_configured(registry: &Registry, cfg: &EngineConfig) -> Result<()> {
     Ok(())
 }
 
-/// The snapshotter, when the engine persists (after checking the store
-/// was written from the same trade stream).
-fn open_snapshotter(
-    cfg: &EngineConfig,
-    registry: &Arc<Registry>,
-) -> Result<Option<Arc<tokio::sync::Mutex<Snapshotter>>>> {
+/// The saver, when the engine persists (after checking the store was
+/// written from the same trade stream).
+fn open_saver(cfg: &EngineConfig, registry: &Arc<Registry>) -> Result<Option<SharedSaver>> {
     let Some(p) = &cfg.persist else {
         return Ok(None);
     };
     if let Some(kind) = ids_of(cfg) {
         crate::persist::check_stream(&*p.store, kind.suffix())?;
     }
-    let snap = Snapshotter::new(p.clone(), registry.clone())?;
-    Ok(Some(Arc::new(tokio::sync::Mutex::new(snap))))
+    let saver = Saver::new(p.clone(), registry.clone())?;
+    Ok(Some(Arc::new(tokio::sync::Mutex::new(saver))))
 }
 
-/// Restores before any source runs, so the source's trades land after the
-/// restored ones (and repeats are de-duplicated); then snapshots on.
-async fn restore_then_snapshot(
-    p: &PersistConfig,
-    registry: &Registry,
-    snap: Arc<tokio::sync::Mutex<Snapshotter>>,
-    stop: CancellationToken,
-) {
-    if let Err(e) = restore(p, registry).await {
-        tracing::error!("restoring the snapshot failed, continuing with what was restored: {e}");
-    }
-    actix_rt::spawn(snapshot_loop(snap, p.interval, stop));
-}
-
-/// A running engine: actors on their own thread, a source on another.
+/// A running engine: actors on their own thread, a source on another. It
+/// derefs to its [`EngineHandle`]; clones of that handle stay usable by
+/// others, and only the owner stops the engine.
 pub struct Engine {
     handle: EngineHandle,
+    running: Running,
+}
+
+/// Who holds the engine's threads.
+enum Running {
+    /// Started inside the caller's actix system.
+    Here(Threads),
+    /// Started on a thread of its own, which runs the shutdown when told.
+    OwnThread {
+        stop: oneshot::Sender<()>,
+        done: watch::Receiver<bool>,
+    },
+}
+
+/// The threads of an engine and what its shutdown finishes.
+struct Threads {
     actors: Arbiter,
     source: Arbiter,
     done: watch::Receiver<bool>,
-    snapshotter: Option<Arc<tokio::sync::Mutex<Snapshotter>>>,
+    saver: Option<SharedSaver>,
 }
 
 impl Engine {
-    /// Starts the actors and the source. Call from inside an actix system.
+    /// Starts the actors and the source. Inside an actix system it returns
+    /// at once (wait for [`EngineHandle::restored`] before serving); from
+    /// anywhere else it starts a system on a thread of its own and returns
+    /// once what was saved is restored.
     pub fn start(cfg: EngineConfig) -> Result<Engine> {
-        if System::try_current().is_none() {
-            return Err(Error::Config(
-                "Engine::start must run inside an actix System".into(),
-            ));
+        if System::try_current().is_some() {
+            return Self::start_here(cfg);
         }
+        own_thread::start(cfg)
+    }
+
+    fn start_here(cfg: EngineConfig) -> Result<Engine> {
         let status = StatusBoard::new();
         let events = crate::actors::Events::new(4096);
         let actors = Arbiter::new();
@@ -176,17 +184,16 @@ impl Engine {
             stop: stop.clone(),
             done: done.clone(),
             restored,
-            owned: None,
         };
         add_configured(&registry, &cfg)?;
-        let snapshotter = open_snapshotter(&cfg, &registry)?;
-        let persist = cfg.persist.clone().zip(snapshotter.clone());
-        let (reg, snap_stop) = (registry.clone(), stop.clone());
+        let saver = open_saver(&cfg, &registry)?;
+        let persist = cfg.persist.clone().zip(saver.clone());
+        let (reg, save_stop) = (registry.clone(), stop.clone());
         let source_fut = crate::sources::runner::run_source(cfg, registry, status, stop);
         let source = Arbiter::new();
         source.spawn(async move {
-            if let Some((p, snap)) = persist {
-                restore_then_snapshot(&p, &reg, snap, snap_stop).await;
+            if let Some((p, saver)) = persist {
+                restore_then_save(&p, &reg, saver, save_stop).await;
             }
             let _ = restored_tx.send(true);
             if let Err(e) = source_fut.await {
@@ -194,12 +201,15 @@ impl Engine {
             }
             let _ = done_tx.send(true);
         });
-        Ok(Engine {
-            handle,
+        let threads = Threads {
             actors,
             source,
             done,
-            snapshotter,
+            saver,
+        };
+        Ok(Engine {
+            handle,
+            running: Running::Here(threads),
         })
     }
 
@@ -208,45 +218,45 @@ impl Engine {
         self.handle.clone()
     }
 
-    /// Stops the source, lets the actors finish their mailboxes, and stops
-    /// the threads.
+    /// Stops the source, lets the actors finish their mailboxes, saves the
+    /// state a last time (with a data dir) and stops the threads.
     pub async fn shutdown(self) {
         self.handle.stop.cancel();
-        let mut done = self.done.clone();
-        let _ = done.wait_for(|d| *d).await;
-        self.source.stop();
-        // Process what is queued before stopping the actor thread.
-        for s in self.handle.registry.symbols() {
-            if let Some(a) = self.handle.registry.get(&s) {
-                let _ = a.send(Barrier).await;
+        match self.running {
+            Running::Here(threads) => threads.shutdown(&self.handle.registry).await,
+            Running::OwnThread { stop, mut done } => {
+                let _ = stop.send(());
+                let _ = done.wait_for(|d| *d).await;
             }
         }
-        // The last snapshot holds everything processed (SIGINT/SIGTERM).
-        if let Some(s) = &self.snapshotter {
-            if let Err(e) = s.lock().await.final_snapshot().await {
-                tracing::error!("final snapshot failed: {e}");
-            }
-        }
-        self.actors.stop();
     }
 }
 
-/// Snapshots every `every` until the engine stops.
-async fn snapshot_loop(
-    snap: Arc<tokio::sync::Mutex<Snapshotter>>,
-    every: std::time::Duration,
-    stop: CancellationToken,
-) {
-    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tick.tick() => {}
+impl std::ops::Deref for Engine {
+    type Target = EngineHandle;
+
+    fn deref(&self) -> &EngineHandle {
+        &self.handle
+    }
+}
+
+impl Threads {
+    async fn shutdown(mut self, registry: &Registry) {
+        let _ = self.done.wait_for(|d| *d).await;
+        self.source.stop();
+        // Process what is queued before stopping the actor thread.
+        for s in registry.symbols() {
+            if let Some(a) = registry.get(&s) {
+                let _ = a.send(Barrier).await;
+            }
         }
-        if let Err(e) = snap.lock().await.snapshot().await {
-            tracing::error!("snapshot failed: {e}");
+        // The last save holds everything processed (SIGINT/SIGTERM).
+        if let Some(s) = &self.saver {
+            if let Err(e) = s.lock().await.save_all().await {
+                tracing::error!("final save failed: {e}");
+            }
         }
+        self.actors.stop();
     }
 }
 
@@ -257,5 +267,46 @@ fn ids_of(cfg: &EngineConfig) -> Option<StreamKind> {
         SourceSpec::Binance => Some(cfg.stream),
         SourceSpec::Sim => Some(StreamKind::AggTrade),
         _ => None,
+    }
+}
+
+/// An engine started outside any actix system: the system runs on a thread
+/// of its own until the engine is shut down.
+mod own_thread {
+    use super::{Engine, EngineConfig, Running};
+    use crate::error::{Error, Result};
+    use tokio::sync::{oneshot, watch};
+
+    pub(super) fn start(cfg: EngineConfig) -> Result<Engine> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (done_tx, done) = watch::channel(false);
+        std::thread::Builder::new()
+            .name("spreadwatch-engine".into())
+            .spawn(move || {
+                actix_rt::System::new().block_on(async move {
+                    match Engine::start_here(cfg) {
+                        Ok(engine) => {
+                            let _ = ready_tx.send(Ok(engine.handle()));
+                            let _ = stop_rx.await;
+                            engine.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+                let _ = done_tx.send(true);
+            })
+            .map_err(|e| Error::Config(format!("cannot start the engine thread: {e}")))?;
+        let handle = ready_rx.recv().map_err(|_| Error::Stopped)??;
+        // Returned once what was saved is back, as a caller with no
+        // runtime of its own cannot easily wait for it.
+        futures_executor::block_on(handle.restored());
+        let stop = stop_tx;
+        Ok(Engine {
+            handle,
+            running: Running::OwnThread { stop, done },
+        })
     }
 }

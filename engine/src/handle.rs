@@ -22,13 +22,6 @@ pub struct EngineHandle {
     pub(crate) stop: CancellationToken,
     pub(crate) done: watch::Receiver<bool>,
     pub(crate) restored: watch::Receiver<bool>,
-    pub(crate) owned: Option<Arc<Owned>>,
-}
-
-/// The thread of an engine started by [`crate::EngineBuilder::start`].
-pub(crate) struct Owned {
-    stop: parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-    done: watch::Receiver<bool>,
 }
 
 impl EngineHandle {
@@ -135,8 +128,8 @@ impl EngineHandle {
     }
 
     /// Closes every forming bar (the end of a finite replay).
-    pub async fn flush(&self) {
-        self.registry.flush_all().await;
+    pub async fn close_forming(&self) {
+        self.registry.close_forming().await;
     }
 
     /// Bar events as they happen. A receiver that falls behind gets
@@ -229,30 +222,5 @@ impl EngineHandle {
     /// Stops analysing a pair; true if it existed.
     pub fn remove_pair(&self, pair: &PairId) -> bool {
         self.registry.remove_pair(pair)
-    }
-
-    pub(crate) fn owned(
-        mut self,
-        stop: tokio::sync::oneshot::Sender<()>,
-        done: watch::Receiver<bool>,
-    ) -> Self {
-        self.owned = Some(Arc::new(Owned {
-            stop: parking_lot::Mutex::new(Some(stop)),
-            done,
-        }));
-        self
-    }
-
-    /// Stops the source and, for an engine started by the builder, its
-    /// threads, after the actors finished what was queued.
-    pub async fn shutdown(&self) {
-        self.stop.cancel();
-        if let Some(o) = &self.owned {
-            if let Some(tx) = o.stop.lock().take() {
-                let _ = tx.send(());
-            }
-            let mut d = o.done.clone();
-            let _ = d.wait_for(|v| *v).await;
-        }
     }
 }

@@ -28,7 +28,7 @@
 //! - [`error`]: the crate's one error type.
 //! - `config`: the TOML configuration file (feature `cli`).
 //! - [`status`]: the feed-health board behind `/api/status`.
-//! - [`persist`]: snapshots of the state ([`persist::SnapshotStore`], sled
+//! - [`persist`]: the state saved and restored ([`persist::StateStore`], sled
 //!   behind the `sled` feature), restored on restart.
 //! - `server`: the actix-web HTTP server (feature `server`).
 //! - `mock`: a mock Binance server speaking the real protocol, for tests and

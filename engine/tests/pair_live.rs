@@ -61,7 +61,7 @@ fn live_pair_ends_with_the_analyze_statistics() {
         let engine = Engine::start(cfg).unwrap();
         let h = engine.handle();
         h.source_finished().await;
-        h.flush().await;
+        h.close_forming().await;
         // Many at once share one computation, and every caller returns
         // once its result is in.
         let p = pair();
@@ -287,7 +287,7 @@ fn a_removed_pair_stops_publishing() {
                     h.ingest(&trade("AAAUSDT", i, t, "100.5")).await.unwrap();
                     h.ingest(&trade("BBBUSDT", i, t + 10, "200")).await.unwrap();
                 }
-                h.flush().await;
+                h.close_forming().await;
             }
         };
         feed(0, 20).await;
@@ -343,7 +343,7 @@ fn a_rebuild_while_trades_stream_in_counts_each_trade_once() {
             h.set_params(&pair, p).await.unwrap();
         }
         feeder.await.unwrap();
-        h.flush().await;
+        h.close_forming().await;
         h.recompute(&pair).await.unwrap();
         let n = h.pair_snapshot(&pair).await.unwrap().latest.unwrap().n;
         // One sample per trade after the other leg's first.

@@ -45,7 +45,7 @@ fn open_raw(path: &Path) -> sled::Db {
 
 #[test]
 fn trades_filled_in_behind_the_newest_are_saved_too() {
-    use spreadwatch_engine::persist::{open_dir, SnapshotStore};
+    use spreadwatch_engine::persist::{open_dir, StateStore};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data");
     let sym: spreadwatch_proto::Symbol = "BTCUSDT".parse().unwrap();
@@ -61,7 +61,7 @@ fn trades_filled_in_behind_the_newest_are_saved_too() {
                 .await
                 .unwrap();
         }
-        h.flush().await;
+        h.close_forming().await;
         let saved = |n: usize| {
             let store = store.clone();
             let sym = sym.clone();
@@ -74,7 +74,7 @@ fn trades_filled_in_behind_the_newest_are_saved_too() {
                 .await
                 .unwrap();
         }
-        h.flush().await;
+        h.close_forming().await;
         crate::live_source::wait_until(
             "the filled-in trades on disk",
             Duration::from_secs(10),
@@ -90,7 +90,7 @@ fn trades_filled_in_behind_the_newest_are_saved_too() {
 
 #[test]
 fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
-    use spreadwatch_engine::persist::SnapshotStore;
+    use spreadwatch_engine::persist::StateStore;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data");
     let start = |path: &Path| persisted(path, |_, _| {});
@@ -111,7 +111,7 @@ fn a_damaged_tick_chunk_costs_only_its_own_ticks() {
                         .unwrap();
                 }
             }
-            h.flush().await;
+            h.close_forming().await;
             crate::live_source::wait_until("both saved", Duration::from_secs(10), || {
                 ["AAAUSDT", "BBBUSDT"]
                     .iter()
@@ -189,7 +189,7 @@ fn a_pair_without_its_checkpoint_is_rebuilt_from_the_restored_bars() {
                 .await
                 .unwrap();
         }
-        h.flush().await;
+        h.close_forming().await;
         let n = h.pair_snapshot(&pair).await.unwrap().latest.unwrap().n;
         engine.shutdown().await;
         n

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spreadwatch_engine::core::tick::Tick;
-use spreadwatch_engine::persist::{open_dir, PersistConfig, SnapshotStore};
+use spreadwatch_engine::persist::{open_dir, PersistConfig, StateStore};
 use spreadwatch_engine::{Engine, EngineConfig};
 use spreadwatch_proto::{Fixed, PairId, PairParams, Symbol};
 
@@ -83,7 +83,7 @@ fn write_store(dir: &std::path::Path, pair: &PairId, n: usize, chunk: usize) -> 
         }
     }
     store.put_pairs(&[(pair.clone(), PairParams::default())])?;
-    store.flush()?;
+    store.sync()?;
     Ok(())
 }
 
@@ -97,7 +97,7 @@ fn timed_restore(
         symbols: vec![pair.y.clone(), pair.x.clone()],
         pairs: vec![pair.clone()],
         persist: Some(PersistConfig {
-            store: store as Arc<dyn SnapshotStore>,
+            store: store as Arc<dyn StateStore>,
             interval: Duration::from_secs(3600),
             retain_ticks: Duration::from_secs(30 * 86_400),
         }),

@@ -189,7 +189,7 @@ impl Registry {
     }
 
     /// Closes every forming bar of every symbol, and waits until done.
-    pub async fn flush_all(&self) {
+    pub async fn close_forming(&self) {
         let addrs: Vec<_> = self.actors.read().values().cloned().collect();
         for a in addrs {
             let _ = a.send(CloseForming).await;

@@ -123,12 +123,12 @@ pub struct ServeArgs {
     /// Publish every update to a broker: `nats:nats://host:4222` (feature `nats`).
     #[arg(long, env = "SPREADWATCH_PUBLISH")]
     pub publish: Option<String>,
-    /// Keep snapshots here and restore them on start (none: state is lost on exit).
+    /// Save the state here and restore it on start (none: state is lost on exit).
     #[arg(long, env = "SPREADWATCH_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Time between snapshots (a final one is taken on SIGINT/SIGTERM).
-    #[arg(long, env = "SPREADWATCH_SNAPSHOT_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
-    pub snapshot_interval: std::time::Duration,
+    /// Time between saves (a final one on SIGINT/SIGTERM); `--snapshot-interval` is its old name.
+    #[arg(long, alias = "snapshot-interval", env = "SPREADWATCH_SAVE_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub save_interval: std::time::Duration,
     /// Stored ticks older than this behind each symbol's newest trade (data time) are pruned.
     #[arg(long, env = "SPREADWATCH_RETAIN_TICKS", default_value = "24h", value_parser = humantime::parse_duration)]
     pub retain_ticks: std::time::Duration,

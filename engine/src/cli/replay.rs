@@ -84,7 +84,7 @@ struct Summary {
 async fn replay_and_export(engine: &Engine, dir: &std::path::Path) -> Result<Summary> {
     let h = engine.handle();
     h.source_finished().await;
-    h.flush().await;
+    h.close_forming().await;
     let status = h.status();
     let src = status.sources.get("replay").cloned().unwrap_or_default();
     if src.state != FeedState::Finished {

@@ -28,7 +28,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     let addr = listener.local_addr()?;
     actix_rt::System::new().block_on(async move {
         let engine = Engine::start(r.engine.clone())?;
-        // Serve only once the snapshot is back: never a half-restored state.
+        // Serve only once the saved state is back: never a half-restored state.
         engine.handle().restored().await;
         start_publishing(publish, &engine);
         if r.engine.source == SourceSpec::Sim {
@@ -64,20 +64,20 @@ fn server_config(a: &ServeArgs) -> Result<ServerConfig> {
     })
 }
 
-/// Opens `--data-dir` (setting a damaged one aside) for snapshots.
+/// Opens `--data-dir` (setting a damaged one aside) to save the state in.
 fn persistence(a: &ServeArgs, engine: &mut EngineConfig) -> Result<()> {
     let Some(dir) = &a.data_dir else {
         return Ok(());
     };
     anyhow::ensure!(
-        !a.snapshot_interval.is_zero(),
-        "--snapshot-interval must be above zero"
+        !a.save_interval.is_zero(),
+        "--save-interval must be above zero"
     );
     let store = spreadwatch_engine::persist::open_dir(dir)
         .with_context(|| format!("cannot use --data-dir {}", dir.display()))?;
     engine.persist = Some(spreadwatch_engine::persist::PersistConfig {
         store,
-        interval: a.snapshot_interval,
+        interval: a.save_interval,
         retain_ticks: a.retain_ticks,
     });
     Ok(())

@@ -230,7 +230,7 @@ impl BarSeries {
     }
 
     /// Closes every forming bar (end of a finite replay).
-    pub fn flush(&mut self, on_close: impl FnMut(&Ohlcv)) {
+    pub fn close_forming(&mut self, on_close: impl FnMut(&Ohlcv)) {
         let end = self
             .forming
             .back()

@@ -59,10 +59,10 @@ impl BarBook {
     }
 
     /// Closes every forming bar (end of a finite replay).
-    pub fn flush(&mut self, mut on_close: impl FnMut(Interval, &Ohlcv)) {
+    pub fn close_forming(&mut self, mut on_close: impl FnMut(Interval, &Ohlcv)) {
         for s in &mut self.series {
             let iv = s.interval();
-            s.flush(|b| on_close(iv, b));
+            s.close_forming(|b| on_close(iv, b));
         }
     }
 
@@ -97,7 +97,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn all_bars(book: &mut BarBook) -> Vec<(Interval, Ohlcv)> {
-        book.flush(|_, _| {});
+        book.close_forming(|_, _| {});
         let mut out = vec![];
         for iv in Interval::ALL {
             out.extend(book.series(iv).closed().map(|b| (iv, *b)));
@@ -160,7 +160,7 @@ mod tests {
         for (i, t) in [1_000, 2_000, 3_000].into_iter().enumerate() {
             s.update(&tick(i as u64, t, 1, 1));
         }
-        s.flush(|_| {});
+        s.close_forming(|_| {});
         let got: Vec<i64> = s.closed_range(1_000, 3_000).map(|b| b.start_ms).collect();
         assert_eq!(got, vec![1_000, 2_000]);
     }

@@ -13,13 +13,16 @@
 //! history is older than the retained ticks. A source that then sends
 //! trades already restored finds them de-duplicated by id.
 //!
-//! [`SnapshotStore`] is the storage seam; [`SledStore`] (feature `sled`) is
+//! [`StateStore`] is the storage seam; [`SledStore`] (feature `sled`) is
 //! the implementation the binary uses.
 
 pub mod codec;
+pub mod ledger;
+pub mod restore;
+pub mod save;
+pub mod schedule;
 #[cfg(feature = "sled")]
 mod sled_store;
-mod snapshot;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,16 +30,15 @@ use std::time::Duration;
 pub use codec::{TickRecord, FORMAT};
 #[cfg(feature = "sled")]
 pub use sled_store::{open_dir, SledStore};
-pub use snapshot::{restore, Snapshotter};
 use spreadwatch_proto::{Bar, Interval, PairId, PairParams, Symbol};
 
 use crate::core::tick::Tick;
 use crate::error::Result;
 
 /// Where snapshots go. Implementations must make a write durable by the end
-/// of [`flush`](SnapshotStore::flush) and never leave a half-written state
+/// of [`sync`](StateStore::sync) and never leave a half-written state
 /// behind after a crash.
-pub trait SnapshotStore: Send + Sync + 'static {
+pub trait StateStore: Send + Sync + 'static {
     /// Appends a symbol's ticks (new ones, in id order).
     fn append_ticks(&self, symbol: &Symbol, ticks: &[Tick]) -> Result<()>;
     /// Every stored tick of a symbol at or after the last prune cut, in id
@@ -56,7 +58,7 @@ pub trait SnapshotStore: Send + Sync + 'static {
     /// when the cut is on a bar boundary.
     fn prune(&self, symbol: &Symbol, before_ms: i64) -> Result<u64>;
     /// Makes every write so far durable.
-    fn flush(&self) -> Result<()>;
+    fn sync(&self) -> Result<()>;
     /// Appends closed bars (newer than those stored), so history older than
     /// the retained ticks survives a restart. A store without bars keeps
     /// only what the ticks rebuild.
@@ -96,7 +98,7 @@ pub trait SnapshotStore: Send + Sync + 'static {
 ///
 /// # Errors
 /// `Error::Config` naming both streams, or the store's error.
-pub fn check_stream(store: &dyn SnapshotStore, stream: &str) -> Result<()> {
+pub fn check_stream(store: &dyn StateStore, stream: &str) -> Result<()> {
     match store.stream()? {
         Some(stored) if stored != stream => Err(crate::error::Error::Config(format!(
             "the data directory holds ticks of the {stored} stream, but this run reads \
@@ -112,7 +114,7 @@ pub fn check_stream(store: &dyn SnapshotStore, stream: &str) -> Result<()> {
 #[derive(Clone)]
 pub struct PersistConfig {
     /// The store.
-    pub store: Arc<dyn SnapshotStore>,
+    pub store: Arc<dyn StateStore>,
     /// Time between snapshots (1 s by default).
     pub interval: Duration,
     /// Ticks older than this, in data time (behind the symbol's newest
@@ -123,7 +125,7 @@ pub struct PersistConfig {
 impl PersistConfig {
     /// Snapshots into `store` with the defaults: every second, keeping 24 h
     /// of ticks.
-    pub fn new(store: Arc<dyn SnapshotStore>) -> Self {
+    pub fn new(store: Arc<dyn StateStore>) -> Self {
         PersistConfig {
             store,
             interval: Duration::from_secs(1),

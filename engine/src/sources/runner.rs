@@ -64,15 +64,43 @@ pub(crate) async fn run_source(
     }
 }
 
-impl Runner {
-    /// What a source with exchange ids says of a restart: repeats of
-    /// stored trades are dropped by id.
-    fn exchange_ids(&self) -> RestartIds {
-        if self.restored {
-            RestartIds::Deduplicated
-        } else {
-            RestartIds::Fresh
+/// What a source's trade ids mean after a restart: with exchange ids,
+/// repeats of restored trades are dropped by id; the simulator's ids are its
+/// own, so it goes on after the newest restored one (`resumed`).
+fn restart_ids(exchange_ids: bool, restored: bool, resumed: bool) -> RestartIds {
+    match (exchange_ids, restored, resumed) {
+        (true, true, _) => RestartIds::Deduplicated,
+        (false, _, true) => RestartIds::Continued,
+        _ => RestartIds::Fresh,
+    }
+}
+
+/// How a replay ended, and so what its board says.
+#[derive(Debug, PartialEq)]
+enum ReplayEnd {
+    /// The whole file was read: forming bars count as closed, as in
+    /// `spreadwatch replay`.
+    Finished,
+    /// The engine stopped it: nothing to close.
+    Cancelled,
+    /// Reading failed with this message.
+    Failed(String),
+}
+
+impl ReplayEnd {
+    fn of<T>(res: &Result<T>, cancelled: bool) -> ReplayEnd {
+        match res {
+            Err(e) => ReplayEnd::Failed(e.to_string()),
+            Ok(_) if cancelled => ReplayEnd::Cancelled,
+            Ok(_) => ReplayEnd::Finished,
         }
+    }
+}
+
+impl Runner {
+    /// What a source with exchange ids says of a restart.
+    fn exchange_ids(&self) -> RestartIds {
+        restart_ids(true, self.restored, false)
     }
 
     /// The newest restored trade of each of `symbols` that has one.
@@ -118,15 +146,16 @@ impl Runner {
             }
         };
         let res = replay.run(&mut feed, report, &self.stop).await;
-        // At the end of the file the forming bars count as closed, as in
-        // `spreadwatch replay`.
-        if res.is_ok() && !self.stop.is_cancelled() {
-            self.registry.flush_all().await;
-            board.set_state(FeedState::Finished);
-        }
-        if let Err(e) = &res {
-            board.update(|s| s.last_error = Some(e.to_string()));
-            board.set_state(FeedState::Stopped);
+        match ReplayEnd::of(&res, self.stop.is_cancelled()) {
+            ReplayEnd::Finished => {
+                self.registry.close_forming().await;
+                board.set_state(FeedState::Finished);
+            }
+            ReplayEnd::Cancelled => {}
+            ReplayEnd::Failed(e) => {
+                board.update(|s| s.last_error = Some(e));
+                board.set_state(FeedState::Stopped);
+            }
         }
         res.map(|_| ())
     }
@@ -143,13 +172,7 @@ impl Runner {
         let board = self.status.source("sim", "sim", "simulated market", true);
         // The simulator's ids are its own: it goes on after what is stored.
         let resume = self.newest_trades(&symbols).await;
-        board.update(|s| {
-            s.restart_ids = if resume.is_empty() {
-                RestartIds::Fresh
-            } else {
-                RestartIds::Continued
-            }
-        });
+        board.update(|s| s.restart_ids = restart_ids(false, self.restored, !resume.is_empty()));
         let ingest = Ingest::new(self.registry.clone(), 1);
         let mut feed = FeedWriter::new(ingest, board.clone(), false);
         tracing::warn!("SIMULATED data: the simulator is running, not a market feed");
@@ -217,5 +240,31 @@ impl Runner {
         }
         board.set_state(FeedState::Stopped);
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restart_is_deduplicated_by_exchange_ids_and_continued_by_the_simulator() {
+        assert_eq!(restart_ids(true, false, false), RestartIds::Fresh);
+        assert_eq!(restart_ids(true, true, false), RestartIds::Deduplicated);
+        assert_eq!(restart_ids(false, true, true), RestartIds::Continued);
+        // A simulator with nothing of its own symbols to resume starts over.
+        assert_eq!(restart_ids(false, true, false), RestartIds::Fresh);
+        assert_eq!(restart_ids(false, false, false), RestartIds::Fresh);
+    }
+
+    #[test]
+    fn only_a_replay_read_to_its_end_closes_its_forming_bars() {
+        assert_eq!(ReplayEnd::of(&Ok(()), false), ReplayEnd::Finished);
+        assert_eq!(ReplayEnd::of(&Ok(()), true), ReplayEnd::Cancelled);
+        let failed: Result<()> = Err(Error::Config("bad line 3".into()));
+        assert_eq!(
+            ReplayEnd::of(&failed, false),
+            ReplayEnd::Failed("invalid configuration: bad line 3".into())
+        );
     }
 }

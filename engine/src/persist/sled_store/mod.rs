@@ -1,7 +1,7 @@
-//! [`SnapshotStore`] on sled 0.34: one tree per symbol holding one chunk of
+//! [`StateStore`] on sled 0.34: one tree per symbol holding one chunk of
 //! ticks per snapshot, keyed by the chunk's newest (time, id), and the format
 //! marker and pairs in the default tree. sled is
-//! log-structured and crash-safe: after `flush`, a `kill -9` loses nothing
+//! log-structured and crash-safe: after `sync`, a `kill -9` loses nothing
 //! written, and never leaves a torn store. Opening a directory (a damaged
 //! one set aside, a locked one waited for) is in `open.rs`; this module and
 //! it are the only code that names sled.
@@ -13,7 +13,7 @@ pub use open::open_dir;
 use spreadwatch_proto::{Bar, Interval, PairId, PairParams, Symbol};
 
 use super::codec::{decode_chunk, encode_chunk, key};
-use super::SnapshotStore;
+use super::StateStore;
 use crate::core::tick::Tick;
 use crate::error::{Error, Result};
 
@@ -60,7 +60,7 @@ impl SledStore {
     }
 }
 
-impl SnapshotStore for SledStore {
+impl StateStore for SledStore {
     fn append_ticks(&self, symbol: &Symbol, ticks: &[Tick]) -> Result<()> {
         let (Some(newest), Some(last)) = (ticks.iter().map(|t| t.time_ms).max(), ticks.last())
         else {
@@ -190,7 +190,7 @@ impl SnapshotStore for SledStore {
         Ok(n)
     }
 
-    fn flush(&self) -> Result<()> {
+    fn sync(&self) -> Result<()> {
         self.db.flush().map(|_| ()).map_err(store_err)
     }
 
@@ -260,7 +260,7 @@ mod tests {
         let pair: PairId = "ETHUSDT/BTCUSDT".parse().unwrap();
         s.put_pairs(&[(pair.clone(), PairParams::default())])
             .unwrap();
-        s.flush().unwrap();
+        s.sync().unwrap();
         assert_eq!(s.last_id(&sym).unwrap(), Some(4));
         assert_eq!(s.prune(&sym, 2000).unwrap(), 1);
         assert_eq!(s.prune(&sym, 1000).unwrap(), 0, "the cut never moves back");

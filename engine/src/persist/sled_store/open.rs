@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{SledStore, FORMAT_KEY};
 use crate::error::{Error, Result};
 use crate::persist::codec::{check_format, decode_chunk, FORMAT};
-use crate::persist::SnapshotStore;
+use crate::persist::StateStore;
 
 /// Why a directory could not be used.
 enum OpenError {
@@ -162,7 +162,7 @@ mod tests {
             b"\x00garbage\xff"
         );
         s.db.insert(FORMAT_KEY, &9u16.to_be_bytes()).unwrap();
-        s.flush().unwrap();
+        s.sync().unwrap();
         drop(s);
         // sled's threads may hold the lock a moment after the drop.
         let mut e = String::new();
