@@ -16,6 +16,7 @@ mod nats;
 mod pair_live;
 mod persist;
 mod persist_engine;
+mod scan;
 mod server;
 mod server_rules;
 mod support;

@@ -11,6 +11,7 @@
 //! - [`analyze`]: the report of an offline analysis of an uploaded sample.
 //! - [`msg`]: WebSocket frames, both ways.
 //! - [`heatmap`]: the cross-symbol correlation matrix.
+//! - [`scan`]: the pair scanner's settings and ranking.
 //!
 //! Everything here is plain data with serde, so it builds for
 //! `wasm32-unknown-unknown` as well as for the engine.
@@ -28,6 +29,7 @@ pub mod heatmap;
 pub mod ids;
 pub mod market;
 pub mod msg;
+pub mod scan;
 pub mod signal;
 pub mod status;
 

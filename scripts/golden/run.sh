@@ -3,10 +3,11 @@
 #   engine/tests/data/golden/     bar builder       (gen_bars.py)
 #   engine/tests/data/analytics/  analyze command   (gen_analytics.py)
 #   engine/tests/data/core/       core unit tests   (gen_core.py)
+#   engine/tests/data/scan/       scan command      (gen_scan.py)
 #
 # Idempotent: creates scripts/golden/.venv on first use, (re)installs the
 # pinned requirements only when requirements.txt changed, then runs
-# gen_bars.py, gen_analytics.py and gen_core.py. Extra arguments are passed
+# gen_bars.py, gen_analytics.py, gen_core.py and gen_scan.py. Extra arguments are passed
 # through to gen_bars.py only.
 # Override the interpreter used to create the venv with PYTHON=/path/to/python3.11
 set -euo pipefail
@@ -46,4 +47,5 @@ fi
 
 "$venv/bin/python" "$here/gen_bars.py" --out "$repo/engine/tests/data/golden" "$@"
 "$venv/bin/python" "$here/gen_analytics.py" --out "$repo/engine/tests/data/analytics"
-exec "$venv/bin/python" "$here/gen_core.py" --out "$repo/engine/tests/data/core"
+"$venv/bin/python" "$here/gen_core.py" --out "$repo/engine/tests/data/core"
+exec "$venv/bin/python" "$here/gen_scan.py" --out "$repo/engine/tests/data/scan"

@@ -9,6 +9,8 @@ use std::io::Read;
 use super::input::{
     bounded_csv, each_row, insert, parse_close, parse_time_ms, shown, TIME_COLUMNS,
 };
+use spreadwatch_proto::Symbol;
+
 use crate::error::{Error, Result};
 
 /// The two legs' `time → close`.
@@ -42,6 +44,46 @@ pub fn read_long_from(file: &str, data: impl Read, y: &str, x: &str) -> Result<L
     legs.finish(file, rows)
 }
 
+/// Every symbol's `time → close`, by symbol.
+pub type Market = BTreeMap<Symbol, BTreeMap<i64, f64>>;
+
+/// Reads every symbol of a long-format CSV (the scanner's input), row by
+/// row; the first bad row stops it, naming its line and column.
+pub fn read_long_all_from(file: &str, data: impl Read) -> Result<Market> {
+    let (mut rdr, row_start) = bounded_csv(csv::ReaderBuilder::new().trim(csv::Trim::All), data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::input(file, Some(1), None, format!("unreadable header: {e}")))?;
+    let cols = Columns::find(file, headers)?;
+    let mut market = Market::new();
+    let rows = each_row(file, &mut rdr, &row_start, 2, |_, rec| {
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let cell = rec.get(cols.symbol).unwrap_or("");
+        let sym = Symbol::new(cell).map_err(|_| {
+            let why = format!("{} is not a symbol (letters and digits)", shown(cell));
+            Error::input(file, Some(line), Some("symbol"), why)
+        })?;
+        let (t, v) = cols.time_and_close(file, line, rec)?;
+        insert(
+            file,
+            line,
+            &cols.time_name,
+            market.entry(sym).or_default(),
+            t,
+            v,
+        )
+    })?;
+    if rows == 0 {
+        return Err(Error::input(
+            file,
+            None,
+            None,
+            "no data rows, only a header",
+        ));
+    }
+    Ok(market)
+}
+
 /// Where the columns are, found from the header.
 struct Columns {
     time: usize,
@@ -51,6 +93,20 @@ struct Columns {
 }
 
 impl Columns {
+    /// A row's time and close, or why one cannot be read.
+    fn time_and_close(&self, file: &str, line: u64, rec: &csv::StringRecord) -> Result<(i64, f64)> {
+        let tcell = rec.get(self.time).unwrap_or("");
+        let t = parse_time_ms(tcell).ok_or_else(|| {
+            let why = format!(
+                "cannot parse {} as epoch s/ms or ISO 8601 time",
+                shown(tcell)
+            );
+            Error::input(file, Some(line), Some(&self.time_name), why)
+        })?;
+        let v = parse_close(file, line, "close", rec.get(self.close).unwrap_or(""))?;
+        Ok((t, v))
+    }
+
     fn find(file: &str, headers: &csv::StringRecord) -> Result<Self> {
         let lower: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
         let find = |name: &str| lower.iter().position(|h| h == name);
@@ -106,15 +162,7 @@ impl Gather {
             }
             return Ok(());
         };
-        let tcell = rec.get(cols.time).unwrap_or("");
-        let t = parse_time_ms(tcell).ok_or_else(|| {
-            let why = format!(
-                "cannot parse {} as epoch s/ms or ISO 8601 time",
-                shown(tcell)
-            );
-            Error::input(file, Some(line), Some(&cols.time_name), why)
-        })?;
-        let v = parse_close(file, line, "close", rec.get(cols.close).unwrap_or(""))?;
+        let (t, v) = cols.time_and_close(file, line, rec)?;
         insert(file, line, &cols.time_name, target, t, v)
     }
 

@@ -50,7 +50,7 @@ pub struct AnalyzeArgs {
 
 /// Opens a CSV to read as a stream: a huge or endless file is refused at
 /// its first bad row instead of being read whole first.
-fn open(path: &str) -> Result<std::io::BufReader<std::fs::File>, Error> {
+pub(super) fn open(path: &str) -> Result<std::io::BufReader<std::fs::File>, Error> {
     let io = |e| Error::io(&PathBuf::from(path), e);
     let f = std::fs::File::open(path).map_err(io)?;
     if f.metadata().map_err(io)?.is_dir() {

@@ -33,6 +33,8 @@ pub enum Command {
     Record(RecordArgs),
     /// Run the pair estimators on OHLCV CSV data and print JSON.
     Analyze(super::analyze::AnalyzeArgs),
+    /// Rank every pair of an OHLCV CSV by cointegration and print JSON.
+    Scan(super::scan::ScanArgs),
 }
 
 /// Settings shared by every command that runs the pipeline.

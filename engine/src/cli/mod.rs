@@ -1,9 +1,10 @@
-//! Command-line interface: `serve`, `replay`, `record`, `analyze`.
+//! Command-line interface: `serve`, `replay`, `record`, `analyze`, `scan`.
 
 mod analyze;
 mod args;
 mod record;
 mod replay;
+mod scan;
 mod serve;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Record(a) => record::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Scan(a) => scan::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

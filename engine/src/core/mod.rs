@@ -26,6 +26,8 @@ mod reference;
 pub mod ring;
 pub mod rolling;
 mod row_qr;
+pub mod scan;
+pub mod scan_grid;
 #[cfg(test)]
 mod test_series;
 pub mod theil_sen;
