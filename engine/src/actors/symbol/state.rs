@@ -58,6 +58,7 @@ impl SymbolState {
 
     /// Takes one trade into the ring, the filter and the bars; what changed
     /// goes to `out`.
+    #[inline]
     pub fn ingest(&mut self, tick: &Tick, out: &mut BatchOut) {
         match self.ring.insert(*tick) {
             RingInsert::Duplicate => {
@@ -84,11 +85,12 @@ impl SymbolState {
             |iv, u| upd[iv.index()] = Some(u),
             |iv, b| out.closed(iv, b),
         );
-        self.gather(upd, out);
+        self.gather(&upd, out);
     }
 
     /// Counts and gathers the bar updates of one trade.
-    fn gather(&mut self, upd: [Option<BarUpdate>; 3], out: &mut BatchOut) {
+    #[inline]
+    fn gather(&mut self, upd: &[Option<BarUpdate>; 3], out: &mut BatchOut) {
         let mut late = false;
         for iv in Interval::ALL {
             match upd[iv.index()] {
