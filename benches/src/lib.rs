@@ -22,9 +22,12 @@
 //! - `src/bin/sidebyside.rs`, `src/bin/pairbench.rs`, `src/bin/restorebench.rs`:
 //!   the whole-replay and per-update side by side with the Python design,
 //!   and the restart timing.
+//! - `src/market.rs` (`src/bin/scanbench.rs`, `benches/scan.rs`): a
+//!   synthetic whole market of 1 m closes and the scanner's timing on it.
 
 mod client;
 pub mod loadtest;
+pub mod market;
 pub mod stamped;
 mod under_test;
 

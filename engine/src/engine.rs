@@ -9,6 +9,7 @@ use spreadwatch_proto::{PairId, PairParams, Symbol};
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::actors::scanner::ScannerActor;
 use crate::actors::symbol::messages::Barrier;
 use crate::actors::{Registry, SymbolConfig};
 use crate::error::{Error, Result};
@@ -51,9 +52,11 @@ pub struct EngineConfig {
     pub pairs: Vec<PairId>,
     /// Parameters every pair starts with.
     pub pair_params: PairParams,
-    /// Snapshots: restored before the source starts, taken every interval
+    /// Saving: restored before the source starts, saved every interval
     /// and at shutdown.
     pub persist: Option<PersistConfig>,
+    /// The live pair scanner (`None`: off).
+    pub scan: Option<crate::actors::scanner::ScanConfig>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -86,6 +89,7 @@ impl Default for EngineConfig {
             pairs: Vec::new(),
             pair_params: PairParams::default(),
             persist: None,
+            scan: Some(crate::actors::scanner::ScanConfig::default()),
         }
     }
 }
@@ -114,6 +118,23 @@ fn add_configured(registry: &Registry, cfg: &EngineConfig) -> Result<()> {
         }
         registry.mark_default(p);
     }
+    Ok(())
+}
+
+/// Starts the pair scanner on the actors' thread, when configured.
+fn start_scanner(
+    cfg: &EngineConfig,
+    registry: &Arc<Registry>,
+    status: &StatusBoard,
+    actors: &Arbiter,
+) -> Result<()> {
+    let Some(scan) = cfg.scan else {
+        return Ok(());
+    };
+    scan.params.validate().map_err(Error::Config)?;
+    let (registry, status) = (registry.clone(), status.clone());
+    let actor = crate::actors::scanner::ScannerActor::new(scan, registry, status);
+    ScannerActor::start_in_arbiter(&actors.handle(), move |_| actor);
     Ok(())
 }
 
@@ -186,6 +207,7 @@ impl Engine {
             restored,
         };
         add_configured(&registry, &cfg)?;
+        start_scanner(&cfg, &registry, &status, &actors)?;
         let saver = open_saver(&cfg, &registry)?;
         let persist = cfg.persist.clone().zip(saver.clone());
         let (reg, save_stop) = (registry.clone(), stop.clone());

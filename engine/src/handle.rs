@@ -219,6 +219,11 @@ impl EngineHandle {
             })
     }
 
+    /// The pair scanner's latest ranking, if one ran (or was restored).
+    pub fn latest_scan(&self) -> Option<Arc<spreadwatch_proto::scan::LiveScan>> {
+        self.registry.latest_scan()
+    }
+
     /// Stops analysing a pair; true if it existed.
     pub fn remove_pair(&self, pair: &PairId) -> bool {
         self.registry.remove_pair(pair)

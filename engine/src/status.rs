@@ -73,6 +73,16 @@ impl StatusBoard {
         self.inner.lock().pairs.remove(name);
     }
 
+    /// Reads the document in place (no copy).
+    pub fn read<R>(&self, f: impl FnOnce(&StatusReport) -> R) -> R {
+        f(&self.inner.lock())
+    }
+
+    /// Replaces the pair scanner's counters.
+    pub fn set_scan(&self, scan: spreadwatch_proto::scan::ScanStatus) {
+        self.inner.lock().scan = Some(scan);
+    }
+
     /// A copy of the whole document.
     pub fn report(&self) -> StatusReport {
         let mut r = self.inner.lock().clone();

@@ -17,6 +17,7 @@ mod pair_live;
 mod persist;
 mod persist_engine;
 mod scan;
+mod scan_live;
 mod server;
 mod server_rules;
 mod support;

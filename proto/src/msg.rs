@@ -16,6 +16,9 @@ pub struct Subscription {
     pub symbols: Vec<Symbol>,
     /// Bar interval pushed.
     pub interval: Option<Interval>,
+    /// True for the pair scanner's rankings (`scan` frames).
+    #[serde(default)]
+    pub scan: bool,
 }
 
 /// A pair's full state, as in a snapshot.
@@ -59,6 +62,9 @@ pub enum ServerBody {
         pair: Option<PairView>,
         /// Feed status.
         status: StatusReport,
+        /// The scanner's latest ranking, for a subscription to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scan: Option<Box<crate::scan::LiveScan>>,
     },
     /// A bar formed, closed or was revised.
     Bar {
@@ -95,6 +101,11 @@ pub enum ServerBody {
     Error {
         /// What was wrong.
         message: String,
+    },
+    /// The pair scanner ranked the market again.
+    Scan {
+        /// The ranking.
+        scan: Box<crate::scan::LiveScan>,
     },
     /// Answer to a client `ping`.
     Pong {
@@ -167,6 +178,9 @@ pub enum ClientMsg {
         /// Bar interval.
         #[serde(default)]
         interval: Option<Interval>,
+        /// The pair scanner's rankings too.
+        #[serde(default)]
+        scan: Option<bool>,
     },
     /// Changes a pair's parameters (the subscribed pair by default).
     SetParams {

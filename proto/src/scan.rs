@@ -107,3 +107,32 @@ pub struct ScanReport {
     /// The ranking: p ascending, then half-life ascending (none last).
     pub results: Vec<ScanResult>,
 }
+
+/// The live scanner's latest ranking (`GET /api/scan`, the `scan` frame).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveScan {
+    /// The end of the window: the 1 m bar close (data time, ms) it ran on.
+    pub time_ms: i64,
+    /// The settings it ran with.
+    pub params: ScanParams,
+    /// What it found.
+    #[serde(flatten)]
+    pub report: ScanReport,
+}
+
+/// The live scanner's counters (`/api/status`, `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct ScanStatus {
+    /// Scans run.
+    pub scans: u64,
+    /// Scans due while one still ran, so not started.
+    pub skipped: u64,
+    /// How long the last one took, ms.
+    pub last_ms: u64,
+    /// Pairs the last one tested.
+    pub candidates: u64,
+    /// Pairs the last one screened.
+    pub pairs_screened: u64,
+    /// The end of the last one's window (data time, ms).
+    pub time_ms: Option<i64>,
+}

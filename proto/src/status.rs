@@ -214,6 +214,9 @@ pub struct StatusReport {
     /// WebSocket fan-out.
     #[serde(default)]
     pub ws: WsStatus,
+    /// The pair scanner, when it runs.
+    #[serde(default)]
+    pub scan: Option<crate::scan::ScanStatus>,
 }
 
 /// WebSocket fan-out counters.

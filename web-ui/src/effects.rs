@@ -20,6 +20,7 @@ pub fn subscribe(pair: Option<PairId>, interval: Interval) -> ClientMsg {
         pair,
         symbols: None,
         interval: Some(interval),
+        scan: None,
     }
 }
 

@@ -289,7 +289,8 @@ impl State {
                 }
             }
             ServerBody::Error { message } => self.server_error = Some(message),
-            ServerBody::Pong { .. } => {}
+            // The dashboard does not subscribe to the scanner's rankings.
+            ServerBody::Pong { .. } | ServerBody::Scan { .. } => {}
         }
     }
 

@@ -14,6 +14,7 @@ use std::time::Instant;
 use parking_lot::RwLock;
 use tokio::sync::broadcast;
 
+use spreadwatch_proto::scan::LiveScan;
 use spreadwatch_proto::{Alert, Bar, BarKind, PairId, PairParams, PairPoint, PairStats};
 
 /// An event with the time its oldest cause (a tick) was received.
@@ -44,6 +45,8 @@ pub enum EngineEvent {
     PairReset(PairId),
     /// A pair's parameters changed.
     Params(PairId, PairParams),
+    /// The pair scanner ranked the market again.
+    Scan(Arc<LiveScan>),
 }
 
 impl EngineEvent {
@@ -65,6 +68,9 @@ impl EngineEvent {
             EngineEvent::Params(p, params) => ServerBody::Params {
                 pair: p.clone(),
                 params: *params,
+            },
+            EngineEvent::Scan(s) => ServerBody::Scan {
+                scan: Box::new((**s).clone()),
             },
             EngineEvent::PairReset(_) => return None,
         })

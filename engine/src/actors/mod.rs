@@ -6,6 +6,7 @@
 pub mod events;
 pub mod pair;
 pub mod registry;
+pub mod scanner;
 pub mod symbol;
 
 pub use events::{EngineEvent, Events, Tap, Update};

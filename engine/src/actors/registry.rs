@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use parking_lot::RwLock;
+use spreadwatch_proto::scan::LiveScan;
 use spreadwatch_proto::{PairId, PairParams, Symbol};
 
 use super::events::Events;
@@ -51,6 +52,8 @@ pub struct Registry {
     config: SymbolConfig,
     events: Events,
     status: StatusBoard,
+    /// The pair scanner's latest ranking.
+    scan: RwLock<Option<Arc<LiveScan>>>,
 }
 
 impl Registry {
@@ -72,7 +75,18 @@ impl Registry {
             config,
             events,
             status,
+            scan: RwLock::new(None),
         })
+    }
+
+    /// The pair scanner's latest ranking, if one ran (or was restored).
+    pub fn latest_scan(&self) -> Option<Arc<LiveScan>> {
+        self.scan.read().clone()
+    }
+
+    /// Replaces the latest ranking.
+    pub fn set_latest_scan(&self, scan: Arc<LiveScan>) {
+        *self.scan.write() = Some(scan);
     }
 
     /// The actor for `symbol`, started if needed; `None` if filtered out.

@@ -135,6 +135,8 @@ pub struct ServeArgs {
     #[arg(long, env = "SPREADWATCH_RETAIN_TICKS", default_value = "24h", value_parser = humantime::parse_duration)]
     pub retain_ticks: std::time::Duration,
     #[command(flatten)]
+    pub scan: super::scan_flags::ScanFlags,
+    #[command(flatten)]
     pub pipeline: PipelineArgs,
 }
 
@@ -343,8 +345,10 @@ impl ReplayArgs {
             None,
         )
         .context("replay settings")?;
-        // A finite replay exports its whole history.
+        // A finite replay exports its whole history; ranking pairs is
+        // `serve`'s (or `scan`'s) work.
         r.engine.symbol.limits = SeriesLimits::unbounded();
+        r.engine.scan = None;
         Ok(r)
     }
 }

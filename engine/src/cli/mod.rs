@@ -5,6 +5,7 @@ mod args;
 mod record;
 mod replay;
 mod scan;
+mod scan_flags;
 mod serve;
 
 use std::process::ExitCode;

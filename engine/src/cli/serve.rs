@@ -19,6 +19,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         a.bind.clone(),
     )?;
     persistence(&a, &mut r.engine)?;
+    r.engine.scan = a.scan.config()?;
     check_source(&r.engine)?;
     let publish = publish_url(a.publish.as_deref())?;
     let listener =

@@ -6,6 +6,7 @@
 //! on its own.
 
 pub mod adf;
+mod adf_gram;
 pub mod alert;
 pub mod align;
 pub mod bar;
@@ -28,6 +29,7 @@ pub mod rolling;
 mod row_qr;
 pub mod scan;
 pub mod scan_grid;
+pub mod scan_schedule;
 #[cfg(test)]
 mod test_series;
 pub mod theil_sen;

@@ -4,7 +4,7 @@
 //! and the live scanner all call [`scan`].
 //!
 //! The steps (each its own function below): the [`Grid`] of the window's bar
-//! times; [`screen`] (one matrix product for the symbols with every bar, a
+//! times; [`Grid::screen`] (one matrix product for the symbols with every bar, a
 //! pairwise join for the rest); the candidates by |correlation|; [`test_pair`]
 //! in both orders; the ranking.
 

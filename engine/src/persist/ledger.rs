@@ -24,6 +24,8 @@ pub struct SaveLedger {
     /// When each pair's estimator state was written, with its point count
     /// and parameters then.
     pairs: HashMap<PairId, (Instant, u64, PairParams)>,
+    /// The window end of the scanner ranking written last.
+    scan: Option<i64>,
 }
 
 impl SaveLedger {
@@ -76,6 +78,16 @@ impl SaveLedger {
         self.pairs
             .get(pair)
             .is_none_or(|(_, n, p)| *n != count || p != params)
+    }
+
+    /// Whether the scanner's ranking ending at `time_ms` is still to write.
+    pub fn scan_due(&self, time_ms: i64) -> bool {
+        self.scan != Some(time_ms)
+    }
+
+    /// Records the ranking ending at `time_ms` as written.
+    pub fn saved_scan(&mut self, time_ms: i64) {
+        self.scan = Some(time_ms);
     }
 
     /// Records a pair's state as written at `now`.

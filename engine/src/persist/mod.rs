@@ -91,6 +91,14 @@ pub trait StateStore: Send + Sync + 'static {
     fn stream(&self) -> Result<Option<String>> {
         Ok(None)
     }
+    /// Replaces the pair scanner's latest ranking (with its parameters).
+    fn put_scan(&self, _scan: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    /// The pair scanner's saved ranking.
+    fn scan(&self) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
 
 /// Refuses a store whose ticks came from another stream than `stream`, and

@@ -55,6 +55,7 @@ pub async fn restore(cfg: &PersistConfig, registry: &Registry) -> Result<usize> 
         }
     }
     restore_checkpoints(cfg, registry, seeded).await?;
+    restore_scan(cfg, registry);
     if n > 0 {
         tracing::info!("restored {n} ticks in {:?}", t0.elapsed());
     }
@@ -138,6 +139,23 @@ async fn restore_checkpoints(cfg: &PersistConfig, registry: &Registry, seeded: b
 /// which misses the seeded bars older than them: it rebuilds from its legs.
 fn needs_rebuild(checkpoint_applied: bool, bars_seeded: bool) -> bool {
     bars_seeded && !checkpoint_applied
+}
+
+/// Puts the scanner's saved ranking back; an unreadable one is reported
+/// and skipped (the next scan replaces it).
+fn restore_scan(cfg: &PersistConfig, registry: &Registry) {
+    let bytes = match cfg.store.scan() {
+        Ok(Some(b)) => b,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!("saved scan not read: {e}");
+            return;
+        }
+    };
+    match serde_json::from_slice::<spreadwatch_proto::scan::LiveScan>(&bytes) {
+        Ok(scan) => registry.set_latest_scan(std::sync::Arc::new(scan)),
+        Err(e) => tracing::warn!("saved scan skipped: {e}"),
+    }
 }
 
 /// A pair's stored checkpoint, if there is a readable one; an unreadable

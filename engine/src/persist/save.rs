@@ -81,12 +81,27 @@ impl Saver {
             }
         }
         store.put_pairs(&self.pair_params().await)?;
+        self.save_scan()?;
         store.sync()?;
         let now = Instant::now();
         for (p, cp) in states {
             self.ledger.saved_pair(p, now, cp.count(), cp.params);
         }
         Ok(written)
+    }
+
+    /// Writes the scanner's latest ranking when it is new.
+    fn save_scan(&mut self) -> Result<()> {
+        let Some(scan) = self.registry.latest_scan() else {
+            return Ok(());
+        };
+        if self.ledger.scan_due(scan.time_ms) {
+            let json = serde_json::to_vec(&*scan)
+                .map_err(|e| crate::error::Error::Store(format!("scan not encoded: {e}")))?;
+            self.cfg.store.put_scan(&json)?;
+            self.ledger.saved_scan(scan.time_ms);
+        }
+        Ok(())
     }
 
     /// Every pair with its parameters now.

@@ -36,6 +36,8 @@ pub enum Topic {
     Reset(PairId),
     /// Feed status: everyone.
     Status,
+    /// The pair scanner's rankings.
+    Scan,
 }
 
 /// A serialised update, shared by every session.
@@ -127,6 +129,7 @@ fn topic_of(e: &EngineEvent) -> (Topic, bool) {
         EngineEvent::Alert(a) => (Topic::Pair(a.pair.clone()), false),
         EngineEvent::Params(p, _) => (Topic::Pair(p.clone()), false),
         EngineEvent::PairReset(p) => (Topic::Reset(p.clone()), false),
+        EngineEvent::Scan(_) => (Topic::Scan, true),
     }
 }
 

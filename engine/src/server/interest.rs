@@ -77,7 +77,8 @@ fn topics(sub: &Subscription) -> Vec<Topic> {
         .flat_map(|p| [Topic::Pair(p.clone()), Topic::Reset(p.clone())]);
     let mut seen = std::collections::HashSet::new();
     let mut t: Vec<Topic> = Vec::new();
-    for x in bars.chain(pair) {
+    let scan = sub.scan.then_some(Topic::Scan);
+    for x in bars.chain(pair).chain(scan) {
         if seen.insert(x.clone()) {
             t.push(x);
         }
@@ -95,6 +96,7 @@ mod tests {
             pair: Some(pair.parse().unwrap()),
             symbols: symbols.iter().map(|s| s.parse().unwrap()).collect(),
             interval: Some(iv),
+            scan: false,
         }
     }
 

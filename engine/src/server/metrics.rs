@@ -33,7 +33,35 @@ pub fn render(s: &ServerState) -> String {
         );
     }
     fanout(&mut o, s.hub.metrics());
+    if let Some(scan) = &st.scan {
+        scanner(&mut o, scan);
+    }
     o
+}
+
+/// The pair scanner: scans run and skipped, the last one's size and time.
+fn scanner(o: &mut String, s: &spreadwatch_proto::scan::ScanStatus) {
+    scalar(
+        o,
+        "scans_total",
+        "counter",
+        Some("Pair scans run."),
+        s.scans,
+    );
+    let skipped = Some("Pair scans due while one still ran, so not started.");
+    scalar(o, "scans_skipped_total", "counter", skipped, s.skipped);
+    let took = Some("How long the last pair scan took.");
+    scalar(o, "scan_duration_ms", "gauge", took, s.last_ms);
+    let tested = Some("Pairs the last scan tested for cointegration.");
+    scalar(o, "scan_candidates", "gauge", tested, s.candidates);
+    let screened = Some("Pairs the last scan screened by correlation.");
+    scalar(
+        o,
+        "scan_pairs_screened",
+        "gauge",
+        screened,
+        s.pairs_screened,
+    );
 }
 
 fn ticks(o: &mut String, st: &StatusReport) {

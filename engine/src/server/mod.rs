@@ -15,9 +15,11 @@ mod metrics;
 pub mod rejects;
 mod ring_reader;
 mod routes;
+mod scan_route;
 mod snapshot;
 mod subscription;
 mod upload_body;
+mod upload_job;
 mod upload_stream;
 pub mod ws_session;
 
@@ -141,6 +143,8 @@ struct WsQuery {
     pair: Option<PairId>,
     symbols: Option<String>,
     interval: Option<Interval>,
+    /// The pair scanner's rankings too.
+    scan: Option<bool>,
     #[allow(dead_code)]
     token: Option<String>,
 }
@@ -195,7 +199,7 @@ fn ws_subscription(req: &HttpRequest, engine: &EngineHandle) -> Result<Subscript
             "unknown pair {p} (subscribe to it on the socket to have it tracked)"
         ));
     }
-    ws_session::resolve_subscription(engine, q.pair, symbols, q.interval)
+    ws_session::resolve_subscription(engine, q.pair, symbols, q.interval, q.scan.unwrap_or(false))
 }
 
 async fn metrics_route(s: web::Data<ServerState>) -> HttpResponse {

@@ -28,7 +28,9 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/analyze",
             web::post().to(super::analyze_route::analyze_upload),
-        );
+        )
+        .route("/scan", web::get().to(super::scan_route::latest))
+        .route("/scan", web::post().to(super::scan_route::scan_upload));
 }
 
 /// A JSON error body with a status code.

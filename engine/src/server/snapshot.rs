@@ -42,6 +42,11 @@ pub async fn build_snapshot(
         }),
         None => None,
     };
+    let scan = sub
+        .scan
+        .then(|| engine.latest_scan())
+        .flatten()
+        .map(|s| Box::new((*s).clone()));
     ServerBody::Snapshot {
         resync,
         subscription: sub,
@@ -51,5 +56,6 @@ pub async fn build_snapshot(
         forming,
         pair,
         status: hub.status_report(&engine),
+        scan,
     }
 }

@@ -24,6 +24,7 @@ pub fn resolve_subscription(
     pair: Option<PairId>,
     symbols: Option<Vec<Symbol>>,
     interval: Option<Interval>,
+    scan: bool,
 ) -> Result<Subscription, String> {
     let pair = pair.or_else(|| engine.default_pair());
     let mut symbols = symbols.unwrap_or_else(|| match &pair {
@@ -42,6 +43,7 @@ pub fn resolve_subscription(
         pair,
         symbols,
         interval: Some(interval.unwrap_or(Interval::S1)),
+        scan,
     })
 }
 

@@ -85,6 +85,7 @@ impl WsSession {
             }
             Topic::Pair(p) | Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
             Topic::Status => true,
+            Topic::Scan => self.sub.scan,
         }
     }
 

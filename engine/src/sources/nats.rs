@@ -71,6 +71,7 @@ pub fn update_subject(e: &EngineEvent) -> Option<(String, ServerBody)> {
         EngineEvent::Pair(stats, _) => format!("spreadwatch.updates.pair.{}", pair(&stats.pair)),
         EngineEvent::Alert(a) => format!("spreadwatch.updates.alert.{}", pair(&a.pair)),
         EngineEvent::Params(p, _) => format!("spreadwatch.updates.params.{}", pair(p)),
+        EngineEvent::Scan(_) => "spreadwatch.updates.scan".to_string(),
         EngineEvent::PairReset(_) => return None,
     };
     Some((subject, e.body()?))

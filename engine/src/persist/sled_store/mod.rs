@@ -21,6 +21,8 @@ const FORMAT_KEY: &[u8] = b"format";
 const PAIRS_KEY: &[u8] = b"pairs";
 /// The Binance stream (`trade` or `aggTrade`) the ticks came from.
 const STREAM_KEY: &[u8] = b"stream";
+/// The pair scanner's latest ranking, JSON.
+const SCAN_KEY: &[u8] = b"scan";
 const TICKS: &str = "ticks/";
 /// Closed bars per symbol and interval, keyed by start.
 const BARS: &str = "bars/";
@@ -138,6 +140,18 @@ impl StateStore for SledStore {
             Some(v) => serde_json::from_slice(&v)
                 .map_err(|e| Error::Store(format!("stored pairs unreadable: {e}"))),
         }
+    }
+
+    fn put_scan(&self, scan: &[u8]) -> Result<()> {
+        self.db
+            .insert(SCAN_KEY, scan)
+            .map(|_| ())
+            .map_err(store_err)
+    }
+
+    fn scan(&self) -> Result<Option<Vec<u8>>> {
+        let v = self.db.get(SCAN_KEY).map_err(store_err)?;
+        Ok(v.map(|v| v.to_vec()))
     }
 
     fn put_stream(&self, stream: &str) -> Result<()> {

@@ -44,7 +44,8 @@ pub(crate) fn apply(msg: ClientMsg, engine: &EngineHandle, current: Option<&Pair
             pair,
             symbols,
             interval,
-        } => subscribe::apply(engine, pair, symbols, interval),
+            scan,
+        } => subscribe::apply(engine, pair, symbols, interval, scan.unwrap_or(false)),
         ClientMsg::Recompute { pair } => recompute::apply(engine, pair, current),
         ClientMsg::SetParams { pair, params } => set_params::apply(engine, pair, params, current),
     }

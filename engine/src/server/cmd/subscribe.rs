@@ -14,10 +14,11 @@ pub(super) fn apply(
     pair: Option<PairId>,
     symbols: Option<Vec<Symbol>>,
     interval: Option<Interval>,
+    scan: bool,
 ) -> Outcome {
     // Resolved first: a subscription refused must not leave a pair added
     // behind it.
-    let sub = match resolve_subscription(engine, pair.clone(), symbols, interval) {
+    let sub = match resolve_subscription(engine, pair.clone(), symbols, interval, scan) {
         Ok(sub) => sub,
         Err(e) => return Outcome::Refuse(e),
     };
