@@ -57,6 +57,10 @@ pub struct EngineConfig {
     pub persist: Option<PersistConfig>,
     /// The live pair scanner (`None`: off).
     pub scan: Option<crate::actors::scanner::ScanConfig>,
+    /// The live source follows the whole market (`--symbols all` or
+    /// `top:N`) instead of `symbols`.
+    #[cfg(feature = "binance")]
+    pub universe: Option<crate::sources::exchange_info::UniverseConfig>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -90,6 +94,8 @@ impl Default for EngineConfig {
             pair_params: PairParams::default(),
             persist: None,
             scan: Some(crate::actors::scanner::ScanConfig::default()),
+            #[cfg(feature = "binance")]
+            universe: None,
         }
     }
 }
@@ -97,6 +103,11 @@ impl Default for EngineConfig {
 /// The symbols the engine may track: the configured ones and the pairs'
 /// legs; none given means any.
 fn allowed_symbols(cfg: &EngineConfig) -> Option<HashSet<Symbol>> {
+    #[cfg(feature = "binance")]
+    if cfg.universe.is_some() && cfg.source == SourceSpec::Binance {
+        // The market's list changes while the engine runs.
+        return None;
+    }
     (!cfg.symbols.is_empty()).then(|| {
         let legs = cfg.pairs.iter().flat_map(|p| [p.y.clone(), p.x.clone()]);
         cfg.symbols.iter().cloned().chain(legs).collect()

@@ -45,8 +45,8 @@ pub enum Error {
     /// A network operation failed.
     #[error("network: {0}")]
     Network(String),
-    /// The snapshot store failed or holds something unreadable.
-    #[error("snapshot store: {0}")]
+    /// The state store failed or holds something unreadable.
+    #[error("state store: {0}")]
     Store(String),
 }
 

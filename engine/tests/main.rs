@@ -22,3 +22,4 @@ mod server;
 mod server_rules;
 mod support;
 mod trade_gaps;
+mod universe;

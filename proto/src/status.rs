@@ -150,6 +150,27 @@ pub struct SourceStatus {
     /// How this source's trade ids meet those a restored store holds.
     #[serde(default)]
     pub restart_ids: RestartIds,
+    /// The whole market's symbol list, when the source follows it
+    /// (`--symbols all` or `top:N`).
+    #[serde(default)]
+    pub listing: Option<ListingStatus>,
+}
+
+/// A source following the whole market's listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListingStatus {
+    /// `all` or `top:N`.
+    pub set: String,
+    /// Symbols streamed now.
+    pub listed: u64,
+    /// Symbols listed since the start.
+    pub added: u64,
+    /// Symbols delisted since the start (streams stopped, history kept).
+    pub removed: u64,
+    /// Symbol lists fetched.
+    pub refreshes: u64,
+    /// When the list was last fetched (ms since the epoch).
+    pub refreshed_ms: Option<i64>,
 }
 
 /// How a source's trade ids meet the ones restored from `--data-dir`.

@@ -7,8 +7,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use spreadwatch_engine::config::FileConfig;
 use spreadwatch_engine::core::SeriesLimits;
+use spreadwatch_engine::sources::exchange_info::UniverseConfig;
 use spreadwatch_engine::sources::frame::StreamKind;
 use spreadwatch_engine::sources::replay::Speed;
+use spreadwatch_engine::sources::universe::SymbolSet;
 use spreadwatch_engine::sources::SourceSpec;
 use spreadwatch_engine::EngineConfig;
 use spreadwatch_proto::{PairId, Symbol};
@@ -43,9 +45,22 @@ pub struct PipelineArgs {
     /// Trade stream: aggTrade or trade.
     #[arg(long, env = "SPREADWATCH_STREAM")]
     pub stream: Option<StreamKind>,
-    /// Symbols, comma separated (e.g. BTCUSDT,ETHUSDT).
-    #[arg(long, env = "SPREADWATCH_SYMBOLS", value_delimiter = ',')]
-    pub symbols: Option<Vec<Symbol>>,
+    /// Symbols, comma separated (e.g. BTCUSDT,ETHUSDT); or `all` (every USD-M
+    /// perpetual trading against --quote) or `top:N` (the N of them with the highest 24 h
+    /// quote volume), read from Binance REST and refreshed every --symbols-refresh.
+    #[arg(long, env = "SPREADWATCH_SYMBOLS")]
+    pub symbols: Option<SymbolSet>,
+    /// Quote assets of `--symbols all|top:N`, comma separated.
+    #[arg(
+        long,
+        env = "SPREADWATCH_QUOTE",
+        value_delimiter = ',',
+        default_value = "USDT"
+    )]
+    pub quote: Vec<String>,
+    /// How often `--symbols all|top:N` fetches the market's list again.
+    #[arg(long, env = "SPREADWATCH_SYMBOLS_REFRESH", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub symbols_refresh: Duration,
     /// Base URL of Binance's market streams.
     #[arg(long, env = "SPREADWATCH_BINANCE_URL")]
     pub binance_url: Option<String>,
@@ -214,10 +229,12 @@ pub fn resolve(
         Some(v) => v,
         None => parse_list::<PairId>("pairs", file.pairs.clone())?.unwrap_or_default(),
     };
-    let mut symbols = match &p.symbols {
-        Some(v) => v.clone(),
-        None => parse_list::<Symbol>("symbols", file.symbols.clone())?.unwrap_or_default(),
-    };
+    let (mut symbols, universe) = symbol_set(p, &file)?;
+    anyhow::ensure!(
+        universe.is_none() || e.source == SourceSpec::Binance,
+        "--symbols all or top:N follows Binance's listings: it needs --source binance"
+    );
+    e.universe = universe;
     // A pair's legs are tracked whether or not they were listed.
     for s in pairs.iter().flat_map(|pr| [&pr.y, &pr.x]) {
         if !symbols.contains(s) {
@@ -242,6 +259,38 @@ pub fn resolve(
         engine: e,
         bind,
         pairs,
+    })
+}
+
+/// The symbols listed (flag, else file), or the whole market to follow.
+fn symbol_set(
+    p: &PipelineArgs,
+    file: &FileConfig,
+) -> Result<(Vec<Symbol>, Option<UniverseConfig>)> {
+    let set = match &p.symbols {
+        Some(set) => set.clone(),
+        None => SymbolSet::List(
+            parse_list::<Symbol>("symbols", file.symbols.clone())?.unwrap_or_default(),
+        ),
+    };
+    Ok(match set {
+        SymbolSet::List(v) => (v, None),
+        set => {
+            anyhow::ensure!(
+                !p.quote.is_empty() && !p.symbols_refresh.is_zero(),
+                "--symbols {set:?} needs --quote and a --symbols-refresh above zero"
+            );
+            let u = UniverseConfig {
+                set,
+                quotes: p
+                    .quote
+                    .iter()
+                    .map(|q| q.trim().to_ascii_uppercase())
+                    .collect(),
+                refresh: p.symbols_refresh,
+            };
+            (Vec::new(), Some(u))
+        }
     })
 }
 

@@ -89,8 +89,11 @@ fn check_source(engine: &EngineConfig) -> Result<()> {
     if let SourceSpec::Replay(p) = &engine.source {
         super::args::check_recording(p)?;
     }
-    if engine.source == SourceSpec::Binance && engine.symbols.is_empty() {
-        anyhow::bail!("the binance source needs --symbols or --pair");
+    if engine.source == SourceSpec::Binance
+        && engine.symbols.is_empty()
+        && engine.universe.is_none()
+    {
+        anyhow::bail!("the binance source needs --symbols (a list, all or top:N) or --pair");
     }
     if matches!(engine.source, SourceSpec::Nats(_)) && !cfg!(feature = "nats") {
         anyhow::bail!(NEEDS_NATS);

@@ -6,6 +6,7 @@
 //! Like Binance, it accepts a connection on a wrong route and then sends
 //! nothing at all.
 
+pub mod market;
 mod rest;
 pub use rest::MockRest;
 

@@ -1,5 +1,7 @@
-//! The mock of Binance USD-M REST `GET /fapi/v1/aggTrades` and
-//! `GET /fapi/v1/historicalTrades`: it serves the same trades as the mock
+//! The mock of Binance USD-M REST `GET /fapi/v1/aggTrades`,
+//! `GET /fapi/v1/historicalTrades`, `GET /fapi/v1/exchangeInfo` and `GET
+//! /fapi/v1/ticker/24hr` (the market in [`super::market`], which a test
+//! can change while it runs): it serves the same trades as the mock
 //! WebSocket (all of them, gaps included; market trades only for
 //! `historicalTrades`, which also wants an `X-MBX-APIKEY` header), in
 //! Binance's field order, and can answer the first requests with
@@ -17,10 +19,13 @@ use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::market::{default_market, exchange_info_json, ticker_json, MockListing};
+
 /// A running mock REST server; stops when dropped.
 pub struct MockRest {
     addr: SocketAddr,
     requests: Arc<AtomicU64>,
+    book: Arc<Book>,
     stop: CancellationToken,
 }
 
@@ -31,6 +36,8 @@ struct Book {
     raw: HashMap<String, Vec<(u64, String)>>,
     throttle: u64,
     requests: Arc<AtomicU64>,
+    /// The contracts `exchangeInfo` and `ticker/24hr` list.
+    market: parking_lot::RwLock<Vec<MockListing>>,
 }
 
 impl MockRest {
@@ -46,14 +53,30 @@ impl MockRest {
             raw,
             throttle,
             requests: requests.clone(),
+            market: parking_lot::RwLock::new(default_market()),
         });
         let stop = CancellationToken::new();
-        tokio::spawn(accept_loop(listener, book, stop.clone()));
+        tokio::spawn(accept_loop(listener, book.clone(), stop.clone()));
         Ok(MockRest {
             addr,
             requests,
+            book,
             stop,
         })
+    }
+
+    /// Adds a contract to the market (a new listing).
+    pub fn list(&self, listing: MockListing) {
+        self.book.market.write().push(listing);
+    }
+
+    /// Removes a contract from the market (a delisting); true if it was
+    /// listed.
+    pub fn delist(&self, symbol: &str) -> bool {
+        let mut m = self.book.market.write();
+        let before = m.len();
+        m.retain(|l| l.symbol != symbol);
+        m.len() < before
     }
 
     /// The REST base URL (`http://127.0.0.1:PORT`).
@@ -152,8 +175,24 @@ fn json(code: StatusCode, body: String) -> Response<Full<Bytes>> {
     r
 }
 
+/// `exchangeInfo` and `ticker/24hr` of the market as it is now.
+fn market_answer(book: &Book, path: &str) -> Option<Response<Full<Bytes>>> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let market = book.market.read();
+    match path {
+        "/fapi/v1/exchangeInfo" => Some(json(StatusCode::OK, exchange_info_json(&market, now_ms))),
+        "/fapi/v1/ticker/24hr" => Some(json(StatusCode::OK, ticker_json(&market, now_ms))),
+        _ => None,
+    }
+}
+
 fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
     let n = book.requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(r) = market_answer(book, req.uri().path()) {
+        return r;
+    }
     let (books, max) = match req.uri().path() {
         "/fapi/v1/aggTrades" => (&book.trades, 1000),
         "/fapi/v1/historicalTrades" => {

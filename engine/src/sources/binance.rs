@@ -11,7 +11,11 @@
 //! - Before Binance's 24 h limit, a second connection is opened; once it
 //!   delivers, the first is kept for an overlap and then closed. Trades are
 //!   de-duplicated by id, so a rollover loses and doubles nothing.
-//! - At most 200 streams go on one connection; more symbols are sharded.
+//! - At most 200 streams go on one connection; more symbols are sharded
+//!   (`fleet.rs`). With `--symbols all` or `top:N` the list comes from
+//!   `exchangeInfo` and is refreshed every hour (`listings.rs`): a new
+//!   listing gets a connection of its own, a delisted symbol's shard is
+//!   restarted without it.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +25,8 @@ use tokio_util::sync::CancellationToken;
 
 mod connection;
 mod driver;
+pub(crate) mod fleet;
+pub(crate) mod listings;
 pub mod shard;
 mod sink;
 

@@ -6,6 +6,8 @@
 pub mod backfill;
 #[cfg(feature = "binance")]
 pub mod binance;
+#[cfg(feature = "binance")]
+pub mod exchange_info;
 pub mod feed;
 pub mod frame;
 #[cfg(feature = "nats")]
@@ -14,6 +16,7 @@ pub mod record;
 pub mod replay;
 pub(crate) mod runner;
 pub mod sim;
+pub mod universe;
 
 use std::path::PathBuf;
 

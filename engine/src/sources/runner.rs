@@ -97,6 +97,32 @@ impl ReplayEnd {
     }
 }
 
+/// The newest trade held of each of `symbols` that has one (restored, or
+/// received before a shard restarted).
+pub(crate) async fn newest_trades(registry: &Registry, symbols: &[Symbol]) -> Vec<Resume> {
+    let mut out = Vec::new();
+    for symbol in symbols {
+        let Some(a) = registry.get(symbol) else {
+            continue;
+        };
+        // No points wanted: only the newest trade.
+        let newest = crate::actors::symbol::messages::GetLeg {
+            interval: None,
+            limit: 0,
+        };
+        if let Ok(s) = a.send(newest).await {
+            if let (Some(id), Some((_, price))) = (s.newest_id, s.last) {
+                out.push(Resume {
+                    symbol: symbol.clone(),
+                    id,
+                    price,
+                });
+            }
+        }
+    }
+    out
+}
+
 impl Runner {
     /// What a source with exchange ids says of a restart.
     fn exchange_ids(&self) -> RestartIds {
@@ -105,27 +131,7 @@ impl Runner {
 
     /// The newest restored trade of each of `symbols` that has one.
     async fn newest_trades(&self, symbols: &[Symbol]) -> Vec<Resume> {
-        let mut out = Vec::new();
-        for symbol in symbols {
-            let Some(a) = self.registry.get(symbol) else {
-                continue;
-            };
-            // No points wanted: only the newest trade.
-            let newest = crate::actors::symbol::messages::GetLeg {
-                interval: None,
-                limit: 0,
-            };
-            if let Ok(s) = a.send(newest).await {
-                if let (Some(id), Some((_, price))) = (s.newest_id, s.last) {
-                    out.push(Resume {
-                        symbol: symbol.clone(),
-                        id,
-                        price,
-                    });
-                }
-            }
-        }
-        out
+        newest_trades(&self.registry, symbols).await
     }
 
     async fn replay(&self, path: PathBuf, cfg: &EngineConfig) -> Result<()> {
@@ -188,13 +194,9 @@ impl Runner {
 
     #[cfg(feature = "binance")]
     async fn binance(&self, cfg: &EngineConfig) -> Result<()> {
-        use super::binance::{install_crypto, run_shard, shards, BinanceConfig};
+        use super::binance::{fleet::Fleet, install_crypto, listings, BinanceConfig};
         install_crypto();
-        if cfg.symbols.is_empty() {
-            return Err(Error::Config("the binance source needs --symbols".into()));
-        }
         let base = BinanceConfig {
-            symbols: cfg.symbols.clone(),
             kind: cfg.stream,
             ..cfg.binance.clone()
         };
@@ -202,29 +204,30 @@ impl Runner {
             .status
             .source("binance", "binance", &base.base_url, false);
         board.update(|s| s.restart_ids = self.exchange_ids());
-        let mut tasks = Vec::new();
-        for shard in shards(&cfg.symbols, base.streams_per_connection) {
-            let ingest = Ingest::new(self.registry.clone(), 256);
-            let mut feed = FeedWriter::new(ingest, board.clone(), true);
-            feed.only_kind(cfg.stream);
-            feed.expect_symbols(shard.iter().map(Symbol::as_str));
-            // After a restart the first live trade is compared with the
-            // newest restored one, so the outage shows as a gap.
-            for r in self.newest_trades(&shard).await {
-                feed.seed_last_id(r.symbol.as_str(), r.id);
+        let rest = base.rest_url.clone();
+        let mut fleet = Fleet::new(
+            self.registry.clone(),
+            board.clone(),
+            base,
+            self.stop.clone(),
+        );
+        match (&cfg.universe, rest) {
+            (None, _) if cfg.symbols.is_empty() => {
+                return Err(Error::Config("the binance source needs --symbols".into()))
             }
-            let c = BinanceConfig {
-                symbols: shard,
-                ..base.clone()
-            };
-            let (b, s) = (board.clone(), self.stop.clone());
-            tasks.push(tokio::spawn(
-                async move { run_shard(c, &mut feed, b, s).await },
-            ));
+            (None, _) => fleet.add(&cfg.symbols).await,
+            (Some(u), Some(rest)) => {
+                listings::follow(&mut fleet, &rest, u, &board, &self.stop).await
+            }
+            (Some(_), None) => {
+                return Err(Error::Config(
+                    "--symbols all or top:N reads the market from Binance REST: give a \
+                     --binance-rest-url, not none"
+                        .into(),
+                ))
+            }
         }
-        for t in tasks {
-            let _ = t.await;
-        }
+        fleet.join().await;
         Ok(())
     }
 

@@ -71,7 +71,7 @@ struct ExchangeInfo {
 pub fn parse_exchange_info(body: &str) -> Result<Vec<Listing>> {
     serde_json::from_str::<ExchangeInfo>(body)
         .map(|e| e.symbols)
-        .map_err(|e| Error::Config(format!("exchangeInfo: unreadable answer: {e}")))
+        .map_err(|e| Error::Network(format!("exchangeInfo: unreadable answer: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -87,7 +87,7 @@ struct Ticker {
 /// A body that is not `ticker/24hr`'s JSON array.
 pub fn parse_volumes(body: &str) -> Result<HashMap<String, f64>> {
     let rows: Vec<Ticker> = serde_json::from_str(body)
-        .map_err(|e| Error::Config(format!("ticker/24hr: unreadable answer: {e}")))?;
+        .map_err(|e| Error::Network(format!("ticker/24hr: unreadable answer: {e}")))?;
     Ok(rows
         .into_iter()
         .map(|t| (t.symbol, t.quote_volume.parse().unwrap_or(0.0)))
@@ -100,7 +100,11 @@ pub fn tradable(listings: &[Listing], quotes: &[String]) -> Vec<Symbol> {
     let set: BTreeSet<Symbol> = listings
         .iter()
         .filter(|l| l.contract_type == "PERPETUAL" && l.status == "TRADING")
-        .filter(|l| quotes.iter().any(|q| q.eq_ignore_ascii_case(&l.quote_asset)))
+        .filter(|l| {
+            quotes
+                .iter()
+                .any(|q| q.eq_ignore_ascii_case(&l.quote_asset))
+        })
         .filter_map(|l| l.symbol.parse().ok())
         .collect();
     set.into_iter().collect()
@@ -119,7 +123,8 @@ pub fn top_by_volume(symbols: &[Symbol], volumes: &HashMap<String, f64>, n: usiz
 
 /// What changed between two symbol lists: (listed, delisted).
 pub fn changes(old: &[Symbol], new: &[Symbol]) -> (Vec<Symbol>, Vec<Symbol>) {
-    let (o, n): (BTreeSet<&Symbol>, BTreeSet<&Symbol>) = (old.iter().collect(), new.iter().collect());
+    let (o, n): (BTreeSet<&Symbol>, BTreeSet<&Symbol>) =
+        (old.iter().collect(), new.iter().collect());
     (
         n.difference(&o).map(|s| (*s).clone()).collect(),
         o.difference(&n).map(|s| (*s).clone()).collect(),
@@ -151,7 +156,10 @@ mod tests {
             listing("AAVEUSDT", "PERPETUAL", "TRADING", "USDT"),
         );
         let l = parse_exchange_info(&body).unwrap();
-        assert_eq!(tradable(&l, &["USDT".into()]), syms(&["AAVEUSDT", "BTCUSDT"]));
+        assert_eq!(
+            tradable(&l, &["USDT".into()]),
+            syms(&["AAVEUSDT", "BTCUSDT"])
+        );
         let both = tradable(&l, &["USDT".into(), "usdc".into()]);
         assert_eq!(both, syms(&["AAVEUSDT", "BTCUSDT", "ETHUSDC"]));
     }
@@ -162,7 +170,10 @@ mod tests {
             {"symbol":"CUSDT","quoteVolume":"20"},{"symbol":"DUSDT","quoteVolume":"300"}]"#;
         let v = parse_volumes(body).unwrap();
         let all = syms(&["AUSDT", "BUSDT", "CUSDT", "DUSDT", "EUSDT"]);
-        assert_eq!(top_by_volume(&all, &v, 3), syms(&["BUSDT", "CUSDT", "DUSDT"]));
+        assert_eq!(
+            top_by_volume(&all, &v, 3),
+            syms(&["BUSDT", "CUSDT", "DUSDT"])
+        );
         assert_eq!(top_by_volume(&all, &v, 9).len(), 5);
     }
 
@@ -188,6 +199,9 @@ mod tests {
     fn a_bad_answer_is_an_error_naming_the_endpoint() {
         let e = parse_exchange_info("<html>").unwrap_err().to_string();
         assert!(e.contains("exchangeInfo"), "{e}");
-        assert!(parse_volumes("{}").unwrap_err().to_string().contains("ticker/24hr"));
+        assert!(parse_volumes("{}")
+            .unwrap_err()
+            .to_string()
+            .contains("ticker/24hr"));
     }
 }

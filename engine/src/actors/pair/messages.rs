@@ -32,7 +32,7 @@ pub struct LegUpdate {
 #[rtype(result = "PairSnapshot")]
 pub struct GetPair;
 
-/// Asks only for the parameters in force (what a snapshot stores every
+/// Asks only for the parameters in force (what a save stores every
 /// interval, without copying the chart and alerts [`GetPair`] carries).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "PairParams")]
