@@ -28,8 +28,10 @@ pub use crate::under_test::{start_engine, status, ticks_of, Engine};
 pub struct LoadOptions {
     /// Ticks per second (all symbols); `None` = as fast as possible.
     pub rate: Option<f64>,
-    /// Symbols (the first two form the pair).
+    /// Symbols, 2 to 1,000 (the first two form the pair).
     pub symbols: usize,
+    /// Zipf exponent of the rate per symbol (0: every symbol alike).
+    pub skew: f64,
     /// Reading clients.
     pub clients: usize,
     /// Clients that never read.
@@ -128,6 +130,11 @@ pub struct LoadReport {
     /// The engine's own tick-receipt to socket-write latency (from
     /// `/metrics`, whole run), to tell engine time from harness time.
     pub server_latency_us: serde_json::Value,
+    /// Symbols the engine took trades of (whole run).
+    pub symbols_traded: usize,
+    /// The busiest symbol's share of all trades (whole run): 1/N without
+    /// skew.
+    pub top_symbol_share: f64,
 }
 
 impl Quantiles {
@@ -148,6 +155,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let table = Arc::new(SendTable::new(names.len(), 1 << 20));
     let synth = Synth {
         symbols: names.clone(),
+        skew: o.skew,
         rate: o.rate,
         pace: o.pace,
         table: table.clone(),
@@ -204,15 +212,26 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     ))
 }
 
-/// The first `n` (2 to 8) of the symbols the mock trades.
+/// The first `n` (2 to 1,000) of the symbols the mock trades: eight
+/// familiar ones, then the mock market's perpetuals, then made-up names.
 fn symbol_names(n: usize) -> Vec<String> {
-    [
+    let first = [
         "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "LINKUSDT",
     ]
-    .iter()
-    .take(n.clamp(2, 8))
-    .map(|s| s.to_string())
-    .collect()
+    .map(String::from);
+    let market = spreadwatch_engine::mock::market::default_market()
+        .into_iter()
+        .filter(|l| l.contract_type == "PERPETUAL" && l.status == "TRADING" && l.quote == "USDT")
+        .map(|l| l.symbol)
+        .filter(|s| !first.contains(s));
+    let made_up = (0..).map(|i| format!("X{i:04}USDT"));
+    first
+        .clone()
+        .into_iter()
+        .chain(market)
+        .chain(made_up)
+        .take(n.clamp(2, 1_000))
+        .collect()
 }
 
 /// Exactly `measured` of `clients` are timed, evenly spread over the spawn
@@ -402,7 +421,20 @@ fn report(
         unmatched: t.unmatched,
         reader_resyncs: t.resyncs,
         server_latency_us: server_latency,
+        symbols_traded: per_symbol(status).filter(|n| *n > 0).count(),
+        top_symbol_share: {
+            let total = per_symbol(status).sum::<u64>().max(1);
+            per_symbol(status).max().unwrap_or(0) as f64 / total as f64
+        },
     }
+}
+
+/// Each symbol's ticks, from a status report.
+fn per_symbol(status: &serde_json::Value) -> impl Iterator<Item = u64> + '_ {
+    status["symbols"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values().filter_map(|v| v["ticks"].as_u64()))
 }
 
 impl LoadReport {

@@ -8,6 +8,7 @@ async fn short_run_delivers_every_delta_in_order() {
     let o = LoadOptions {
         rate: Some(2_000.0),
         symbols: 2,
+        skew: 0.0,
         clients: 5,
         slow_clients: 1,
         measured: Some(3),
@@ -30,6 +31,40 @@ async fn short_run_delivers_every_delta_in_order() {
     delivery_is_measured(&r);
     draining_clients_get_every_frame(&r);
     every_field_is_in_the_json(&r);
+}
+
+/// 300 symbols (two Binance connections), the first trading most: every
+/// symbol reaches the engine once, none twice, and the busiest takes the
+/// share a Zipf market gives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skewed_many_symbol_run_reaches_every_symbol_once() {
+    let o = LoadOptions {
+        rate: Some(3_000.0),
+        symbols: 300,
+        skew: 1.0,
+        clients: 3,
+        slow_clients: 0,
+        measured: None,
+        pace: std::time::Duration::from_millis(1),
+        duration: 4.0,
+        warmup: 2.0,
+        engine_bin: None,
+        progress: false,
+    };
+    let r = run(&o).await.expect("load test runs");
+    assert_eq!(r.symbols_traded, 300, "every symbol's stream arrived");
+    assert_eq!(
+        r.drops, 0,
+        "no trade came twice (each connection sends its own streams)"
+    );
+    assert_eq!(r.seq_gaps, 0);
+    // Zipf with s = 1 over 300 symbols: the first takes 1 / H(300) ~ 16 %.
+    assert!(
+        (0.13..0.20).contains(&r.top_symbol_share),
+        "busiest share {}",
+        r.top_symbol_share
+    );
+    assert!(r.ticks > 5_000, "ticks ingested: {}", r.ticks);
 }
 
 fn delivery_is_measured(r: &LoadReport) {

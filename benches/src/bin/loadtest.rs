@@ -14,9 +14,13 @@ struct Args {
     /// Ticks per second over all symbols, or "max".
     #[arg(long, default_value = "20000")]
     rate: String,
-    /// Symbols (2 to 8).
-    #[arg(long, default_value_t = 2)]
-    symbols: usize,
+    /// Symbols (2 to 1,000).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    symbols: u64,
+    /// Zipf exponent of the rate per symbol: the first symbols trade most, as
+    /// BTC and ETH do (0: every symbol alike; 1 is a market's usual shape).
+    #[arg(long, default_value_t = 0.0)]
+    skew: f64,
     /// Reading WebSocket clients.
     #[arg(long, default_value_t = 10)]
     clients: usize,
@@ -70,7 +74,8 @@ async fn main() -> Result<()> {
     }
     let o = LoadOptions {
         rate,
-        symbols: a.symbols,
+        symbols: a.symbols as usize,
+        skew: a.skew,
         clients: a.clients,
         slow_clients: a.slow_clients,
         measured: a.measured,

@@ -8,7 +8,9 @@
 
 pub mod market;
 mod rest;
+mod synth;
 pub use rest::MockRest;
+pub use synth::{SendTable, Synth};
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,62 +47,6 @@ pub struct MockConfig {
     pub skip_on_reconnect: usize,
     /// Instead of `frames`, synthesise aggTrades at a rate (load tests).
     pub synth: Option<Synth>,
-}
-
-/// Synthetic trades for load tests: E is the real send time, and the send
-/// instant of every trade is kept in a [`SendTable`].
-#[derive(Debug, Clone)]
-pub struct Synth {
-    /// Symbols, traded in turn.
-    pub symbols: Vec<String>,
-    /// Trades per second over all symbols; `None` sends as fast as possible.
-    pub rate: Option<f64>,
-    /// How often the mock sends what is due (with a rate): every trade due
-    /// since the last send goes out in one write, so at 20,000 trades/s a
-    /// 1 ms pace sends bursts of ~20 and a 200 µs pace bursts of ~4.
-    pub pace: Duration,
-    /// Where send times go.
-    pub table: Arc<SendTable>,
-}
-
-/// Send instants of recent synthetic trades, by symbol index and trade id.
-#[derive(Debug)]
-pub struct SendTable {
-    start: std::time::Instant,
-    slots: Vec<Vec<AtomicU64>>,
-    /// Trades sent.
-    pub sent: AtomicU64,
-}
-
-impl SendTable {
-    /// Keeps the last `per_symbol` send times for each of `symbols` symbols.
-    pub fn new(symbols: usize, per_symbol: usize) -> Self {
-        SendTable {
-            start: std::time::Instant::now(),
-            slots: (0..symbols)
-                .map(|_| (0..per_symbol.max(1)).map(|_| AtomicU64::new(0)).collect())
-                .collect(),
-            sent: AtomicU64::new(0),
-        }
-    }
-
-    /// Nanoseconds since the table was made.
-    pub fn now_ns(&self) -> u64 {
-        self.start.elapsed().as_nanos() as u64
-    }
-
-    fn record(&self, sym: usize, id: u64) {
-        let s = &self.slots[sym];
-        s[(id % s.len() as u64) as usize].store(self.now_ns(), Ordering::Relaxed);
-        self.sent.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// When trade `id` of symbol `sym` was sent (ns since start), if still held.
-    pub fn sent_at(&self, sym: usize, id: u64) -> Option<u64> {
-        let s = self.slots.get(sym)?;
-        let v = s[(id % s.len() as u64) as usize].load(Ordering::Relaxed);
-        (v != 0).then_some(v)
-    }
 }
 
 impl Default for MockConfig {
@@ -230,7 +176,7 @@ impl Session {
         });
         let serving = uri.split('?').next() == Some(self.cfg.route.as_str());
         match (serving, self.cfg.synth.clone()) {
-            (true, Some(s)) => synthesise(&mut tx, s, &self.stop).await,
+            (true, Some(s)) => synth::synthesise(&mut tx, s, &uri, &self.stop).await,
             _ => self.play(&mut tx, serving, &reader).await,
         }
         reader.abort();
@@ -314,81 +260,5 @@ impl Session {
         let _ = tx.send(Message::Close(Some(frame))).await;
         let closed = (std::time::Instant::now(), MockEvent::Closed(self.n));
         self.stats.timeline.lock().push(closed);
-    }
-}
-
-/// Wakes the returned `Notify` every `pace` until `stop` or until the
-/// caller drops it. A thread with `sleep` rather than a tokio timer, whose
-/// millisecond wheel rounds up: a 1 ms tokio sleep wakes every 2-3 ms on a
-/// VM, which would turn the pace into bursts of 50 or more.
-fn pacer(pace: Duration, stop: CancellationToken) -> Arc<tokio::sync::Notify> {
-    let tick = Arc::new(tokio::sync::Notify::new());
-    let t = tick.clone();
-    std::thread::spawn(move || {
-        while !stop.is_cancelled() && Arc::strong_count(&t) > 1 {
-            std::thread::sleep(pace.max(Duration::from_micros(50)));
-            t.notify_one();
-        }
-    });
-    tick
-}
-
-/// Sends synthetic aggTrades until the client goes or the mock stops.
-async fn synthesise<S>(tx: &mut S, s: Synth, stop: &CancellationToken)
-where
-    S: futures_util::Sink<Message> + Unpin,
-{
-    let n = s.symbols.len().max(1);
-    let mut ids = vec![1u64; n];
-    let mut price: Vec<f64> = (0..n).map(|i| 100.0 * (i + 1) as f64).collect();
-    let lower: Vec<String> = s.symbols.iter().map(|x| x.to_ascii_lowercase()).collect();
-    let started = std::time::Instant::now();
-    let mut sent: u64 = 0;
-    let mut k = 0usize;
-    // At full speed nothing waits, so no pacer.
-    let tick = s.rate.map(|_| pacer(s.pace, stop.clone()));
-    loop {
-        if stop.is_cancelled() {
-            return;
-        }
-        // Pace by the clock: send what is due, then wait for the pacer.
-        let due = match s.rate {
-            Some(r) => (started.elapsed().as_secs_f64() * r) as u64,
-            None => sent + 256,
-        };
-        if sent >= due {
-            if let Some(tick) = &tick {
-                // The pacer stops with the mock, so wait on both.
-                tokio::select! {
-                    _ = tick.notified() => {}
-                    _ = stop.cancelled() => return,
-                }
-            }
-            continue;
-        }
-        while sent < due {
-            let i = k % n;
-            k += 1;
-            let id = ids[i];
-            ids[i] += 1;
-            price[i] *=
-                1.0 + if id.is_multiple_of(2) { 1e-5 } else { -1e-5 } * ((id % 7) as f64 - 3.0);
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            let text = format!(
-                r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{now_ms},"s":"{}","a":{id},"p":"{:.2}","q":"0.010","f":{id},"l":{id},"T":{now_ms},"m":false}}}}"#,
-                lower[i], s.symbols[i], price[i]
-            );
-            s.table.record(i, id);
-            if tx.feed(Message::Text(text.into())).await.is_err() {
-                return;
-            }
-            sent += 1;
-        }
-        if tx.flush().await.is_err() {
-            return;
-        }
     }
 }
