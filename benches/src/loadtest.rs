@@ -149,22 +149,31 @@ impl Quantiles {
     }
 }
 
-/// Runs one load test.
-pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
-    let names = symbol_names(o.symbols);
-    let table = Arc::new(SendTable::new(names.len(), 1 << 20));
+/// The mock exchange trading `names` at the run's rate and skew.
+async fn start_mock(
+    o: &LoadOptions,
+    names: &[String],
+    table: &Arc<SendTable>,
+) -> Result<MockBinance> {
     let synth = Synth {
-        symbols: names.clone(),
+        symbols: names.to_vec(),
         skew: o.skew,
         rate: o.rate,
         pace: o.pace,
         table: table.clone(),
     };
-    let mock = MockBinance::start(MockConfig {
+    let cfg = MockConfig {
         synth: Some(synth),
         ..MockConfig::default()
-    })
-    .await?;
+    };
+    Ok(MockBinance::start(cfg).await?)
+}
+
+/// Runs one load test.
+pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
+    let names = symbol_names(o.symbols);
+    let table = Arc::new(SendTable::new(names.len(), 1 << 20));
+    let mock = start_mock(o, &names, &table).await?;
     let engine = start_engine(o.engine_bin.as_ref(), &mock.base_url(), &names)?;
     let http = reqwest::Client::new();
     // Slow clients connect first and never read.

@@ -34,7 +34,11 @@ impl EngineHandle {
 
     /// The current feed and symbol status.
     pub fn status(&self) -> StatusReport {
-        self.status.report()
+        let mut r = self.status.report();
+        let b = self.registry.tick_budget();
+        r.ticks.held = b.held() as u64;
+        r.ticks.budget = b.limit() as u64;
+        r
     }
 
     /// Symbols with an actor, sorted.

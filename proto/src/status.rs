@@ -238,6 +238,18 @@ pub struct StatusReport {
     /// The pair scanner, when it runs.
     #[serde(default)]
     pub scan: Option<crate::scan::ScanStatus>,
+    /// Ticks held in memory by all symbols, and the budget for them.
+    #[serde(default)]
+    pub ticks: TicksHeld,
+}
+
+/// Ticks in memory against `--tick-budget`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TicksHeld {
+    /// Held now, all symbols.
+    pub held: u64,
+    /// Allowed.
+    pub budget: u64,
 }
 
 /// WebSocket fan-out counters.

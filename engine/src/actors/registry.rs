@@ -13,14 +13,17 @@ use super::events::Events;
 use super::pair::PairActor;
 use super::symbol::messages::{Barrier, CloseForming, TickBatch};
 use super::symbol::SymbolActor;
+use crate::core::tick_budget::TickBudget;
 use crate::core::{SeriesLimits, Tick};
 use crate::status::StatusBoard;
 
 /// Settings every new symbol actor gets.
 #[derive(Debug, Clone, Copy)]
 pub struct SymbolConfig {
-    /// Ticks kept in the ring buffer.
+    /// Ticks kept in one symbol's ring buffer at most.
     pub ring_capacity: usize,
+    /// Ticks kept by all symbols together (`--tick-budget`).
+    pub tick_budget: usize,
     /// Closed bars kept per interval.
     pub limits: SeriesLimits,
     /// How far the bar watermark trails the newest trade time.
@@ -33,6 +36,7 @@ impl Default for SymbolConfig {
     fn default() -> Self {
         SymbolConfig {
             ring_capacity: 1_000_000,
+            tick_budget: crate::core::tick_budget::DEFAULT_TICKS,
             limits: SeriesLimits::default(),
             grace_ms: 250,
             kalman_delta: 1e-3,
@@ -54,6 +58,8 @@ pub struct Registry {
     status: StatusBoard,
     /// The pair scanner's latest ranking.
     scan: RwLock<Option<Arc<LiveScan>>>,
+    /// Every symbol's ticks in memory, together.
+    budget: Arc<TickBudget>,
 }
 
 impl Registry {
@@ -76,7 +82,13 @@ impl Registry {
             events,
             status,
             scan: RwLock::new(None),
+            budget: Arc::new(TickBudget::new(config.tick_budget)),
         })
+    }
+
+    /// The shared tick budget.
+    pub fn tick_budget(&self) -> &TickBudget {
+        &self.budget
     }
 
     /// The pair scanner's latest ranking, if one ran (or was restored).
@@ -102,6 +114,7 @@ impl Registry {
             let actor = SymbolActor::new(
                 symbol.clone(),
                 &self.config,
+                self.budget.clone(),
                 self.events.clone(),
                 self.status.clone(),
             );

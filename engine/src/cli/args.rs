@@ -78,9 +78,13 @@ pub struct PipelineArgs {
     /// How far the bar watermark trails the newest trade time, in ms.
     #[arg(long, env = "SPREADWATCH_GRACE_MS")]
     pub grace_ms: Option<i64>,
-    /// Ticks kept per symbol in the ring buffer.
+    /// Ticks kept per symbol in the ring buffer, at most.
     #[arg(long, env = "SPREADWATCH_RING_CAPACITY")]
     pub ring_capacity: Option<usize>,
+    /// Ticks kept in memory by all symbols together: a count (40M) or bytes (2.5GB);
+    /// past it, the symbols that trade give back their oldest ticks (bars are kept).
+    #[arg(long, env = "SPREADWATCH_TICK_BUDGET", value_parser = spreadwatch_engine::core::tick_budget::parse_budget)]
+    pub tick_budget: Option<usize>,
     /// TOML config file (unknown keys are errors).
     #[arg(long, env = "SPREADWATCH_CONFIG")]
     pub config: Option<PathBuf>,
@@ -350,6 +354,9 @@ fn symbol_settings(
     file: &FileConfig,
     s: &mut spreadwatch_engine::actors::SymbolConfig,
 ) -> Result<()> {
+    if let Some(b) = p.tick_budget {
+        s.tick_budget = b;
+    }
     if let Some(g) = p.grace_ms.or(file.grace_ms) {
         anyhow::ensure!(
             (0..=3_600_000).contains(&g),

@@ -34,6 +34,7 @@ pub mod scan_schedule;
 mod test_series;
 pub mod theil_sen;
 pub mod tick;
+pub mod tick_budget;
 mod window_stats;
 
 pub use bar::{BarSeries, BarUpdate, SeriesLimits};

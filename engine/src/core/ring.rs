@@ -1,7 +1,9 @@
 //! A bounded buffer of recent ticks, kept in trade-id order.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
+use super::tick_budget::{TickBudget, RING_FLOOR};
 use super::Tick;
 
 /// What [`TickRing::insert`] did with a tick.
@@ -15,7 +17,9 @@ pub enum RingInsert {
     Duplicate,
 }
 
-/// Recent ticks of one symbol, at most `capacity`, newest kept.
+/// Recent ticks of one symbol, at most `capacity`, newest kept; with a
+/// shared [`TickBudget`], also giving back its oldest while all rings
+/// together hold more than the budget (keeping a floor of its own).
 ///
 /// Ticks stay sorted by id, so a late or backfilled trade lands in its place
 /// and a repeated id (a reconnect overlap) is recognised as a duplicate.
@@ -30,10 +34,11 @@ pub enum RingInsert {
 /// ring.insert(t(2));
 /// assert_eq!(ring.iter().map(|t| t.id).collect::<Vec<_>>(), vec![2, 3]);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TickRing {
     buf: VecDeque<Tick>,
     capacity: usize,
+    budget: Option<Arc<TickBudget>>,
 }
 
 impl TickRing {
@@ -42,6 +47,17 @@ impl TickRing {
         TickRing {
             buf: VecDeque::new(),
             capacity: capacity.max(1),
+            budget: None,
+        }
+    }
+
+    /// An empty ring of at most `capacity` ticks that counts what it holds
+    /// against `budget`.
+    pub fn with_budget(capacity: usize, budget: Arc<TickBudget>) -> Self {
+        TickRing {
+            buf: VecDeque::new(),
+            capacity: capacity.max(1),
+            budget: Some(budget),
         }
     }
 
@@ -69,10 +85,34 @@ impl TickRing {
                 }
             },
         };
-        while self.buf.len() > self.capacity {
-            self.buf.pop_front();
+        if let Some(b) = &self.budget {
+            b.took(1);
         }
+        self.evict();
         outcome
+    }
+
+    /// Drops the oldest ticks past the capacity, and while the budget is
+    /// exceeded, past the floor.
+    fn evict(&mut self) {
+        let floor = RING_FLOOR.min(self.capacity);
+        let mut dropped = 0;
+        loop {
+            let over_budget = self.budget.as_ref().is_some_and(|b| b.over());
+            let len = self.buf.len();
+            if !(len > self.capacity || (over_budget && len > floor)) {
+                break;
+            }
+            self.buf.pop_front();
+            dropped += 1;
+            if let Some(b) = &self.budget {
+                b.gave_back(1);
+            }
+        }
+        if dropped > 0 && self.buf.capacity() > 4 * self.buf.len().max(1024) {
+            // A ring that gave most of its room back returns the memory.
+            self.buf.shrink_to(2 * self.buf.len());
+        }
     }
 
     /// Returns true if a tick with this id is held.
@@ -107,7 +147,32 @@ impl TickRing {
 
     /// Removes every tick.
     pub fn reset(&mut self) {
+        if let Some(b) = &self.budget {
+            b.gave_back(self.buf.len());
+        }
         self.buf.clear();
+    }
+}
+
+impl Clone for TickRing {
+    /// A copy holds its ticks too: they count against the budget.
+    fn clone(&self) -> Self {
+        if let Some(b) = &self.budget {
+            b.took(self.buf.len());
+        }
+        TickRing {
+            buf: self.buf.clone(),
+            capacity: self.capacity,
+            budget: self.budget.clone(),
+        }
+    }
+}
+
+impl Drop for TickRing {
+    fn drop(&mut self) {
+        if let Some(b) = &self.budget {
+            b.gave_back(self.buf.len());
+        }
     }
 }
 
@@ -127,6 +192,33 @@ mod tests {
             count: 1,
             buyer_maker: false,
         }
+    }
+
+    #[test]
+    fn a_shared_budget_gives_room_to_the_symbols_that_trade() {
+        let budget = Arc::new(TickBudget::new(3_000));
+        let mut quiet = TickRing::with_budget(1_000_000, budget.clone());
+        let mut busy = TickRing::with_budget(1_000_000, budget.clone());
+        for id in 1..=1_500 {
+            quiet.insert(tick(id));
+        }
+        for id in 1..=10_000 {
+            busy.insert(tick(id));
+        }
+        // The busy ring took what the quiet one left and gave back its own
+        // oldest past that; the quiet one kept everything.
+        assert_eq!((quiet.len(), busy.len()), (1_500, 1_500));
+        assert_eq!(busy.iter().next().unwrap().id, 8_501);
+        assert_eq!(budget.held(), 3_000);
+        // Once over, a quiet ring that trades gives back down to its floor.
+        for id in 1_501..=1_600 {
+            quiet.insert(tick(id));
+        }
+        assert_eq!(quiet.len(), 1_500, "it gave back as much as it took");
+        drop(busy);
+        assert_eq!(budget.held(), 1_500, "a dropped ring returns its ticks");
+        quiet.reset();
+        assert_eq!(budget.held(), 0);
     }
 
     #[test]

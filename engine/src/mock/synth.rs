@@ -85,20 +85,63 @@ fn pacer(pace: Duration, stop: CancellationToken) -> Arc<tokio::sync::Notify> {
     tick
 }
 
+/// The market one connection sends: every symbol's next id and price, the
+/// order they trade in, and which of them the connection asked for.
+struct Tape {
+    order: Vec<usize>,
+    mine: Vec<bool>,
+    ids: Vec<u64>,
+    price: Vec<f64>,
+    lower: Vec<String>,
+    k: usize,
+}
+
+impl Tape {
+    fn new(s: &Synth, uri: &str) -> Self {
+        let n = s.symbols.len().max(1);
+        Tape {
+            order: schedule(n, s.skew),
+            mine: subscribed(uri, &s.symbols),
+            ids: vec![1u64; n],
+            price: (0..n).map(|i| 100.0 * (i + 1) as f64).collect(),
+            lower: s.symbols.iter().map(|x| x.to_ascii_lowercase()).collect(),
+            k: 0,
+        }
+    }
+
+    /// The market's next trade: the frame and its symbol, or `None` when
+    /// it is on a stream this connection did not ask for. Every connection
+    /// keeps the whole market's clock; each sends only its own streams.
+    fn next(&mut self, s: &Synth) -> Option<(String, usize, u64)> {
+        let i = self.order[self.k % self.order.len()];
+        self.k += 1;
+        if !self.mine[i] {
+            return None;
+        }
+        let id = self.ids[i];
+        self.ids[i] += 1;
+        let step = if id.is_multiple_of(2) { 1e-5 } else { -1e-5 };
+        self.price[i] *= 1.0 + step * ((id % 7) as f64 - 3.0);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let text = format!(
+            r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{now_ms},"s":"{}","a":{id},"p":"{:.2}","q":"0.010","f":{id},"l":{id},"T":{now_ms},"m":false}}}}"#,
+            self.lower[i], s.symbols[i], self.price[i]
+        );
+        Some((text, i, id))
+    }
+}
+
 /// Sends synthetic aggTrades until the client goes or the mock stops.
 pub(super) async fn synthesise<S>(tx: &mut S, s: Synth, uri: &str, stop: &CancellationToken)
 where
     S: futures_util::Sink<Message> + Unpin,
 {
-    let n = s.symbols.len().max(1);
-    let order = schedule(n, s.skew);
-    let mine = subscribed(uri, &s.symbols);
-    let mut ids = vec![1u64; n];
-    let mut price: Vec<f64> = (0..n).map(|i| 100.0 * (i + 1) as f64).collect();
-    let lower: Vec<String> = s.symbols.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let mut tape = Tape::new(&s, uri);
     let started = std::time::Instant::now();
     let mut sent: u64 = 0;
-    let mut k = 0usize;
     // At full speed nothing waits, so no pacer.
     let tick = s.rate.map(|_| pacer(s.pace, stop.clone()));
     loop {
@@ -121,26 +164,10 @@ where
             continue;
         }
         while sent < due {
-            let i = order[k % order.len()];
-            k += 1;
-            // Every connection keeps the whole market's clock; each sends
-            // only the trades of the streams it was asked for.
             sent += 1;
-            if !mine[i] {
+            let Some((text, i, id)) = tape.next(&s) else {
                 continue;
-            }
-            let id = ids[i];
-            ids[i] += 1;
-            price[i] *=
-                1.0 + if id.is_multiple_of(2) { 1e-5 } else { -1e-5 } * ((id % 7) as f64 - 3.0);
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            let text = format!(
-                r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{now_ms},"s":"{}","a":{id},"p":"{:.2}","q":"0.010","f":{id},"l":{id},"T":{now_ms},"m":false}}}}"#,
-                lower[i], s.symbols[i], price[i]
-            );
+            };
             s.table.record(i, id);
             if tx.feed(Message::Text(text.into())).await.is_err() {
                 return;

@@ -33,11 +33,17 @@ pub struct SymbolActor {
 }
 
 impl SymbolActor {
-    /// Creates the actor's state.
-    pub fn new(symbol: Symbol, cfg: &SymbolConfig, events: Events, status: StatusBoard) -> Self {
+    /// Creates the actor's state; its ticks count against `budget`.
+    pub fn new(
+        symbol: Symbol,
+        cfg: &SymbolConfig,
+        budget: std::sync::Arc<crate::core::tick_budget::TickBudget>,
+        events: Events,
+        status: StatusBoard,
+    ) -> Self {
         SymbolActor {
             symbol,
-            state: SymbolState::new(cfg),
+            state: SymbolState::with_budget(cfg, budget),
             events,
             status,
             pairs: Vec::new(),

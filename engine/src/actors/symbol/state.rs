@@ -10,6 +10,7 @@ use super::messages::{GetBars, LegHistory};
 use crate::actors::registry::SymbolConfig;
 use crate::core::bar::Ohlcv;
 use crate::core::ring::RingInsert;
+use crate::core::tick_budget::TickBudget;
 use crate::core::{BarBook, BarUpdate, PriceKalman, Tick, TickRing};
 
 /// Late trades kept for the next save at most (saves come every second
@@ -34,8 +35,17 @@ pub struct SymbolState {
 impl SymbolState {
     /// An empty state with `cfg`'s ring, bar limits and filter.
     pub fn new(cfg: &SymbolConfig) -> Self {
+        Self::with_ring(cfg, TickRing::new(cfg.ring_capacity))
+    }
+
+    /// [`new`](Self::new), its ring counted against the shared `budget`.
+    pub fn with_budget(cfg: &SymbolConfig, budget: std::sync::Arc<TickBudget>) -> Self {
+        Self::with_ring(cfg, TickRing::with_budget(cfg.ring_capacity, budget))
+    }
+
+    fn with_ring(cfg: &SymbolConfig, ring: TickRing) -> Self {
         SymbolState {
-            ring: TickRing::new(cfg.ring_capacity),
+            ring,
             bars: BarBook::new(cfg.limits, cfg.grace_ms),
             kalman: PriceKalman::new(cfg.kalman_delta),
             ticks: 0,
