@@ -13,6 +13,7 @@ case "$only" in all|load) ;; *) echo "usage: scripts/bench.sh [load]" >&2; exit 
 if [ "$only" = all ]; then
     cargo bench -p spreadwatch-benches --bench ingest -- --warm-up-time 1 --measurement-time 3
     cargo bench -p spreadwatch-benches --bench pair -- --warm-up-time 1 --measurement-time 3
+    cargo bench -p spreadwatch-benches --bench scan -- --warm-up-time 1 --measurement-time 15
     cargo build --release -p spreadwatch-engine -p spreadwatch-benches --bins
 
     feed="$work/feed2m.jsonl"
@@ -21,6 +22,8 @@ if [ "$only" = all ]; then
         target/release/spreadwatch replay "$feed" --speed max --export-dir "$work/out"
     done
     benches/python/side_by_side.sh || echo "bench: the Python side by side needs PyPI for its venv; skipped"
+    # The whole-market scan, both sides (the Python loop timed on 1,000 candidates, scaled).
+    SCAN_CANDIDATES=1000 benches/python/scan_side_by_side.sh || echo "bench: the scan side by side needs PyPI for its venv; skipped"
     # The whole replay, both sides, each from its own mock Binance at full speed.
     if scripts/golden/run.sh --venv-only >/dev/null; then
         target/release/sidebyside --ticks 100000 --json "$work/sidebyside.json"
@@ -53,9 +56,12 @@ lt 20k_100_measured10 --measured 10 --rate 20000 --clients 100 --duration 10 --w
 lt 20k_100_slow10 --rate 20000 --clients 100 --slow-clients 10 --duration 10 --warmup 2
 lt 20k_1000 --rate 20000 --clients 1000 --duration 10 --warmup 4
 lt max_1 --rate max --clients 1 --duration 10 --warmup 2
-# The 10-minute soak (RSS growth after warm-up), with SOAK=1.
+# The 10-minute soak (RSS growth after warm-up), with SOAK=1; the whole
+# market (550 symbols, skewed) for 10 minutes and a 50,000 ticks/s burst.
 if [ "${SOAK:-0}" = 1 ]; then
     lt soak --rate 20000 --clients 100 --duration 600 --warmup 120
+    lt whole_550 --symbols 550 --skew 1 --rate 5000 --clients 10 --duration 600 --warmup 60
+    lt burst_550 --symbols 550 --skew 1 --rate 50000 --clients 10 --duration 60 --warmup 10
 fi
 
 python3 - "$work" <<'PY'
