@@ -17,7 +17,7 @@ Writes into engine/tests/data/scan/ (or --out):
 The reference scan below is the issue's definition written with pandas and
 statsmodels (the versions pinned in requirements.txt): the window is the
 newest `lookback` times of the union of bar times; a pair uses the bars both
-symbols have in it (inner join) and is skipped below half the window; the
+symbols have in it (inner join) and is skipped below half the lookback; the
 screen is pandas' Pearson correlation of the joined closes' log returns;
 candidates are |corr| >= min_corr, strongest first, at most max_candidates;
 each is tested both ways with `coint(y, x, trend="c", autolag="aic")`, OLS
@@ -157,7 +157,7 @@ def reference_scan(df: pd.DataFrame, a: argparse.Namespace) -> dict:
     win = wide.iloc[-a.lookback:]
     win = win.loc[:, win.notna().any()]
     syms = sorted(win.columns)
-    need = max(math.ceil(len(win) / 2), 4)
+    need = max(math.ceil(a.lookback / 2), 4)
     screened = []
     for i, sa in enumerate(syms):
         for sb in syms[i + 1:]:

@@ -249,6 +249,16 @@ pub fn resolve(
     e.pairs = pairs.clone();
     binance_settings(p, &file, &mut e.binance)?;
     symbol_settings(p, &file, &mut e.symbol)?;
+    if e.universe.is_some() && file.history_1s.is_none() {
+        // Most of a whole market trades every second: a day of 1 s bars
+        // for 550 symbols would be ~4 GB, an hour is ~180 MB.
+        let m = e.symbol.limits.max_closed;
+        e.symbol.limits = SeriesLimits::from_history_ms([
+            3_600_000,
+            (m[1] as i64).saturating_mul(60_000),
+            (m[2] as i64).saturating_mul(300_000),
+        ]);
+    }
     if let Some(r) = file.sim_rate {
         anyhow::ensure!(
             r > 0.0 && r <= 100_000.0,

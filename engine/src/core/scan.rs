@@ -31,7 +31,8 @@ pub struct ScanOutcome {
 
 /// Scans `series` (each symbol's `(bar time, close)` in time order) with
 /// `p`: the window is the newest `p.lookback` times of their union, and a
-/// pair is screened when it has at least half the window's times in common.
+/// pair is screened when it has at least half the lookback in common (so a
+/// sample shorter than that ranks nothing rather than ranking noise).
 ///
 /// ```
 /// use spreadwatch_engine::core::scan::scan;
@@ -46,7 +47,7 @@ pub struct ScanOutcome {
 /// ```
 pub fn scan(series: &[(Symbol, Vec<(i64, f64)>)], p: &ScanParams) -> ScanOutcome {
     let grid = Grid::new(series, p.lookback);
-    let min_common = grid.len().div_ceil(2).max(4);
+    let min_common = p.lookback.div_ceil(2).max(4);
     let screened = grid.screen(min_common);
     let pairs_screened = screened.len();
     let candidates = pick_candidates(screened, p);
