@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{bin, data};
+use crate::support::{bin, data, run_golden_case};
 
 /// Relative closeness with a floor for values at or near zero.
 pub fn close(got: f64, want: f64, rel: f64, abs: f64) -> bool {
@@ -45,31 +45,8 @@ fn check(case: &str, got: &Value, want: &Value, path: &str, rel: f64, abs: f64) 
 }
 
 fn run_case(case: &str) {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(data(&format!("analytics/{case}.json"))).unwrap(),
-    )
-    .unwrap();
-    let csv = data(&format!("analytics/{}", golden["csv"].as_str().unwrap()));
-    let args: Vec<String> = golden["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_string())
-        .collect();
-    let o = bin()
-        .arg("analyze")
-        .arg("--csv")
-        .arg(&csv)
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{case}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let want = &golden["expected"];
+    let (got, want) = run_golden_case("analyze", "analytics", case);
+    let want = &want;
     let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
     let wkeys: Vec<&String> = want.as_object().unwrap().keys().collect();
     assert_eq!(

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::analyze::close;
-use crate::support::{bin, data};
+use crate::support::{bin, run_golden_case};
 
 fn num(v: &Value, what: &str) -> f64 {
     v.as_f64()
@@ -32,29 +32,7 @@ fn key(r: &Value) -> String {
 }
 
 fn run(case: &str) -> (Value, Value) {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(data(&format!("scan/{case}.json"))).unwrap())
-            .unwrap();
-    let csv = data(&format!("scan/{}", golden["csv"].as_str().unwrap()));
-    let args: Vec<&str> = golden["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
-    let o = bin()
-        .args(["scan", "--csv"])
-        .arg(&csv)
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{case}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
-    (got, golden["expected"].clone())
+    run_golden_case("scan", "scan", case)
 }
 
 fn check_case(case: &str) {

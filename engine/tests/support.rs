@@ -145,3 +145,35 @@ async fn get(http: &reqwest::Client, url: &str) -> reqwest::Response {
         .await
         .unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }
+
+/// Runs `spreadwatch COMMAND --csv FILE ARGS…` for the golden case
+/// `DIR/CASE.json` (`{"csv","args","expected"}`) and returns what the
+/// command printed, as JSON, with the case's `expected`.
+pub fn run_golden_case(
+    command: &str,
+    dir: &str,
+    case: &str,
+) -> (serde_json::Value, serde_json::Value) {
+    let text = std::fs::read_to_string(data(&format!("{dir}/{case}.json"))).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let csv = data(&format!("{dir}/{}", golden["csv"].as_str().unwrap()));
+    let args: Vec<&str> = golden["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let o = bin()
+        .args([command, "--csv"])
+        .arg(&csv)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{case}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = serde_json::from_slice(&o.stdout).unwrap();
+    (got, golden["expected"].clone())
+}

@@ -73,6 +73,12 @@ pub fn read_long_all_from(file: &str, data: impl Read) -> Result<Market> {
             v,
         )
     })?;
+    has_rows(file, rows)?;
+    Ok(market)
+}
+
+/// Refuses a file that is only a header.
+fn has_rows(file: &str, rows: u64) -> Result<()> {
     if rows == 0 {
         return Err(Error::input(
             file,
@@ -81,7 +87,7 @@ pub fn read_long_all_from(file: &str, data: impl Read) -> Result<Market> {
             "no data rows, only a header",
         ));
     }
-    Ok(market)
+    Ok(())
 }
 
 /// Where the columns are, found from the header.
@@ -168,14 +174,7 @@ impl Gather {
 
     /// The legs, or why the file holds none of one of them.
     fn finish(self, file: &str, rows: u64) -> Result<Legs> {
-        if rows == 0 {
-            return Err(Error::input(
-                file,
-                None,
-                None,
-                "no data rows, only a header",
-            ));
-        }
+        has_rows(file, rows)?;
         for (name, m) in [(&self.names.0, &self.legs.0), (&self.names.1, &self.legs.1)] {
             if m.is_empty() {
                 let have: Vec<&str> = self.others.iter().map(String::as_str).collect();
