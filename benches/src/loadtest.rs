@@ -172,7 +172,10 @@ async fn start_mock(
 /// Runs one load test.
 pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let names = symbol_names(o.symbols);
-    let table = Arc::new(SendTable::new(names.len(), 1 << 20));
+    // 4M send times in all (32 MB), however many symbols: each keeps far
+    // more than the trades in flight to the clients.
+    let per_symbol = ((1usize << 22) / names.len()).clamp(4_096, 1 << 20);
+    let table = Arc::new(SendTable::new(names.len(), per_symbol));
     let mock = start_mock(o, &names, &table).await?;
     let engine = start_engine(o.engine_bin.as_ref(), &mock.base_url(), &names)?;
     let http = reqwest::Client::new();

@@ -138,13 +138,14 @@ fn start_scanner(
     registry: &Arc<Registry>,
     status: &StatusBoard,
     actors: &Arbiter,
+    restored: watch::Receiver<bool>,
 ) -> Result<()> {
     let Some(scan) = cfg.scan else {
         return Ok(());
     };
     scan.params.validate().map_err(Error::Config)?;
     let (registry, status) = (registry.clone(), status.clone());
-    let actor = crate::actors::scanner::ScannerActor::new(scan, registry, status);
+    let actor = crate::actors::scanner::ScannerActor::new(scan, registry, status, restored);
     ScannerActor::start_in_arbiter(&actors.handle(), move |_| actor);
     Ok(())
 }
@@ -218,8 +219,10 @@ impl Engine {
             restored,
         };
         add_configured(&registry, &cfg)?;
-        start_scanner(&cfg, &registry, &status, &actors)?;
         let saver = open_saver(&cfg, &registry)?;
+        // Last of the steps that can fail, so a refused start leaves no
+        // scanner polling behind it.
+        start_scanner(&cfg, &registry, &status, &actors, handle.restored.clone())?;
         let persist = cfg.persist.clone().zip(saver.clone());
         let (reg, save_stop) = (registry.clone(), stop.clone());
         let source_fut = crate::sources::runner::run_source(cfg, registry, status, stop);

@@ -55,9 +55,9 @@ fn listing(v: &Value) -> &Value {
     &v["sources"]["binance"]["listing"]
 }
 
-fn serve(mock: &MockBinance, rest: &str, symbols: &str) -> (ChildGuard, String) {
+fn serve(mock: &MockBinance, rest: &str, symbols: &str, extra: &[&str]) -> (ChildGuard, String) {
     let ws = mock.base_url();
-    spawn_serve(&[
+    let mut args = vec![
         "--source",
         "binance",
         "--binance-url",
@@ -70,14 +70,16 @@ fn serve(mock: &MockBinance, rest: &str, symbols: &str) -> (ChildGuard, String) 
         "1s",
         "--scan-every",
         "0s",
-    ])
+    ];
+    args.extend(extra);
+    spawn_serve(&args)
 }
 
 #[tokio::test]
 async fn the_whole_market_is_followed_as_it_lists_and_delists() {
     let mock = MockBinance::start(MockConfig::default()).await.unwrap();
     let rest = MockRest::start(&[], 0).await.unwrap();
-    let (_child, url) = serve(&mock, &rest.url(), "all");
+    let (_child, url) = serve(&mock, &rest.url(), "all", &[]);
     status_until(&url, "560 perpetuals", |v| listing(v)["listed"] == 560).await;
     let symbols = tracked(&url).await;
     assert_eq!(symbols.len(), 560, "an actor per symbol");
@@ -133,10 +135,16 @@ async fn the_whole_market_is_followed_as_it_lists_and_delists() {
 async fn top_n_keeps_the_busiest_and_an_unreachable_exchange_is_said_plainly() {
     let mock = MockBinance::start(MockConfig::default()).await.unwrap();
     let rest = MockRest::start(&[], 0).await.unwrap();
-    let (_child, url) = serve(&mock, &rest.url(), "top:25");
-    let st = status_until(&url, "the top 25", |v| listing(v)["listed"] == 25).await;
+    // A pair's legs are streamed whether or not the top 25 has them.
+    let pair = ["--pair", "ETHUSDC/BTCUSDT"];
+    let (_child, url) = serve(&mock, &rest.url(), "top:25", &pair);
+    let st = status_until(&url, "the top 25", |v| listing(v)["listed"] == 26).await;
     let symbols = tracked(&url).await;
-    assert_eq!(symbols.len(), 25);
+    assert_eq!(symbols.len(), 26);
+    assert!(
+        symbols.contains("ETHUSDC"),
+        "the pair's leg outside the list"
+    );
     // The mock's busiest, in falling volume: the first 25 of its real names.
     for s in [
         "BTCUSDT",
@@ -155,7 +163,7 @@ async fn top_n_keeps_the_busiest_and_an_unreachable_exchange_is_said_plainly() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let (_child, url) = serve(&mock, &closed, "all");
+    let (_child, url) = serve(&mock, &closed, "all", &[]);
     let st = status_until(&url, "the error", |v| {
         v["sources"]["binance"]["last_error"]
             .as_str()

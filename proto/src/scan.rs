@@ -127,6 +127,9 @@ pub struct ScanStatus {
     pub scans: u64,
     /// Scans due while one still ran, so not started.
     pub skipped: u64,
+    /// Scans that failed (logged).
+    #[serde(default)]
+    pub failed: u64,
     /// How long the last one took, ms.
     pub last_ms: u64,
     /// Pairs the last one tested.

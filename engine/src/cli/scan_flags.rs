@@ -39,8 +39,10 @@ impl ScanFlags {
             return Ok(None);
         }
         anyhow::ensure!(
-            self.scan_every >= Duration::from_secs(60),
-            "--scan-every {}: at least 1m (scans run on the 1 m bar close), or 0s for no scanner",
+            self.scan_every >= Duration::from_secs(60)
+                && self.scan_every.as_secs().is_multiple_of(60)
+                && self.scan_every.subsec_nanos() == 0,
+            "--scan-every {}: whole minutes (scans run on the 1 m bar close), or 0s for no scanner",
             humantime::format_duration(self.scan_every)
         );
         let params = ScanParams {

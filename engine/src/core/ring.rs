@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::tick_budget::{TickBudget, RING_FLOOR};
+use super::tick_budget::TickBudget;
 use super::Tick;
 
 /// What [`TickRing::insert`] did with a tick.
@@ -39,6 +39,9 @@ pub struct TickRing {
     buf: VecDeque<Tick>,
     capacity: usize,
     budget: Option<Arc<TickBudget>>,
+    /// Ticks with a higher id are not saved yet: the budget never takes
+    /// them (`None`: nothing is saved, so nothing is held back).
+    saved_through: Option<u64>,
 }
 
 impl TickRing {
@@ -48,17 +51,26 @@ impl TickRing {
             buf: VecDeque::new(),
             capacity: capacity.max(1),
             budget: None,
+            saved_through: None,
         }
     }
 
     /// An empty ring of at most `capacity` ticks that counts what it holds
     /// against `budget`.
     pub fn with_budget(capacity: usize, budget: Arc<TickBudget>) -> Self {
+        budget.joined();
         TickRing {
             buf: VecDeque::new(),
             capacity: capacity.max(1),
             budget: Some(budget),
+            saved_through: None,
         }
+    }
+
+    /// Records that the ticks up to `id` are saved: from now on the budget
+    /// may take only those.
+    pub fn saved_through(&mut self, id: u64) {
+        self.saved_through = Some(self.saved_through.map_or(id, |s| s.max(id)));
     }
 
     /// Adds a tick in id order, evicting the oldest when full.
@@ -93,14 +105,12 @@ impl TickRing {
     }
 
     /// Drops the oldest ticks past the capacity, and while the budget is
-    /// exceeded, past the floor.
+    /// exceeded, past this ring's fair share (saved ticks only).
     fn evict(&mut self) {
-        let floor = RING_FLOOR.min(self.capacity);
         let mut dropped = 0;
         loop {
-            let over_budget = self.budget.as_ref().is_some_and(|b| b.over());
             let len = self.buf.len();
-            if !(len > self.capacity || (over_budget && len > floor)) {
+            if !(len > self.capacity || self.budget_takes_oldest()) {
                 break;
             }
             self.buf.pop_front();
@@ -154,16 +164,35 @@ impl TickRing {
     }
 }
 
+impl TickRing {
+    /// True when the budget is exceeded, this ring holds more than its
+    /// share, and its oldest tick is saved (or nothing is saved at all).
+    fn budget_takes_oldest(&self) -> bool {
+        let Some(b) = &self.budget else {
+            return false;
+        };
+        let share = b.fair_share().min(self.capacity);
+        let saved = match (self.saved_through, self.buf.front()) {
+            (Some(s), Some(t)) => t.id <= s,
+            (None, _) => true,
+            (_, None) => false,
+        };
+        b.over() && self.buf.len() > share && saved
+    }
+}
+
 impl Clone for TickRing {
     /// A copy holds its ticks too: they count against the budget.
     fn clone(&self) -> Self {
         if let Some(b) = &self.budget {
+            b.joined();
             b.took(self.buf.len());
         }
         TickRing {
             buf: self.buf.clone(),
             capacity: self.capacity,
             budget: self.budget.clone(),
+            saved_through: self.saved_through,
         }
     }
 }
@@ -171,6 +200,7 @@ impl Clone for TickRing {
 impl Drop for TickRing {
     fn drop(&mut self) {
         if let Some(b) = &self.budget {
+            b.left();
             b.gave_back(self.buf.len());
         }
     }
@@ -194,31 +224,50 @@ mod tests {
         }
     }
 
+    fn fill(r: &mut TickRing, ids: std::ops::RangeInclusive<u64>) {
+        for id in ids {
+            r.insert(tick(id));
+        }
+    }
+
     #[test]
     fn a_shared_budget_gives_room_to_the_symbols_that_trade() {
-        let budget = Arc::new(TickBudget::new(3_000));
-        let mut quiet = TickRing::with_budget(1_000_000, budget.clone());
+        // Three rings share 9,000 ticks: a fair share is 3,000 each.
+        let budget = Arc::new(TickBudget::new(9_000));
+        let mut idle = TickRing::with_budget(1_000_000, budget.clone());
         let mut busy = TickRing::with_budget(1_000_000, budget.clone());
-        for id in 1..=1_500 {
-            quiet.insert(tick(id));
-        }
-        for id in 1..=10_000 {
-            busy.insert(tick(id));
-        }
-        // The busy ring took what the quiet one left and gave back its own
-        // oldest past that; the quiet one kept everything.
-        assert_eq!((quiet.len(), busy.len()), (1_500, 1_500));
-        assert_eq!(busy.iter().next().unwrap().id, 8_501);
-        assert_eq!(budget.held(), 3_000);
-        // Once over, a quiet ring that trades gives back down to its floor.
-        for id in 1_501..=1_600 {
-            quiet.insert(tick(id));
-        }
-        assert_eq!(quiet.len(), 1_500, "it gave back as much as it took");
+        let mut late = TickRing::with_budget(1_000_000, budget.clone());
+        fill(&mut idle, 1..=6_000);
+        fill(&mut busy, 1..=10_000);
+        // Over budget, the busy ring keeps its share and gives back its oldest.
+        assert_eq!(busy.len(), 3_000);
+        assert_eq!(busy.iter().next().unwrap().id, 7_001);
+        // One under its share goes on growing to it, past the budget.
+        fill(&mut late, 1..=2_000);
+        assert_eq!((late.len(), budget.held()), (2_000, 11_000));
+        // The idle ring, once it trades, gives back what is over.
+        fill(&mut idle, 6_001..=6_100);
+        assert_eq!((idle.len(), budget.held()), (4_000, 9_000));
         drop(busy);
-        assert_eq!(budget.held(), 1_500, "a dropped ring returns its ticks");
-        quiet.reset();
+        assert_eq!(budget.held(), 6_000, "a dropped ring returns its ticks");
+        idle.reset();
+        late.reset();
         assert_eq!(budget.held(), 0);
+    }
+
+    #[test]
+    fn ticks_not_saved_yet_are_never_given_back() {
+        let budget = Arc::new(TickBudget::new(1_000));
+        let mut r = TickRing::with_budget(1_000_000, budget.clone());
+        fill(&mut r, 1..=500);
+        r.saved_through(500);
+        fill(&mut r, 501..=3_000);
+        // Over budget and over its share, but only the saved 500 could go.
+        assert_eq!(r.len(), 2_500);
+        assert_eq!(r.iter().next().unwrap().id, 501);
+        r.saved_through(3_000);
+        fill(&mut r, 3_001..=3_001);
+        assert_eq!(r.len(), 1_000, "once saved, the excess goes");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Grid {
     /// `closes[s][t]`: symbol `s`'s close at the window's `t`-th time,
     /// NaN where it has no bar.
     closes: Vec<Vec<f64>>,
+    /// Their natural logs, taken once (a non-positive close is NaN).
+    logs: Vec<Vec<f64>>,
     /// Times in the window.
     len: usize,
 }
@@ -64,9 +66,14 @@ impl Grid {
                 closes.push(row);
             }
         }
+        let logs = closes
+            .iter()
+            .map(|row| row.iter().map(|c| c.ln()).collect())
+            .collect();
         Grid {
             names,
             closes,
+            logs,
             len: times.len(),
         }
     }
@@ -136,8 +143,8 @@ impl Grid {
     fn full_corr(&self, full: &[usize]) -> DMatrix<f64> {
         let rows = self.len.saturating_sub(1);
         let mut z = DMatrix::from_fn(rows, full.len(), |t, k| {
-            let c = &self.closes[full[k]];
-            c[t + 1].ln() - c[t].ln()
+            let l = &self.logs[full[k]];
+            l[t + 1] - l[t]
         });
         for mut col in z.column_iter_mut() {
             let mean = col.iter().sum::<f64>() / rows as f64;
@@ -156,18 +163,25 @@ impl Grid {
 
     /// One pair joined on its own; `None` below `min_common` bars.
     fn pairwise(&self, a: usize, b: usize, min_common: usize) -> Option<Screened> {
-        let (x, y) = self.joined(a, b);
+        let (x, y): (Vec<f64>, Vec<f64>) = self.closes[a]
+            .iter()
+            .zip(&self.closes[b])
+            .zip(self.logs[a].iter().zip(&self.logs[b]))
+            .filter(|((ca, cb), _)| !ca.is_nan() && !cb.is_nan())
+            .map(|(_, (la, lb))| (*la, *lb))
+            .unzip();
         if x.len() < min_common {
             return None;
         }
         let returns = x
             .windows(2)
             .zip(y.windows(2))
-            .map(|(x, y)| (x[1].ln() - x[0].ln(), y[1].ln() - y[0].ln()));
+            .map(|(x, y)| (x[1] - x[0], y[1] - y[0]));
+        let r = corr(returns).map_or(f64::NAN, |r| r.clamp(-1.0, 1.0));
         Some(Screened {
             a,
             b,
-            corr: corr(returns).unwrap_or(f64::NAN),
+            corr: r,
             n: x.len(),
         })
     }

@@ -1,8 +1,11 @@
 //! [`TickBudget`]: one allowance of ticks held in memory for all symbols
 //! together, so a quiet symbol does not hold room a busy one needs. Rings
 //! grow on demand; once the total is over the budget, a ring that takes a
-//! tick gives back its oldest (down to a small floor each), so room goes to
-//! the symbols that trade.
+//! tick and holds more than its fair share (the budget over the rings)
+//! gives back its oldest, while one under its share goes on growing to it.
+//! A ring that stopped trading keeps what it has until it trades again, so
+//! the total can reach twice the budget in the worst case, never more.
+//! Ticks not saved yet (with `--data-dir`) are never given back.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,6 +25,7 @@ pub const DEFAULT_TICKS: usize = 40_000_000;
 pub struct TickBudget {
     limit: usize,
     held: AtomicUsize,
+    rings: AtomicUsize,
 }
 
 impl TickBudget {
@@ -30,6 +34,7 @@ impl TickBudget {
         TickBudget {
             limit: limit.max(1),
             held: AtomicUsize::new(0),
+            rings: AtomicUsize::new(0),
         }
     }
 
@@ -46,6 +51,20 @@ impl TickBudget {
     /// True when the rings hold more than allowed.
     pub fn over(&self) -> bool {
         self.held() > self.limit
+    }
+
+    /// What one ring may hold while the budget is exceeded (at least the
+    /// floor).
+    pub fn fair_share(&self) -> usize {
+        (self.limit / self.rings.load(Ordering::Relaxed).max(1)).max(RING_FLOOR)
+    }
+
+    pub(crate) fn joined(&self) {
+        self.rings.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn left(&self) {
+        self.rings.fetch_sub(1, Ordering::Relaxed);
     }
 
     pub(crate) fn took(&self, n: usize) {

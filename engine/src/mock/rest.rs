@@ -189,10 +189,11 @@ fn market_answer(book: &Book, path: &str) -> Option<Response<Full<Bytes>>> {
 }
 
 fn answer<B>(book: &Book, req: &Request<B>) -> Response<Full<Bytes>> {
-    let n = book.requests.fetch_add(1, Ordering::SeqCst);
+    // The market's routes are not the trades' and take no throttled slot.
     if let Some(r) = market_answer(book, req.uri().path()) {
         return r;
     }
+    let n = book.requests.fetch_add(1, Ordering::SeqCst);
     let (books, max) = match req.uri().path() {
         "/fapi/v1/aggTrades" => (&book.trades, 1000),
         "/fapi/v1/historicalTrades" => {

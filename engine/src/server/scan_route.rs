@@ -49,6 +49,8 @@ impl ScanQuery {
 /// Bar times an uploaded scan may use: the live default's window a week
 /// over, so one request cannot hold the machine.
 const SERVER_MAX_LOOKBACK: usize = 10_080;
+/// Candidates an uploaded scan may test (twice the live default).
+const SERVER_MAX_CANDIDATES: usize = 10_000;
 
 /// Parses the stream and scans it (on a blocking thread).
 fn run_scan(name: &str, data: ChannelReader, q: &ScanQuery) -> Result<ScanReport, Error> {
@@ -59,6 +61,13 @@ fn run_scan(name: &str, data: ChannelReader, q: &ScanQuery) -> Result<ScanReport
             "lookback {} is more than the server scans: at most {SERVER_MAX_LOOKBACK} \
              (`spreadwatch scan` takes any)",
             params.lookback
+        )));
+    }
+    if params.max_candidates > SERVER_MAX_CANDIDATES {
+        return Err(Error::Config(format!(
+            "max_candidates {} is more than the server tests: at most {SERVER_MAX_CANDIDATES} \
+             (`spreadwatch scan` takes any)",
+            params.max_candidates
         )));
     }
     let market = read_long_all_from(name, data)?;

@@ -217,7 +217,9 @@ impl Runner {
             }
             (None, _) => fleet.add(&cfg.symbols).await,
             (Some(u), Some(rest)) => {
-                listings::follow(&mut fleet, &rest, u, &board, &self.stop).await
+                // The pairs' legs are streamed whatever the market's list says.
+                let pinned = &cfg.symbols;
+                listings::follow(&mut fleet, &rest, u, pinned, &board, &self.stop).await
             }
             (Some(_), None) => {
                 return Err(Error::Config(

@@ -47,19 +47,28 @@ pub struct ScannerActor {
     cfg: ScanConfig,
     registry: Arc<Registry>,
     status: StatusBoard,
+    /// True once what was saved is back: a scan of half-restored bars
+    /// would replace the saved ranking with one over some symbols.
+    restored: tokio::sync::watch::Receiver<bool>,
     schedule: ScanSchedule,
     running: bool,
     counters: ScanStatus,
 }
 
 impl ScannerActor {
-    /// A scanner over `registry`'s symbols.
-    pub fn new(cfg: ScanConfig, registry: Arc<Registry>, status: StatusBoard) -> Self {
+    /// A scanner over `registry`'s symbols, from when `restored` is true.
+    pub fn new(
+        cfg: ScanConfig,
+        registry: Arc<Registry>,
+        status: StatusBoard,
+        restored: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         let every = i64::try_from(cfg.every.as_millis()).unwrap_or(i64::MAX);
         ScannerActor {
             cfg,
             registry,
             status,
+            restored,
             schedule: ScanSchedule::new(every),
             running: false,
             counters: ScanStatus::default(),
@@ -68,6 +77,9 @@ impl ScannerActor {
 
     /// Looks at the newest watermark and starts a scan when one is due.
     fn tick(&mut self, ctx: &mut Context<Self>) {
+        if !*self.restored.borrow() {
+            return;
+        }
         if self.schedule.is_fresh() {
             // A ranking restored from disk is not computed again.
             if let Some(s) = self.registry.latest_scan() {
@@ -97,6 +109,12 @@ impl ScannerActor {
     fn finish(&mut self, end: i64, res: Option<(ScanOutcome, Duration)>) {
         self.running = false;
         let Some((out, took)) = res else {
+            self.counters.failed += 1;
+            tracing::error!(
+                end_ms = end,
+                "a pair scan failed (its thread panicked); the next one runs on time"
+            );
+            self.report();
             return;
         };
         let live = Arc::new(LiveScan {

@@ -166,6 +166,10 @@ impl SymbolState {
             out.extend(late.into_iter().filter(|t| t.id <= a));
             out.sort_by_key(|t| t.id);
         }
+        // What is handed out is being saved: the tick budget may take it.
+        if let Some(newest) = out.iter().map(|t| t.id).chain(after).max() {
+            self.ring.saved_through(newest);
+        }
         out
     }
 

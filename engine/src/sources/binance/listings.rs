@@ -18,11 +18,13 @@ use crate::status::SourceBoard;
 const RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Keeps `fleet` streaming what `cfg` chooses from the market at `rest`,
-/// until `stop`.
+/// and the `pinned` symbols (the pairs' legs) whatever it chooses, until
+/// `stop`.
 pub(crate) async fn follow(
     fleet: &mut Fleet,
     rest: &str,
     cfg: &UniverseConfig,
+    pinned: &[Symbol],
     board: &SourceBoard,
     stop: &CancellationToken,
 ) {
@@ -37,8 +39,14 @@ pub(crate) async fn follow(
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
-        match fetch(&http, rest, cfg).await {
-            Ok(list) => {
+        match fetch(&http, rest, cfg)
+            .await
+            .and_then(|l| plausible(l, &current))
+        {
+            Ok(mut list) => {
+                list.extend(pinned.iter().cloned());
+                list.sort();
+                list.dedup();
                 apply(fleet, &mut current, list, board, cfg).await;
                 retry = Duration::from_secs(1);
                 wait = cfg.refresh;
@@ -52,6 +60,20 @@ pub(crate) async fn follow(
             }
         }
     }
+}
+
+/// Refuses a list that would stop most of what is streamed (an exchange
+/// answering during maintenance, say): delistings come a few at a time.
+fn plausible(list: Vec<Symbol>, current: &[Symbol]) -> crate::error::Result<Vec<Symbol>> {
+    let kept = current.iter().filter(|s| list.contains(s)).count();
+    if list.is_empty() || (current.len() >= 10 && kept * 2 < current.len()) {
+        return Err(crate::error::Error::Network(format!(
+            "the exchange lists {} of the {} symbols streamed; keeping them until a later list agrees",
+            kept,
+            current.len()
+        )));
+    }
+    Ok(list)
 }
 
 /// Streams the new listings, stops the delisted ones, and says so.
