@@ -186,7 +186,6 @@ enum Running {
 struct Threads {
     actors: Arbiter,
     source: Arbiter,
-    done: watch::Receiver<bool>,
     saver: Option<SharedSaver>,
 }
 
@@ -240,7 +239,6 @@ impl Engine {
         let threads = Threads {
             actors,
             source,
-            done,
             saver,
         };
         Ok(Engine {
@@ -259,7 +257,7 @@ impl Engine {
     pub async fn shutdown(self) {
         self.handle.stop.cancel();
         match self.running {
-            Running::Here(threads) => threads.shutdown(&self.handle.registry).await,
+            Running::Here(threads) => threads.shutdown(&self.handle).await,
             Running::OwnThread { stop, mut done } => {
                 let _ = stop.send(());
                 let _ = done.wait_for(|d| *d).await;
@@ -277,9 +275,11 @@ impl std::ops::Deref for Engine {
 }
 
 impl Threads {
-    async fn shutdown(mut self, registry: &Registry) {
-        let _ = self.done.wait_for(|d| *d).await;
+    async fn shutdown(self, handle: &EngineHandle) {
+        // The source's end, which the handle's watch carries.
+        let _ = handle.done.clone().wait_for(|d| *d).await;
         self.source.stop();
+        let registry = &handle.registry;
         // Process what is queued before stopping the actor thread.
         for s in registry.symbols() {
             if let Some(a) = registry.get(&s) {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use spreadwatch_engine::mock::market::MockListing;
 use spreadwatch_engine::mock::{MockBinance, MockConfig, MockRest};
 
+use crate::live_source::wait_until;
 use crate::support::{get_json, spawn_serve, ChildGuard};
 
 /// The streams each WebSocket connection asked for, in connection order.
@@ -85,10 +86,8 @@ async fn the_whole_market_is_followed_as_it_lists_and_delists() {
     assert_eq!(symbols.len(), 560, "an actor per symbol");
     assert!(symbols.contains("BTCUSDT") && !symbols.contains("ETHUSDC"));
     // 560 streams: three connections of at most 200.
-    let end = Instant::now() + Duration::from_secs(10);
-    while requested(&mock).len() < 3 && Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ten = Duration::from_secs(10);
+    wait_until("three connections", ten, || requested(&mock).len() >= 3).await;
     let first = requested(&mock);
     let sizes: Vec<usize> = first.iter().map(BTreeSet::len).collect();
     assert_eq!(sizes, [200, 200, 160]);
@@ -112,10 +111,7 @@ async fn the_whole_market_is_followed_as_it_lists_and_delists() {
         symbols.contains(&gone_symbol),
         "the delisted symbol's history stays"
     );
-    let end = Instant::now() + Duration::from_secs(10);
-    while requested(&mock).len() < 5 && Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until("two new connections", ten, || requested(&mock).len() >= 5).await;
     let later: Vec<BTreeSet<String>> = requested(&mock).split_off(3);
     let new_one: BTreeSet<String> = ["newcoinusdt@aggTrade".to_string()].into();
     assert!(

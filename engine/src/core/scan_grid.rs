@@ -100,11 +100,19 @@ impl Grid {
 
     /// The closes of `a` and `b` at the times both have a bar.
     pub fn joined(&self, a: usize, b: usize) -> (Vec<f64>, Vec<f64>) {
-        self.closes[a]
+        self.join(&self.closes, a, b)
+    }
+
+    /// `values` (closes or their logs) of `a` and `b` at the times both
+    /// have a bar.
+    fn join(&self, values: &[Vec<f64>], a: usize, b: usize) -> (Vec<f64>, Vec<f64>) {
+        let both = self.closes[a]
             .iter()
             .zip(&self.closes[b])
-            .filter(|(x, y)| !x.is_nan() && !y.is_nan())
-            .map(|(x, y)| (*x, *y))
+            .map(|(x, y)| !x.is_nan() && !y.is_nan());
+        both.zip(values[a].iter().zip(&values[b]))
+            .filter(|(keep, _)| *keep)
+            .map(|(_, (x, y))| (*x, *y))
             .unzip()
     }
 
@@ -163,13 +171,7 @@ impl Grid {
 
     /// One pair joined on its own; `None` below `min_common` bars.
     fn pairwise(&self, a: usize, b: usize, min_common: usize) -> Option<Screened> {
-        let (x, y): (Vec<f64>, Vec<f64>) = self.closes[a]
-            .iter()
-            .zip(&self.closes[b])
-            .zip(self.logs[a].iter().zip(&self.logs[b]))
-            .filter(|((ca, cb), _)| !ca.is_nan() && !cb.is_nan())
-            .map(|(_, (la, lb))| (*la, *lb))
-            .unzip();
+        let (x, y) = self.join(&self.logs, a, b);
         if x.len() < min_common {
             return None;
         }

@@ -106,24 +106,37 @@ pub(super) async fn latest(s: web::Data<ServerState>, q: web::Query<LatestQuery>
 }
 
 /// The ranking as CSV, one row per pair, empty cells for nulls.
-fn scan_csv(scan: &LiveScan) -> String {
+fn scan_csv(scan: &LiveScan) -> Vec<u8> {
     let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut out = String::from("rank,y,x,corr,coint_stat,coint_pvalue,beta,alpha,half_life,z,n\n");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "rank",
+        "y",
+        "x",
+        "corr",
+        "coint_stat",
+        "coint_pvalue",
+        "beta",
+        "alpha",
+        "half_life",
+        "z",
+        "n",
+    ];
+    let _ = w.write_record(head);
     for (i, r) in scan.report.results.iter().enumerate() {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
-            i + 1,
-            r.y,
-            r.x,
-            r.corr,
+        let _ = w.write_record([
+            (i + 1).to_string(),
+            r.y.to_string(),
+            r.x.to_string(),
+            r.corr.to_string(),
             cell(r.coint.stat),
-            r.coint.pvalue,
-            r.beta,
-            r.alpha,
+            r.coint.pvalue.to_string(),
+            r.beta.to_string(),
+            r.alpha.to_string(),
             cell(r.half_life),
             cell(r.z),
-            r.n
-        ));
+            r.n.to_string(),
+        ]);
     }
-    out
+    w.into_inner().unwrap_or_default()
 }

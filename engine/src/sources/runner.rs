@@ -40,7 +40,9 @@ pub(crate) async fn run_source(
         restored: false,
     };
     // What a restore put back (nothing, with an empty or no data dir).
-    run.restored = !run.newest_trades(&run.registry.symbols()).await.is_empty();
+    run.restored = !newest_trades(&run.registry, &run.registry.symbols())
+        .await
+        .is_empty();
     match cfg.source.clone() {
         SourceSpec::None => {
             run.stop.cancelled().await;
@@ -129,11 +131,6 @@ impl Runner {
         restart_ids(true, self.restored, false)
     }
 
-    /// The newest restored trade of each of `symbols` that has one.
-    async fn newest_trades(&self, symbols: &[Symbol]) -> Vec<Resume> {
-        newest_trades(&self.registry, symbols).await
-    }
-
     async fn replay(&self, path: PathBuf, cfg: &EngineConfig) -> Result<()> {
         let board = self
             .status
@@ -177,7 +174,7 @@ impl Runner {
         }
         let board = self.status.source("sim", "sim", "simulated market", true);
         // The simulator's ids are its own: it goes on after what is stored.
-        let resume = self.newest_trades(&symbols).await;
+        let resume = newest_trades(&self.registry, &symbols).await;
         board.update(|s| s.restart_ids = restart_ids(false, self.restored, !resume.is_empty()));
         let ingest = Ingest::new(self.registry.clone(), 1);
         let mut feed = FeedWriter::new(ingest, board.clone(), false);
