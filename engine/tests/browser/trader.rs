@@ -443,7 +443,11 @@ async fn uploads_read_well(c: &Client, driver: &Driver) -> R<()> {
     set_input(c, "#upload-x", "LTCBTC").await?;
     pick_file(c, &prices).await?;
     wait_text(c, "#upload-status", "aligned rows", Duration::from_secs(20)).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The file opens whole; a slow machine may take a moment to draw it.
+    let _ = wait_for("the whole file in view", Duration::from_secs(5), || async {
+        chart_view(c, "chart-y").await.ok().filter(|v| v.visible >= 1000)
+    })
+    .await;
     let v = chart_view(c, "chart-y").await?;
     let kind = js(c, "const s = window.swSeries['chart-y'][0]; return [s.seriesType(), s.options().priceFormat.precision];").await?;
     let price = text(c, "#stat-y-price .sw-stat-value").await?;

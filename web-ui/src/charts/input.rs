@@ -51,13 +51,14 @@ impl Inputs {
             ("mousedown", true),
             ("pointerup", false),
             ("mouseup", false),
-            ("pointerleave", false),
             ("touchstart", true),
             ("touchend", false),
         ] {
             let g = group.clone();
             me.listen(kind, move |_| g.touched(id, down));
         }
+        let g = group.clone();
+        me.listen("pointerleave", move |_| g.left(id));
         me.listen("dblclick", move |e| {
             let _ = e.unchecked_into::<MouseEvent>();
             group.go_live();

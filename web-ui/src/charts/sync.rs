@@ -151,6 +151,18 @@ impl SyncGroup {
         self.0.input.set(Some((id, now(), down)));
     }
 
+    /// The pointer left chart `id`: a drag that leaves it ends there. A
+    /// pointer that leaves only because the page moved under it (a panel
+    /// opened, an upload's status appeared) is no input: taken as one, it
+    /// kept a newly drawn chart from opening on its data.
+    pub fn left(&self, id: u32) {
+        if let Some((c, _, true)) = self.0.input.get() {
+            if c == id {
+                self.touched(id, false);
+            }
+        }
+    }
+
     fn user_is_on(&self, id: u32) -> bool {
         // A button released off the chart is never seen: held counts for
         // half a minute at most.
