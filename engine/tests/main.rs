@@ -23,3 +23,4 @@ mod server_rules;
 mod support;
 mod trade_gaps;
 mod universe;
+mod watch;

@@ -38,6 +38,6 @@ pub use fixed::{Fixed, FixedError, Volume};
 pub use heatmap::CorrelationMatrix;
 pub use ids::{IdError, Interval, PairId, Symbol};
 pub use market::{Bar, BarKind, Trade};
-pub use msg::{ClientMsg, PairView, ParamsPatch, ServerBody, ServerMsg, Subscription};
+pub use msg::{ClientMsg, PairView, ParamsPatch, ServerBody, ServerMsg, Subscription, WatchView};
 pub use signal::{Alert, Hedge, Model, PairParams, PairPoint, PairStats, Sampling, Side};
 pub use status::{DropReason, FeedState, RestartIds, SourceStatus, StatusReport, SymbolStatus};

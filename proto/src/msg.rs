@@ -19,7 +19,32 @@ pub struct Subscription {
     /// True for the pair scanner's rankings (`scan` frames).
     #[serde(default)]
     pub scan: bool,
+    /// Watched pairs: their stats and alerts are pushed too (not their
+    /// chart points or bars), at most 32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<PairId>,
 }
+
+/// A watched pair's row, as in a snapshot: enough for a watchlist line and
+/// its z sparkline, not the whole history a [`PairView`] carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchView {
+    /// The pair.
+    pub pair: PairId,
+    /// Its alert threshold.
+    pub z_threshold: f64,
+    /// Latest committed stats.
+    pub latest: Option<PairStats>,
+    /// `[time ms, z]` of the committed points of the last hour (of data
+    /// time, before the newest), at most [`WATCH_SPARK_POINTS`] of them
+    /// evenly thinned.
+    pub spark: Vec<(i64, f64)>,
+    /// The newest alert, if any.
+    pub last_alert: Option<Alert>,
+}
+
+/// Points a watched pair's sparkline holds.
+pub const WATCH_SPARK_POINTS: usize = 240;
 
 /// A pair's full state, as in a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +90,9 @@ pub enum ServerBody {
         /// The scanner's latest ranking, for a subscription to it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scan: Option<Box<crate::scan::LiveScan>>,
+        /// The watched pairs that run, in the order asked.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        watch: Vec<WatchView>,
     },
     /// A bar formed, closed or was revised.
     Bar {
@@ -181,6 +209,10 @@ pub enum ClientMsg {
         /// The pair scanner's rankings too.
         #[serde(default)]
         scan: Option<bool>,
+        /// Pairs to watch (stats and alerts only), at most 32; each is
+        /// started when both legs are tracked.
+        #[serde(default)]
+        watch: Option<Vec<PairId>>,
     },
     /// Changes a pair's parameters (the subscribed pair by default).
     SetParams {

@@ -3,6 +3,7 @@
 
 use gloo::net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use spreadwatch_proto::scan::ScanReport;
 use spreadwatch_proto::{AnalyzeReport, CorrelationMatrix, Interval, Model};
 use wasm_bindgen::JsCast;
 
@@ -73,12 +74,35 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
     get_ok(path).await?.json().await.map_err(|e| e.to_string())
 }
 
-/// `GET /api/correlation`.
-pub async fn correlation(interval: Interval, window: usize) -> Result<CorrelationMatrix, String> {
+/// `GET /api/correlation` over `symbols`, or the busiest when empty.
+pub async fn correlation(
+    interval: Interval,
+    window: usize,
+    symbols: &[String],
+) -> Result<CorrelationMatrix, String> {
+    let pick = if symbols.is_empty() {
+        String::new()
+    } else {
+        format!("&symbols={}", symbols.join(","))
+    };
     get_json(&format!(
-        "/api/correlation?interval={interval}&window={window}"
+        "/api/correlation?interval={interval}&window={window}{pick}"
     ))
     .await
+}
+
+/// `POST /api/scan` with the file as the raw body, the scanner's defaults.
+pub async fn scan(file: web_sys::File) -> Result<ScanReport, String> {
+    let name = String::from(js_sys::encode_uri_component(&file.name()));
+    let req = authed(Request::post(&format!("/api/scan?name={name}")))
+        .header("Content-Type", "text/csv")
+        .body(file)
+        .map_err(|e| e.to_string())?;
+    let r = req.send().await.map_err(|e| e.to_string())?;
+    if !r.ok() {
+        return Err(error_of(r).await);
+    }
+    r.json().await.map_err(|e| e.to_string())
 }
 
 /// What the upload is analysed with.

@@ -16,13 +16,17 @@ use crate::components::export::Export;
 use crate::components::header::Header;
 use crate::components::health::{ConnBanner, Health};
 use crate::components::heatmap::Heatmap;
+use crate::components::scanner::{Ranking, Scanner};
 use crate::components::stat_boxes::StatBoxes;
+use crate::components::tabs::Tabs;
 use crate::components::upload::UploadStatus;
+use crate::components::watch_button::WatchButton;
+use crate::components::watchlist::Watchlist;
 use crate::effects::{self, subscribe};
-use crate::prefs::{bar_interval, Mode, Prefs};
+use crate::prefs::{bar_interval, Mode, Prefs, Tab, MAX_WATCH};
 use crate::shown::Shown;
 use crate::socket::Socket;
-use crate::store::{Action, State, Store, Upload};
+use crate::store::{Action, ScanUpload, State, Store, Upload};
 
 /// How often the heatmap refreshes.
 const HEATMAP_MS: u32 = 5_000;
@@ -45,7 +49,8 @@ impl Hands {
         })
     }
 
-    /// Shows `pair`: subscribes, and sends its saved parameters.
+    /// Shows `pair` in the pair view: subscribes (the engine starts it
+    /// when it is not running yet), and sends its saved parameters.
     fn on_pair(&self) -> Callback<PairId> {
         let (socket, dispatch, prefs) = (
             self.socket.clone(),
@@ -55,13 +60,25 @@ impl Hands {
         Callback::from(move |pair: PairId| {
             let saved = prefs.params_of(&pair);
             let iv = saved.map_or(Interval::S1, |s| bar_interval(s.interval));
-            socket.send(&subscribe(Some(pair.clone()), iv));
+            socket.send(&subscribe(Some(pair.clone()), iv, &prefs.watch));
             if let Some(s) = saved {
                 socket.send(&effects::set_params(&pair, &s));
             }
             let mut p = prefs.clone();
             p.pair = Some(pair);
+            p.tab = Tab::Pair;
+            if p.mode == Mode::Upload {
+                p.mode = Mode::Live;
+            }
             dispatch.emit(Action::Prefs(p));
+        })
+    }
+
+    /// Watches `pair`, or stops; the engine hears of it from the
+    /// subscription the change sends ([`use_engine_sync`]).
+    fn on_watch(&self) -> Callback<PairId> {
+        self.prefs(|p, pair: PairId| {
+            p.toggle_watch(&pair);
         })
     }
 
@@ -91,14 +108,19 @@ impl Hands {
         (name(|p| p.y.to_string()), name(|p| p.x.to_string()))
     }
 
-    /// Analyses a picked file for the typed legs, or the live pair's.
+    /// Analyses a picked file for the typed legs, or the live pair's; on
+    /// the scanner's tab, ranks every pair in it.
     fn on_file(&self) -> Callback<(web_sys::File, String, String)> {
         let (dispatch, params, pair) = (
             self.dispatch.clone(),
             self.store.params,
             self.store.pair.clone(),
         );
+        let scan = self.store.prefs.tab == Tab::Scanner;
         Callback::from(move |(file, y, x): (web_sys::File, String, String)| {
+            if scan {
+                return effects::scan_upload(file, dispatch.clone());
+            }
             let (y, x) = match (&pair, y.is_empty() || x.is_empty()) {
                 (Some(p), true) => (p.y.to_string(), p.x.to_string()),
                 _ => (y, x),
@@ -130,12 +152,13 @@ fn use_engine_sync(store: &Store, socket: &Socket, dispatch: &Callback<Action>) 
     {
         let socket = socket.clone();
         let want = store.params.interval;
+        let watch = prefs.watch.clone();
         use_effect_with(
             (store.pair.clone(), store.sub_interval, want),
             move |(pair, sub, want)| {
                 if let (Some(pair), Some(sub)) = (pair, sub) {
                     if *sub != bar_interval(*want) {
-                        socket.send(&subscribe(Some(pair.clone()), bar_interval(*want)));
+                        socket.send(&subscribe(Some(pair.clone()), bar_interval(*want), &watch));
                     }
                 }
             },
@@ -159,9 +182,19 @@ fn use_engine_sync(store: &Store, socket: &Socket, dispatch: &Callback<Action>) 
             }
         });
     }
+    {
+        // A changed watchlist is a new subscription (a no-op before the
+        // socket opens: the hello carries it then).
+        let socket = socket.clone();
+        let (pair, iv) = (prefs.pair.clone(), bar_interval(store.params.interval));
+        use_effect_with(prefs.watch.clone(), move |watch| {
+            socket.send(&subscribe(pair, iv, watch));
+        });
+    }
     let dispatch = dispatch.clone();
-    use_effect_with(prefs.heatmap_interval, move |iv| {
-        let timer = effects::poll_heatmap(*iv, HEATMAP_MS, dispatch);
+    let symbols = effects::heatmap_symbols(&prefs.watch);
+    use_effect_with((prefs.heatmap_interval, symbols), move |(iv, symbols)| {
+        let timer = effects::poll_heatmap(*iv, symbols.clone(), HEATMAP_MS, dispatch);
         move || drop(timer)
     });
 }
@@ -185,6 +218,81 @@ fn use_hands(store: &Store) -> Hands {
     }
 }
 
+/// The ranking the scanner tab shows: the live one, or in upload mode the
+/// uploaded file's; otherwise why there is none.
+fn ranking(store: &State) -> (Option<Ranking>, String) {
+    match (store.prefs.mode, &store.scan_upload, &store.scan) {
+        (Mode::Upload, ScanUpload::Done(rows, line), _) => (
+            Some(Ranking {
+                results: rows.clone(),
+                caption: line.clone(),
+            }),
+            String::new(),
+        ),
+        (Mode::Upload, ScanUpload::Failed(e), _) => (None, format!("No ranking: {e}")),
+        (Mode::Upload, _, _) => (None, "Upload a long CSV (time, symbol, close) to rank every pair in it.".into()),
+        (Mode::Live, _, Some(s)) => (
+            Some(Ranking {
+                results: store.scan_rows.clone(),
+                caption: format!(
+                    "scan of {} UTC (data time) · took {} ms · {} symbols · {} pairs tested",
+                    crate::format::date_time(s.time_ms),
+                    s.report.elapsed_ms,
+                    s.report.symbols,
+                    s.report.candidates
+                ),
+            }),
+            String::new(),
+        ),
+        (Mode::Live, _, None) => (None, "Waiting for the scanner's first ranking (it runs on each 1 m close once it has the lookback's half).".into()),
+    }
+}
+
+/// The scanner tab's panel.
+fn scanner_view(store: &Store, hands: &Hands) -> Html {
+    let (ranking, note) = ranking(store);
+    html! {
+        <Scanner {ranking} note={note} view={store.prefs.scan_view} k={store.params.z_threshold}
+            watch={store.prefs.watch.clone()} live={store.prefs.mode == Mode::Live}
+            on_view={hands.prefs(|p, v| p.scan_view = v)} on_open={hands.on_pair()} on_watch={hands.on_watch()} />
+    }
+}
+
+/// The pair tab's panels.
+fn pair_view(store: &Store, hands: &Hands, shown: &Shown) -> Html {
+    let prefs = &store.prefs;
+    let on_cost = hands.prefs(|p, c: f64| p.cost_bps = c);
+    let on_heatmap = hands.prefs(|p, iv: Interval| p.heatmap_interval = iv);
+    let scope = match effects::heatmap_symbols(&prefs.watch).len() {
+        0 => "the 20 busiest symbols (watch pairs to see theirs)".to_string(),
+        n => format!("the watchlist's {n} symbols"),
+    };
+    html! {
+        <>
+            if let (Some(pair), false) = (store.pair.clone(), shown.upload) {
+                <WatchButton watched={prefs.watch.contains(&pair)} full={prefs.watch.len() >= MAX_WATCH}
+                    {pair} on_watch={hands.on_watch()} />
+            }
+            <StatBoxes view={shown.stats.clone()} />
+            if let Some(note) = shown.note.clone() {
+                <p class={classes!("sw-empty", shown.failed.then_some("sw-error"))} id="upload-empty">{ note }</p>
+            }
+            <ChartsPanel labels={shown.labels.clone()} legs={shown.legs.clone()} points={shown.points.clone()}
+                k={shown.k} data={shown.data.clone()} upload={shown.upload} />
+            <div class="sw-grid2">
+                <AlertList alerts={shown.alerts.clone()} dated={shown.upload} />
+                <Health conn={store.conn} status={store.status.clone()} rates={store.rates.clone()} />
+            </div>
+            <div class="sw-grid2">
+                <Backtest points={shown.points.clone()} model={shown.model} k={shown.k}
+                    cost_bps={prefs.cost_bps} {on_cost} />
+                <Heatmap matrix={store.heatmap.clone()} interval={prefs.heatmap_interval} {scope} on_interval={on_heatmap} />
+            </div>
+            <Export pair={store.pair.clone()} />
+        </>
+    }
+}
+
 /// The dashboard.
 #[function_component]
 pub fn App() -> Html {
@@ -194,45 +302,40 @@ pub fn App() -> Html {
     let dispatch = hands.dispatch.clone();
     let prefs = &store.prefs;
     let shown = Shown::of(&store);
-    let hidden = prefs.sidebar_hidden;
+    let scanning = prefs.tab == Tab::Scanner;
+    let status = if scanning {
+        UploadStatus::from(&store.scan_upload)
+    } else {
+        UploadStatus::from(&store.upload)
+    };
     let on_sidebar = hands.prefs(|p, ()| p.sidebar_hidden = !p.sidebar_hidden);
     let on_mode = hands.prefs(|p, m: Mode| p.mode = m);
-    let on_cost = hands.prefs(|p, c: f64| p.cost_bps = c);
-    let on_heatmap = hands.prefs(|p, iv: Interval| p.heatmap_interval = iv);
-    let on_adf = hands.on_adf();
-    let legs = hands.legs();
+    let on_tab = hands.prefs(|p, t: Tab| p.tab = t);
+    let on_remove = hands.on_watch();
+    let title = if scanning {
+        "pair scanner".to_string()
+    } else {
+        shown.title.clone()
+    };
     html! {
         <ContextProvider<SyncGroup> context={(*group).clone()}>
-        <div class={classes!("sw-app", hidden.then_some("sw-nosidebar"))}
+        <div class={classes!("sw-app", prefs.sidebar_hidden.then_some("sw-nosidebar"))}
              data-snapshots={store.snapshots.to_string()} data-frames={store.frames.to_string()}>
-            <Header title={shown.title.clone()} mode={prefs.mode} status={UploadStatus::from(&store.upload)}
-                {legs} {on_sidebar} {on_mode} on_file={hands.on_file()} />
+            <Header {title} mode={prefs.mode} {status} legs={hands.legs()} scan={scanning}
+                {on_sidebar} {on_mode} on_file={hands.on_file()} />
             <ConnBanner conn={store.conn} />
             if let Some(e) = store.server_error.clone() {
                 <div class="sw-banner sw-server-error" id="server-error">{ format!("Engine: {e}") }</div>
             }
             <div class="sw-side">
                 <Controls symbols={store.symbols.clone()} pairs={store.pairs.clone()} pair={store.pair.clone()}
-                    params={store.params} on_pair={hands.on_pair()} on_params={hands.on_params()} {on_adf} />
+                    params={store.params} on_pair={hands.on_pair()} on_params={hands.on_params()} on_adf={hands.on_adf()} />
                 <Toasts toasts={store.toasts.clone()} on_dismiss={dispatch.reform(Action::Dismiss)} />
             </div>
             <main class="sw-main">
-                <StatBoxes view={shown.stats.clone()} />
-                if let Some(note) = shown.note.clone() {
-                    <p class={classes!("sw-empty", shown.failed.then_some("sw-error"))} id="upload-empty">{ note }</p>
-                }
-                <ChartsPanel labels={shown.labels.clone()} legs={shown.legs.clone()} points={shown.points.clone()}
-                    k={shown.k} data={shown.data.clone()} upload={shown.upload} />
-                <div class="sw-grid2">
-                    <AlertList alerts={shown.alerts.clone()} dated={shown.upload} />
-                    <Health conn={store.conn} status={store.status.clone()} rates={store.rates.clone()} />
-                </div>
-                <div class="sw-grid2">
-                    <Backtest points={shown.points.clone()} model={shown.model} k={shown.k}
-                        cost_bps={prefs.cost_bps} {on_cost} />
-                    <Heatmap matrix={store.heatmap.clone()} interval={prefs.heatmap_interval} on_interval={on_heatmap} />
-                </div>
-                <Export pair={store.pair.clone()} />
+                <Tabs tab={prefs.tab} ranked={store.scan.as_ref().map(|_| store.scan_rows.len())} {on_tab} />
+                <Watchlist rows={store.watch.clone()} focused={store.pair.clone()} on_focus={hands.on_pair()} {on_remove} />
+                if scanning { { scanner_view(&store, &hands) } } else { { pair_view(&store, &hands, &shown) } }
             </main>
         </div>
         </ContextProvider<SyncGroup>>

@@ -11,16 +11,18 @@ use yew::Callback;
 use crate::api;
 use crate::prefs::{bar_interval, patch, Prefs};
 use crate::socket::Socket;
-use crate::store::{Action, Upload};
+use crate::store::{Action, ScanUpload, Upload};
 use crate::upload_view::UploadView;
 
-/// The one way the dashboard subscribes: `pair` at its bar interval.
-pub fn subscribe(pair: Option<PairId>, interval: Interval) -> ClientMsg {
+/// The one way the dashboard subscribes: `pair` at its bar interval, the
+/// watchlist's pairs, and the scanner's rankings.
+pub fn subscribe(pair: Option<PairId>, interval: Interval, watch: &[PairId]) -> ClientMsg {
     ClientMsg::Subscribe {
         pair,
         symbols: None,
         interval: Some(interval),
-        scan: None,
+        scan: Some(true),
+        watch: Some(watch.to_vec()),
     }
 }
 
@@ -38,7 +40,7 @@ pub fn set_params(pair: &PairId, p: &PairParams) -> ClientMsg {
 pub fn hello(p: &Prefs) -> Vec<ClientMsg> {
     let saved = p.pair.as_ref().and_then(|pair| p.params_of(pair));
     let interval = saved.map_or(Interval::S1, |s| bar_interval(s.interval));
-    let mut v = vec![subscribe(p.pair.clone(), interval)];
+    let mut v = vec![subscribe(p.pair.clone(), interval, &p.watch)];
     if let (Some(pair), Some(s)) = (&p.pair, saved) {
         v.push(set_params(pair, &s));
     }
@@ -60,16 +62,18 @@ pub fn send_saved(socket: &Socket, p: &Prefs, tracked: &[PairId], sent: &mut BTr
     }
 }
 
-/// Polls the correlation matrix every `every_ms`; drop the timer to stop.
+/// Polls the correlation matrix of `symbols` (the busiest when empty)
+/// every `every_ms`; drop the timer to stop.
 pub fn poll_heatmap(
     iv: Interval,
+    symbols: Vec<String>,
     every_ms: u32,
     dispatch: Callback<Action>,
 ) -> gloo::timers::callback::Interval {
     let fetch = move || {
-        let dispatch = dispatch.clone();
+        let (dispatch, symbols) = (dispatch.clone(), symbols.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(m) = api::correlation(iv, 300).await {
+            if let Ok(m) = api::correlation(iv, 300, &symbols).await {
                 dispatch.emit(Action::Heatmap(m));
             }
         });
@@ -101,4 +105,39 @@ pub fn analyze(file: web_sys::File, pair: PairId, params: PairParams, dispatch: 
         };
         dispatch.emit(Action::Upload(u));
     });
+}
+
+/// Posts `file` to the scanner; reports progress and the ranking as scan
+/// upload actions.
+pub fn scan_upload(file: web_sys::File, dispatch: Callback<Action>) {
+    let name = file.name();
+    dispatch.emit(Action::ScanUpload(ScanUpload::Busy(name.clone())));
+    wasm_bindgen_futures::spawn_local(async move {
+        let u = match api::scan(file).await {
+            Ok(r) => {
+                let line = format!(
+                    "{name} · took {} ms · {} symbols · {} pairs tested",
+                    r.elapsed_ms, r.symbols, r.candidates
+                );
+                ScanUpload::Done(Rc::new(r.results), line)
+            }
+            Err(e) => ScanUpload::Failed(e),
+        };
+        dispatch.emit(Action::ScanUpload(u));
+    });
+}
+
+/// The symbols the heatmap shows: the watchlist's legs, once each, or
+/// none (the engine then picks the busiest).
+pub fn heatmap_symbols(watch: &[PairId]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in watch
+        .iter()
+        .flat_map(|p| [p.y.to_string(), p.x.to_string()])
+    {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }

@@ -23,6 +23,15 @@ pub fn fixed(v: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// A p-value: four decimals, or two significant digits in scientific
+/// form below 0.0001 (a planted pair's p is 1e-12, not "0.0000").
+pub fn pvalue(v: Option<f64>) -> String {
+    match v {
+        Some(p) if p.is_finite() && p > 0.0 && p < 1e-4 => format!("{p:.1e}"),
+        v => fixed(v, 4),
+    }
+}
+
 /// A price with [`PRICE_DIGITS`] significant digits at least.
 pub fn price(v: Option<f64>) -> String {
     let d = v.map_or(2, |x| decimals(x.abs(), PRICE_DIGITS));
@@ -59,6 +68,14 @@ fn civil(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiny_p_values_keep_their_digits() {
+        assert_eq!(pvalue(Some(3.2e-12)), "3.2e-12");
+        assert_eq!(pvalue(Some(0.0123)), "0.0123");
+        assert_eq!(pvalue(Some(0.0)), "0.0000");
+        assert_eq!(pvalue(None), "—");
+    }
 
     #[test]
     fn decimals_keep_significant_digits_at_any_scale() {

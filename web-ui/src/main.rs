@@ -12,6 +12,8 @@
 //! - [`charts`]: lightweight-charts bindings and the chart component.
 //! - [`components`]: controls, stat boxes, charts, alerts, feed health,
 //!   upload, export, backtest and heatmap.
+//! - [`scan_view`]: the scanner table's sort and filters; [`watch`]: the
+//!   watchlist's rows.
 //! - [`backtest`], [`upload_view`], [`format`]: pure helpers, unit-tested
 //!   natively.
 
@@ -23,12 +25,14 @@ mod components;
 mod effects;
 mod format;
 mod prefs;
+mod scan_view;
 mod series;
 mod shown;
 mod socket;
 mod stat_view;
 mod store;
 mod upload_view;
+mod watch;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

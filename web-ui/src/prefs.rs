@@ -21,6 +21,20 @@ pub enum Mode {
     Upload,
 }
 
+/// The main area's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Tab {
+    /// One pair's charts and statistics.
+    #[default]
+    Pair,
+    /// The scanner's ranking of every pair.
+    Scanner,
+}
+
+/// Pairs a watchlist holds (the engine's limit on pairs a client starts).
+pub const MAX_WATCH: usize = 32;
+
 /// Everything restored on reload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -43,6 +57,12 @@ pub struct Prefs {
     pub cost_bps: f64,
     /// Heatmap bar interval.
     pub heatmap_interval: Interval,
+    /// The view in the main area.
+    pub tab: Tab,
+    /// Watched pairs, in the order added.
+    pub watch: Vec<PairId>,
+    /// The scanner table's sort and filters.
+    pub scan_view: crate::scan_view::ScanView,
 }
 
 impl Default for Prefs {
@@ -56,6 +76,9 @@ impl Default for Prefs {
             sidebar_hidden: false,
             cost_bps: 2.0,
             heatmap_interval: Interval::M1,
+            tab: Tab::Pair,
+            watch: Vec::new(),
+            scan_view: crate::scan_view::ScanView::default(),
         }
     }
 }
@@ -81,6 +104,20 @@ impl Prefs {
     /// Saves them; a full or disabled storage is not worth an error.
     pub fn save(&self) {
         let _ = LocalStorage::set(KEY, self);
+    }
+
+    /// Adds `pair` to the watchlist, or takes it off; a full list takes
+    /// no more. True when it is watched afterwards.
+    pub fn toggle_watch(&mut self, pair: &PairId) -> bool {
+        if let Some(i) = self.watch.iter().position(|p| p == pair) {
+            self.watch.remove(i);
+            return false;
+        }
+        if self.watch.len() >= MAX_WATCH {
+            return false;
+        }
+        self.watch.push(pair.clone());
+        true
     }
 
     /// The parameters this browser set for `pair`, if any.
@@ -137,5 +174,24 @@ mod tests {
         assert_eq!(p.params_of(&eth), None, "another pair keeps the engine's");
         let saved = serde_json::to_string(&p).unwrap();
         assert!(!saved.contains("params_set"), "{saved}");
+        assert!(
+            p.watch.is_empty() && p.tab == Tab::Pair,
+            "older prefs watch nothing"
+        );
+    }
+
+    #[test]
+    fn the_watchlist_toggles_and_stops_at_its_limit() {
+        let mut p = Prefs::default();
+        let pair = |i: usize| -> PairId { format!("A{i}USDT/B{i}USDT").parse().unwrap() };
+        for i in 0..40 {
+            p.toggle_watch(&pair(i));
+        }
+        assert_eq!(p.watch.len(), MAX_WATCH);
+        assert!(!p.toggle_watch(&pair(3)), "a second toggle removes");
+        assert_eq!(p.watch.len(), MAX_WATCH - 1);
+        assert!(p.toggle_watch(&pair(39)), "room again");
+        let back: Prefs = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back.watch, p.watch, "kept across a reload");
     }
 }

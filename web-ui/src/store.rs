@@ -5,15 +5,17 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use spreadwatch_proto::scan::{LiveScan, ScanResult};
 use spreadwatch_proto::{
     Alert, Bar, CorrelationMatrix, Interval, PairId, PairParams, PairPoint, PairStats, PairView,
-    ServerBody, ServerMsg, StatusReport, Subscription, Symbol,
+    ServerBody, ServerMsg, StatusReport, Subscription, Symbol, WatchView,
 };
 use yew::prelude::*;
 
 use crate::prefs::Prefs;
 use crate::series::{Candle, Series};
 use crate::upload_view::UploadView;
+use crate::watch::{relisted, rows_from, WatchRow};
 
 /// Candles kept per leg.
 const MAX_CANDLES: usize = 5_000;
@@ -74,6 +76,32 @@ pub enum Upload {
     Failed(String),
 }
 
+/// The scanner's ranking of an uploaded file.
+#[derive(Debug, Clone, Default)]
+pub enum ScanUpload {
+    /// Nothing uploaded.
+    #[default]
+    Idle,
+    /// Posting this file.
+    Busy(String),
+    /// The ranking, and a line on how it ran.
+    Done(Rc<Vec<ScanResult>>, String),
+    /// The server's message.
+    Failed(String),
+}
+
+impl PartialEq for ScanUpload {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ScanUpload::Idle, ScanUpload::Idle) => true,
+            (ScanUpload::Busy(a), ScanUpload::Busy(b))
+            | (ScanUpload::Failed(a), ScanUpload::Failed(b)) => a == b,
+            (ScanUpload::Done(a, _), ScanUpload::Done(b, _)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
 /// Everything the dashboard shows.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -82,7 +110,7 @@ pub struct State {
     /// The user's choices.
     pub prefs: Prefs,
     /// Tracked symbols.
-    pub symbols: Vec<Symbol>,
+    pub symbols: Rc<Vec<Symbol>>,
     /// Tracked pairs.
     pub pairs: Vec<PairId>,
     /// The subscribed pair.
@@ -102,11 +130,12 @@ pub struct State {
     /// Alerts on screen.
     pub toasts: Vec<Toast>,
     next_toast: u64,
-    /// Feed status.
-    pub status: Option<StatusReport>,
+    /// Feed status (shared: a whole market's is large, and the state is
+    /// copied on every reduce).
+    pub status: Option<Rc<StatusReport>>,
     /// Messages per second per source, and per `source/symbol`, from the
     /// last two status reports.
-    pub rates: BTreeMap<String, f64>,
+    pub rates: Rc<BTreeMap<String, f64>>,
     /// The last `error` frame.
     pub server_error: Option<String>,
     /// Connections opened so far.
@@ -121,6 +150,14 @@ pub struct State {
     pub upload: Upload,
     /// Cross-symbol correlations.
     pub heatmap: Option<Rc<CorrelationMatrix>>,
+    /// The live scanner's latest ranking, its rows in `scan_rows`.
+    pub scan: Option<Rc<LiveScan>>,
+    /// The latest ranking's rows, best first.
+    pub scan_rows: Rc<Vec<ScanResult>>,
+    /// The ranking of an uploaded file.
+    pub scan_upload: ScanUpload,
+    /// The watchlist, in the order of `prefs.watch`.
+    pub watch: Rc<Vec<WatchRow>>,
 }
 
 /// An analysis is compared by identity: it is large and never changed in
@@ -152,18 +189,27 @@ impl PartialEq for State {
             && self.sub_interval == o.sub_interval
             && self.params == o.params
             && self.prefs == o.prefs
-            && self.symbols == o.symbols
+            && Rc::ptr_eq(&self.symbols, &o.symbols)
             && self.pairs == o.pairs
             && self.toasts == o.toasts
             && Rc::ptr_eq(&self.alerts, &o.alerts)
             && self.server_error == o.server_error
             && self.upload == o.upload
-            && self.rates == o.rates
-            && self.status == o.status
-            && match (&self.heatmap, &o.heatmap) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (a, b) => a.is_none() && b.is_none(),
-            }
+            && Rc::ptr_eq(&self.rates, &o.rates)
+            && opt_ptr_eq(&self.status, &o.status)
+            && opt_ptr_eq(&self.scan, &o.scan)
+            && Rc::ptr_eq(&self.scan_rows, &o.scan_rows)
+            && self.scan_upload == o.scan_upload
+            && Rc::ptr_eq(&self.watch, &o.watch)
+            && opt_ptr_eq(&self.heatmap, &o.heatmap)
+    }
+}
+
+/// Both absent, or the same shared value.
+fn opt_ptr_eq<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }
 
@@ -174,6 +220,7 @@ impl State {
             symbol: None,
             candles: Series::new(MAX_CANDLES),
         };
+        let watch = Rc::new(relisted(&prefs.watch, &[]));
         State {
             conn: Conn::Connecting,
             params: prefs
@@ -182,7 +229,7 @@ impl State {
                 .and_then(|p| prefs.params_of(p))
                 .unwrap_or_default(),
             prefs,
-            symbols: Vec::new(),
+            symbols: Rc::default(),
             pairs: Vec::new(),
             pair: None,
             sub_interval: None,
@@ -193,7 +240,7 @@ impl State {
             toasts: Vec::new(),
             next_toast: 0,
             status: None,
-            rates: BTreeMap::new(),
+            rates: Rc::default(),
             server_error: None,
             opened: 0,
             pairs_opened: 0,
@@ -201,6 +248,10 @@ impl State {
             frames: 0,
             upload: Upload::Idle,
             heatmap: None,
+            scan: None,
+            scan_rows: Rc::default(),
+            scan_upload: ScanUpload::Idle,
+            watch,
         }
     }
 }
@@ -219,6 +270,8 @@ pub enum Action {
     Upload(Upload),
     /// A fresh correlation matrix.
     Heatmap(CorrelationMatrix),
+    /// An uploaded file's ranking: progress or result.
+    ScanUpload(ScanUpload),
 }
 
 /// The store handle components share through context.
@@ -242,10 +295,16 @@ impl Reducible for State {
                 }
                 s.conn = c;
             }
-            Action::Prefs(p) => s.prefs = p,
+            Action::Prefs(p) => {
+                if p.watch != s.prefs.watch {
+                    s.watch = Rc::new(relisted(&p.watch, &s.watch));
+                }
+                s.prefs = p;
+            }
             Action::Dismiss(id) => s.toasts.retain(|t| t.id != id),
             Action::Upload(u) => s.upload = u,
             Action::Heatmap(m) => s.heatmap = Some(Rc::new(m)),
+            Action::ScanUpload(u) => s.scan_upload = u,
         }
         Rc::new(s)
     }
@@ -262,18 +321,25 @@ impl State {
                 forming,
                 pair,
                 status,
+                scan,
+                watch,
                 ..
             } => {
                 self.snapshots += 1;
-                self.symbols = symbols;
+                self.symbols = Rc::new(symbols);
                 self.pairs = pairs;
                 self.pairs_opened = self.opened;
                 self.set_legs(&subscription, &bars, &forming);
                 self.set_pair(pair);
                 self.set_status(status);
+                self.set_watch(watch);
+                if let Some(scan) = scan {
+                    self.set_scan(*scan);
+                }
             }
             ServerBody::Bar { bar, .. } => self.bar(&bar),
             ServerBody::Pair { stats, point } => {
+                self.watched(&stats.pair, |r| r.stats(stats.clone()));
                 if self.pair.as_ref() == Some(&stats.pair) {
                     if let Some(p) = point {
                         self.points.upsert(p);
@@ -281,7 +347,10 @@ impl State {
                     self.latest = Some(stats);
                 }
             }
-            ServerBody::Alert { alert } => self.alert(alert),
+            ServerBody::Alert { alert } => {
+                self.watched(&alert.pair, |r| r.alert(alert.clone()));
+                self.alert(alert);
+            }
             ServerBody::Status { status } => self.set_status(status),
             ServerBody::Params { pair, params } => {
                 if self.pair.as_ref() == Some(&pair) {
@@ -289,9 +358,27 @@ impl State {
                 }
             }
             ServerBody::Error { message } => self.server_error = Some(message),
-            // The dashboard does not subscribe to the scanner's rankings.
-            ServerBody::Pong { .. } | ServerBody::Scan { .. } => {}
+            ServerBody::Scan { scan } => self.set_scan(*scan),
+            ServerBody::Pong { .. } => {}
         }
+    }
+
+    /// A new ranking; its rows are kept apart, shared with the table.
+    fn set_scan(&mut self, mut scan: LiveScan) {
+        self.scan_rows = Rc::new(std::mem::take(&mut scan.report.results));
+        self.scan = Some(Rc::new(scan));
+    }
+
+    /// Changes the watchlist row of `pair`, if it is watched.
+    fn watched(&mut self, pair: &PairId, f: impl FnOnce(&mut WatchRow)) {
+        if let Some(i) = self.watch.iter().position(|r| &r.pair == pair) {
+            f(&mut Rc::make_mut(&mut self.watch)[i]);
+        }
+    }
+
+    /// The watchlist from a snapshot's rows.
+    fn set_watch(&mut self, views: Vec<WatchView>) {
+        self.watch = Rc::new(rows_from(&self.prefs.watch, views, &self.watch));
     }
 
     /// The subscription's legs and their candles at its interval.
@@ -370,25 +457,26 @@ impl State {
     }
 
     fn set_status(&mut self, status: StatusReport) {
-        if let Some(prev) = &self.status {
+        if let Some(prev) = self.status.clone() {
             let dt = status.uptime_ms.saturating_sub(prev.uptime_ms) as f64 / 1000.0;
             if dt > 0.0 {
+                let rates = Rc::make_mut(&mut self.rates);
                 for (name, src) in &status.sources {
                     let Some(old) = prev.sources.get(name) else {
                         continue;
                     };
                     let n = src.messages.saturating_sub(old.messages) as f64;
-                    self.rates.insert(name.clone(), n / dt);
+                    rates.insert(name.clone(), n / dt);
                     for (sym, s) in &src.symbols {
                         if let Some(o) = old.symbols.get(sym) {
                             let n = s.messages.saturating_sub(o.messages) as f64;
-                            self.rates.insert(format!("{name}/{sym}"), n / dt);
+                            rates.insert(format!("{name}/{sym}"), n / dt);
                         }
                     }
                 }
             }
         }
-        self.status = Some(status);
+        self.status = Some(Rc::new(status));
     }
 }
 
@@ -448,6 +536,53 @@ mod tests {
         };
         st.sources.insert("sim".into(), src);
         st
+    }
+
+    fn stats(pair: &str, ts: i64, z: f64) -> PairStats {
+        let json = serde_json::json!({"pair": pair, "ts": ts, "provisional": false,
+            "x": 1.0, "y": 1.0, "model": "ols", "z": z, "n": 1, "stale": false});
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn watched_pairs_take_their_own_frames_and_not_the_pair_views() {
+        let (a, b): (PairId, PairId) = (
+            "AUSDT/BUSDT".parse().unwrap(),
+            "CUSDT/DUSDT".parse().unwrap(),
+        );
+        let mut prefs = Prefs::default();
+        prefs.watch = vec![a.clone(), b.clone()];
+        let mut s = State::new(prefs);
+        assert!(
+            s.watch.iter().all(|r| !r.running && !r.refused),
+            "waiting for a snapshot"
+        );
+        s.apply(ServerBody::Pair {
+            stats: stats("AUSDT/BUSDT", 1_000, 1.5),
+            point: None,
+        });
+        assert_eq!(s.watch[0].z(), Some(1.5));
+        assert!(
+            s.latest.is_none() && s.points.last().is_none(),
+            "the pair view shows no pair"
+        );
+        s.apply(ServerBody::Alert {
+            alert: alert("CUSDT/DUSDT", 7),
+        });
+        assert_eq!(s.watch[1].alerts, 1);
+        assert!(
+            s.toasts.is_empty(),
+            "a watched pair's alert is its badge, not a toast"
+        );
+        let mut p = s.prefs.clone();
+        p.watch.remove(0);
+        let s = Rc::new(s).reduce(Action::Prefs(p));
+        assert_eq!(s.watch.len(), 1);
+        assert_eq!(
+            (s.watch[0].pair.clone(), s.watch[0].alerts),
+            (b, 1),
+            "its row is kept"
+        );
     }
 
     #[test]

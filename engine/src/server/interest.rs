@@ -75,10 +75,13 @@ fn topics(sub: &Subscription) -> Vec<Topic> {
         .pair
         .iter()
         .flat_map(|p| [Topic::Pair(p.clone()), Topic::Reset(p.clone())]);
+    // A watched pair's stats and alerts, not its resets: a watchlist row
+    // needs no fresh snapshot when the pair rebuilds.
+    let watch = sub.watch.iter().map(|p| Topic::Pair(p.clone()));
     let mut seen = std::collections::HashSet::new();
     let mut t: Vec<Topic> = Vec::new();
     let scan = sub.scan.then_some(Topic::Scan);
-    for x in bars.chain(pair).chain(scan) {
+    for x in bars.chain(pair).chain(watch).chain(scan) {
         if seen.insert(x.clone()) {
             t.push(x);
         }
@@ -97,6 +100,7 @@ mod tests {
             symbols: symbols.iter().map(|s| s.parse().unwrap()).collect(),
             interval: Some(iv),
             scan: false,
+            watch: Vec::new(),
         }
     }
 

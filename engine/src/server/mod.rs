@@ -21,6 +21,7 @@ mod subscription;
 mod upload_body;
 mod upload_job;
 mod upload_stream;
+mod watch;
 pub mod ws_session;
 
 use std::future::Future;

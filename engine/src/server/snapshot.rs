@@ -42,6 +42,7 @@ pub async fn build_snapshot(
         }),
         None => None,
     };
+    let watch = super::watch::watch_views(&engine, &sub.watch).await;
     let scan = sub
         .scan
         .then(|| engine.latest_scan())
@@ -57,5 +58,6 @@ pub async fn build_snapshot(
         pair,
         status: hub.status_report(&engine),
         scan,
+        watch,
     }
 }

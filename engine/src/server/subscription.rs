@@ -44,7 +44,38 @@ pub fn resolve_subscription(
         symbols,
         interval: Some(interval.unwrap_or(Interval::S1)),
         scan,
+        watch: Vec::new(),
     })
+}
+
+/// The watched pairs asked for, repeats dropped, in the order asked.
+///
+/// # Errors
+/// More than [`MAX_PAIRS`] distinct pairs.
+pub fn distinct_watch(watch: Vec<PairId>) -> Result<Vec<PairId>, String> {
+    let mut seen = std::collections::HashSet::with_capacity(watch.len());
+    let watch: Vec<PairId> = watch
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .collect();
+    if watch.len() > MAX_PAIRS {
+        return Err(format!(
+            "subscribe: {} watched pairs; at most {MAX_PAIRS}",
+            watch.len()
+        ));
+    }
+    Ok(watch)
+}
+
+/// The watched pairs that run: each is started as [`ensure_pair`] starts
+/// one, and one that cannot be (a leg not tracked, the pair limit reached)
+/// is left out, so a watchlist saved against another market does not
+/// refuse the whole subscription.
+pub fn start_watch(engine: &EngineHandle, watch: Vec<PairId>) -> Vec<PairId> {
+    watch
+        .into_iter()
+        .filter(|p| ensure_pair(engine, p).is_ok())
+        .collect()
 }
 
 /// Makes sure `pair` is analysed, starting it when both legs are tracked

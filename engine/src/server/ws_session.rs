@@ -18,7 +18,7 @@ use spreadwatch_proto::{ServerBody, ServerMsg, Subscription, Symbol};
 
 use super::cmd::{self, Outcome};
 use super::conn::Liveness;
-use super::hub::{conflate, Hub, Topic};
+use super::hub::{conflate, Hub, Topic, WireEvent};
 use super::interest::Registration;
 use super::rejects::Reject;
 use super::ring_reader::{batches, HubBatch};
@@ -78,12 +78,26 @@ impl WsSession {
         }
     }
 
+    /// True when this session is sent event `e`: a pair that is only
+    /// watched gets its committed stats, alerts and parameters, not every
+    /// provisional update (a watchlist row needs one a bar, and 32 busy
+    /// pairs' ticks would swamp a browser).
+    fn wants_event(&self, e: &WireEvent) -> bool {
+        match &e.topic {
+            Topic::Pair(p) if self.sub.pair.as_ref() != Some(p) => {
+                !e.conflate && self.sub.watch.contains(p)
+            }
+            t => self.wants(t),
+        }
+    }
+
     fn wants(&self, t: &Topic) -> bool {
         match t {
             Topic::Bar(s, iv) => {
                 self.sub.interval.is_some_and(|i| i == *iv) && self.sub.symbols.contains(s)
             }
-            Topic::Pair(p) | Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
+            Topic::Pair(p) => self.sub.pair.as_ref() == Some(p) || self.sub.watch.contains(p),
+            Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
             Topic::Status => true,
             Topic::Scan => self.sub.scan,
         }
@@ -222,10 +236,7 @@ impl StreamHandler<HubBatch> for WsSession {
         let m = self.hub.metrics().clone();
         m.max_backlog
             .fetch_max(events.len() as u64, Ordering::Relaxed);
-        let mine: Vec<_> = events
-            .into_iter()
-            .filter(|e| self.wants(&e.topic))
-            .collect();
+        let mine: Vec<_> = events.into_iter().filter(|e| self.wants_event(e)).collect();
         // A pair that rebuilt its history needs a fresh snapshot, after the
         // deltas before it (its `params` frame among them).
         let reset = mine.iter().any(|e| matches!(e.topic, Topic::Reset(_)));

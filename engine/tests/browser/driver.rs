@@ -92,6 +92,10 @@ impl Driver {
             "--disable-sync".into(),
             "--disable-quic".into(),
             "--no-first-run".into(),
+            // performance.memory unrounded and current, and window.gc(), so
+            // a test can read the JS heap after a collection.
+            "--enable-precise-memory-info".into(),
+            "--js-flags=--expose-gc".into(),
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.display()),
         ];

@@ -3,6 +3,8 @@
 mod dashboard;
 mod driver;
 pub mod feed;
+mod market;
 mod page;
 mod perf;
+mod scanner;
 mod trader;

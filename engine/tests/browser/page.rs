@@ -70,8 +70,8 @@ pub(super) async fn errors(c: &Client) -> R<Vec<String>> {
 pub(super) async fn set_input(c: &Client, css: &str, value: &str) -> R<()> {
     let el = c.find(Locator::Css(css)).await.map_err(|e| e.to_string())?;
     // As a user would: select all (Ctrl+A; the second Ctrl releases it),
-    // type, and Tab away, which fires the change event.
-    el.send_keys(&format!("\u{E009}a\u{E009}{value}\u{E004}"))
+    // delete it, type, and Tab away, which fires the change event.
+    el.send_keys(&format!("\u{E009}a\u{E009}\u{E003}{value}\u{E004}"))
         .await
         .map_err(|e| e.to_string())
 }

@@ -312,9 +312,17 @@ async fn pairs(url: &str) -> R<Vec<String>> {
 
 async fn one_pick_one_pair(c: &Client, url: &str) -> R<()> {
     let before = pairs(url).await?;
-    select(c, "#ctl-y", "SOLUSDT").await?;
+    // Typed, as a user picks among hundreds: the whole name and Tab for Y,
+    // a part and Enter on the first suggestion for X.
+    set_input(c, "#ctl-y", "solusdt").await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    select(c, "#ctl-x", "ETHUSDT").await?;
+    type_into(c, "#ctl-x", "ethu\u{E007}").await?;
+    if value(c, "#ctl-x").await? != "ETHUSDT" {
+        return Err(format!(
+            "typing ethu + Enter left {:?} in X",
+            value(c, "#ctl-x").await?
+        ));
+    }
     click(c, "#ctl-apply-pair").await?;
     pair_shown(c, "SOLUSDT/ETHUSDT").await?;
     let after = pairs(url).await?;
@@ -445,7 +453,10 @@ async fn uploads_read_well(c: &Client, driver: &Driver) -> R<()> {
     wait_text(c, "#upload-status", "aligned rows", Duration::from_secs(20)).await?;
     // The file opens whole; a slow machine may take a moment to draw it.
     let _ = wait_for("the whole file in view", Duration::from_secs(5), || async {
-        chart_view(c, "chart-y").await.ok().filter(|v| v.visible >= 1000)
+        chart_view(c, "chart-y")
+            .await
+            .ok()
+            .filter(|v| v.visible >= 1000)
     })
     .await;
     let v = chart_view(c, "chart-y").await?;

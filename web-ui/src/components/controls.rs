@@ -1,6 +1,8 @@
 //! The sidebar: pair and legs, sampling interval, model and every parameter,
 //! and "run ADF". Values come down as props; changes go up as callbacks.
 
+use std::rc::Rc;
+
 use spreadwatch_proto::{Model, PairId, PairParams, Sampling, Symbol};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -13,7 +15,7 @@ use crate::prefs::model_label;
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     /// Tracked symbols.
-    pub symbols: Vec<Symbol>,
+    pub symbols: Rc<Vec<Symbol>>,
     /// Tracked pairs.
     pub pairs: Vec<PairId>,
     /// The pair shown.

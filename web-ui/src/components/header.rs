@@ -23,6 +23,9 @@ pub struct HeaderProps {
     pub on_mode: Callback<Mode>,
     /// A file was picked, with the y and x symbols typed (may be empty).
     pub on_file: Callback<(web_sys::File, String, String)>,
+    /// An upload goes to the scanner (the scanner tab is shown).
+    #[prop_or(false)]
+    pub scan: bool,
 }
 
 /// The bar.
@@ -36,7 +39,7 @@ pub fn Header(props: &HeaderProps) -> Html {
             <span class="sw-pair" id="pair-label">{ props.title.clone() }</span>
             <UploadBar mode={props.mode} status={props.status.clone()} on_mode={props.on_mode.clone()}
                 on_file={props.on_file.clone()}
-                default_y={props.legs.0.to_string()} default_x={props.legs.1.to_string()} />
+                default_y={props.legs.0.to_string()} default_x={props.legs.1.to_string()} scan={props.scan} />
         </header>
     }
 }

@@ -1,5 +1,6 @@
-//! Correlation heatmap across every tracked symbol (log returns of bar
-//! closes, from `/api/correlation`).
+//! Correlation heatmap (log returns of bar closes, from
+//! `/api/correlation`) over the watchlist's symbols, or the busiest ones:
+//! never hundreds of rows.
 
 use std::rc::Rc;
 
@@ -14,6 +15,8 @@ pub struct HeatmapProps {
     pub matrix: Option<Rc<CorrelationMatrix>>,
     /// Interval shown.
     pub interval: Interval,
+    /// Which symbols, in words.
+    pub scope: AttrValue,
     /// The interval was changed.
     pub on_interval: Callback<Interval>,
 }
@@ -87,6 +90,7 @@ pub fn Heatmap(props: &HeatmapProps) -> Html {
                     }) }
                 </select>
             </h3>
+            <p class="sw-muted" id="heatmap-scope">{ props.scope.clone() }</p>
             { body }
             { legend() }
         </section>

@@ -1,16 +1,21 @@
 //! Choosing the pair: a tracked pair at once from its list, or any two
-//! tracked symbols as Y and X, applied together with one button, so picking
-//! the legs one after the other never asks the engine for a pair in between.
+//! tracked symbols typed as Y and X (type-ahead, not a long list), applied
+//! together with one button, so picking the legs one after the other never
+//! asks the engine for a pair in between.
+
+use std::rc::Rc;
 
 use spreadwatch_proto::{PairId, Symbol};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use super::symbol_search::SymbolSearch;
+
 /// Props.
 #[derive(Properties, PartialEq)]
 pub struct PairPickerProps {
     /// Tracked symbols.
-    pub symbols: Vec<Symbol>,
+    pub symbols: Rc<Vec<Symbol>>,
     /// Tracked pairs.
     pub pairs: Vec<PairId>,
     /// The pair shown.
@@ -37,9 +42,9 @@ fn on_select(f: impl Fn(String) + 'static) -> Callback<Event> {
 }
 
 /// Sets one leg of the pick.
-fn pick_leg(legs: &UseStateHandle<Legs>, is_y: bool) -> Callback<Event> {
+fn pick_leg(legs: &UseStateHandle<Legs>, is_y: bool) -> Callback<String> {
     let legs = legs.clone();
-    on_select(move |v| {
+    Callback::from(move |v| {
         let mut l = (*legs).clone();
         *(if is_y { &mut l.y } else { &mut l.x }) = Some(v);
         legs.set(l);
@@ -77,7 +82,6 @@ pub fn PairPicker(props: &PairPickerProps) -> Html {
             }
         })
     };
-    let syms = || props.symbols.iter().map(|s| s.to_string());
     let cur_name = cur.map(|p| p.to_string()).unwrap_or_default();
     html! {
         <>
@@ -87,12 +91,10 @@ pub fn PairPicker(props: &PairPickerProps) -> Html {
                 </select>
             </label>
             <div class="sw-row">
-                <label class="sw-field">{ "Y" }
-                    <select id="ctl-y" onchange={pick_leg(&legs, true)}>{ options(syms(), &y) }</select>
-                </label>
-                <label class="sw-field">{ "X" }
-                    <select id="ctl-x" onchange={pick_leg(&legs, false)}>{ options(syms(), &x) }</select>
-                </label>
+                <SymbolSearch id="ctl-y" label="Y" value={y.clone()} symbols={props.symbols.clone()}
+                    on_pick={pick_leg(&legs, true)} />
+                <SymbolSearch id="ctl-x" label="X" value={x.clone()} symbols={props.symbols.clone()}
+                    on_pick={pick_leg(&legs, false)} />
             </div>
             if changed {
                 <button id="ctl-apply-pair" onclick={apply}>{ format!("Show {y}/{x}") }</button>

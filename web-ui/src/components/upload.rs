@@ -6,7 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::prefs::Mode;
-use crate::store::Upload;
+use crate::store::{ScanUpload, Upload};
 
 /// Props.
 #[derive(Properties, PartialEq)]
@@ -23,6 +23,9 @@ pub struct UploadBarProps {
     pub default_y: String,
     /// The x symbol offered.
     pub default_x: String,
+    /// The file goes to the scanner, which needs no legs.
+    #[prop_or(false)]
+    pub scan: bool,
 }
 
 /// What the bar says about the upload.
@@ -47,6 +50,26 @@ impl From<&Upload> for UploadStatus {
                 error: None,
             },
             Upload::Failed(e) => UploadStatus {
+                label: None,
+                error: Some(e.clone()),
+            },
+        }
+    }
+}
+
+impl From<&ScanUpload> for UploadStatus {
+    fn from(u: &ScanUpload) -> Self {
+        match u {
+            ScanUpload::Idle => UploadStatus::default(),
+            ScanUpload::Busy(name) => UploadStatus {
+                label: Some(format!("scanning {name}…")),
+                error: None,
+            },
+            ScanUpload::Done(r, _) => UploadStatus {
+                label: Some(format!("{} pairs ranked", r.len())),
+                error: None,
+            },
+            ScanUpload::Failed(e) => UploadStatus {
                 label: None,
                 error: Some(e.clone()),
             },
@@ -86,11 +109,13 @@ pub fn UploadBar(props: &UploadBarProps) -> Html {
         <div class="sw-mode">
             { tab(Mode::Live, "Live", "mode-live") }
             { tab(Mode::Upload, "Uploaded CSV", "mode-upload") }
-            if props.mode == Mode::Upload {
+            if props.mode == Mode::Upload && !props.scan {
                 <input id="upload-y" class="sw-sym" placeholder={props.default_y.clone()} onchange={on_y} />
                 <span>{ "/" }</span>
                 <input id="upload-x" class="sw-sym" placeholder={props.default_x.clone()} onchange={on_x} />
-                <label class="sw-file">{ "CSV: " }
+            }
+            if props.mode == Mode::Upload {
+                <label class="sw-file">{ if props.scan { "CSV (long: time,symbol,close): " } else { "CSV: " } }
                     <input id="upload-file" type="file" accept=".csv,text/csv" {onchange} />
                 </label>
                 if let Some(l) = props.status.label.clone() { <span id="upload-status">{ l }</span> }

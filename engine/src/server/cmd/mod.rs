@@ -45,7 +45,17 @@ pub(crate) fn apply(msg: ClientMsg, engine: &EngineHandle, current: Option<&Pair
             symbols,
             interval,
             scan,
-        } => subscribe::apply(engine, pair, symbols, interval, scan.unwrap_or(false)),
+            watch,
+        } => subscribe::apply(
+            engine,
+            subscribe::Request {
+                pair,
+                symbols,
+                interval,
+                scan: scan.unwrap_or(false),
+                watch: watch.unwrap_or_default(),
+            },
+        ),
         ClientMsg::Recompute { pair } => recompute::apply(engine, pair, current),
         ClientMsg::SetParams { pair, params } => set_params::apply(engine, pair, params, current),
     }

@@ -1,31 +1,40 @@
-//! `{"type":"subscribe","pair":…,"symbols":…,"interval":…}`: a new
-//! subscription (defaults filled in), starting the pair when both legs are
-//! tracked; a fresh snapshot follows.
+//! `{"type":"subscribe","pair":…,"symbols":…,"interval":…,"scan":…,"watch":…}`:
+//! a new subscription (defaults filled in), starting the pair and the
+//! watched pairs when both legs are tracked; a fresh snapshot follows.
 
 use spreadwatch_proto::{Interval, PairId, Symbol};
 
 use super::Outcome;
-use crate::server::subscription::{ensure_pair, resolve_subscription};
+use crate::server::subscription::{distinct_watch, ensure_pair, resolve_subscription, start_watch};
 use crate::EngineHandle;
 
+/// What a `subscribe` frame asks for.
+pub(super) struct Request {
+    pub pair: Option<PairId>,
+    pub symbols: Option<Vec<Symbol>>,
+    pub interval: Option<Interval>,
+    pub scan: bool,
+    pub watch: Vec<PairId>,
+}
+
 /// Resolves and checks a subscription.
-pub(super) fn apply(
-    engine: &EngineHandle,
-    pair: Option<PairId>,
-    symbols: Option<Vec<Symbol>>,
-    interval: Option<Interval>,
-    scan: bool,
-) -> Outcome {
+pub(super) fn apply(engine: &EngineHandle, r: Request) -> Outcome {
     // Resolved first: a subscription refused must not leave a pair added
     // behind it.
-    let sub = match resolve_subscription(engine, pair.clone(), symbols, interval, scan) {
+    let mut sub = match resolve_subscription(engine, r.pair.clone(), r.symbols, r.interval, r.scan)
+    {
         Ok(sub) => sub,
         Err(e) => return Outcome::Refuse(e),
     };
-    if let Some(p) = &pair {
+    let watch = match distinct_watch(r.watch) {
+        Ok(w) => w,
+        Err(e) => return Outcome::Refuse(e),
+    };
+    if let Some(p) = &r.pair {
         if let Err(e) = ensure_pair(engine, p) {
             return Outcome::Refuse(e);
         }
     }
+    sub.watch = start_watch(engine, watch);
     Outcome::Subscribe(sub)
 }
