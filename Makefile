@@ -45,6 +45,8 @@ test-rust:
 	SW_BROWSER_TESTS=1 $(CARGO) test --workspace --exclude spreadwatch-web
 	$(CARGO) build --release -p spreadwatch-engine --bin spreadwatch
 	SW_RELEASE_BIN=$(CURDIR)/$(BIN) $(CARGO) test --workspace --exclude spreadwatch-web --test integration hardening::upload_memory
+	# The whole-market dashboard measures frame rates: alone, on the release engine.
+	SW_RELEASE_BIN=$(CURDIR)/$(BIN) SW_BROWSER_TESTS=1 $(CARGO) test -p spreadwatch-engine --test integration browser::scanner -- --ignored
 	SW_NATS_TESTS=1 $(CARGO) test -p spreadwatch-engine --features nats --test integration nats::
 	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
 

@@ -40,6 +40,7 @@ fn engine() -> std::process::Command {
 }
 
 #[tokio::test]
+#[ignore = "five minutes that measure frame rates, so with the cores to itself: make test runs it alone"]
 async fn a_trader_works_the_whole_market() {
     match available(&dist()) {
         Ok(None) => {}
