@@ -90,6 +90,7 @@ async fn scenario(c: &Client, url: &str) -> R<()> {
     opens_the_pair(c, &planted).await?;
     let watched = three_watched_move(c, &planted).await?;
     they_survive_a_reload(c, &watched).await?;
+    panels_stay_small(c, &watched).await?;
     typing_offers_symbols(c).await?;
     fill_the_watchlist(c).await?;
     holds_up(c, start + run_for()).await?;
@@ -281,6 +282,53 @@ async fn they_survive_a_reload(c: &Client, watched: &[String]) -> R<()> {
     Ok(())
 }
 
+/// Feed health leads with a summary of all 550 streams and the worst
+/// eight, the full table behind its toggle; the heatmap shows the
+/// watchlist's symbols, not the market's.
+async fn panels_stay_small(c: &Client, watched: &[String]) -> R<()> {
+    click(c, "#tab-pair").await?;
+    let summary = wait_for("the feed summary", Duration::from_secs(10), || async {
+        let t = text(c, "#health-summary").await.ok()?;
+        t.contains("of 550 streams").then_some(t)
+    })
+    .await?;
+    let count = |css: &'static str| async move {
+        let v = js(
+            c,
+            &format!("return document.querySelectorAll('{css}').length;"),
+        )
+        .await?;
+        v.as_u64().ok_or(format!("{css}: {v}"))
+    };
+    let worst = count("#health-worst tr.sw-worst").await?;
+    if worst != 8 || count("#health-full").await? != 0 {
+        return Err(format!(
+            "{summary:?}: {worst} streams listed, or the full table shown unasked"
+        ));
+    }
+    click(c, "#health-toggle").await?;
+    let full = count("#health-full tbody tr").await?;
+    click(c, "#health-toggle").await?;
+    if full < 550 {
+        return Err(format!("the full table has {full} rows"));
+    }
+    let mut legs: Vec<String> = Vec::new();
+    for leg in watched.iter().flat_map(|p| p.split('/')) {
+        if !legs.iter().any(|l| l == leg) {
+            legs.push(leg.to_string());
+        }
+    }
+    let shown = wait_for("the heatmap of the watchlist", Duration::from_secs(15), || async {
+        let v = js(c, "return [...document.querySelectorAll('#heatmap tbody th')].map(t => t.textContent);").await.ok()?;
+        let v: Vec<String> = serde_json::from_value(v).ok()?;
+        (v == legs).then_some(v)
+    })
+    .await;
+    shown
+        .map(|_| ())
+        .map_err(|e| format!("{e}: the heatmap should show {legs:?}"))
+}
+
 async fn typing_offers_symbols(c: &Client) -> R<()> {
     type_into(c, "#ctl-y", "dog").await?;
     let offered = wait_for("suggestions", Duration::from_secs(5), || async {
@@ -307,8 +355,14 @@ async fn typing_offers_symbols(c: &Client) -> R<()> {
     Ok(())
 }
 
-/// Stars scanner rows until 32 pairs are watched.
+/// Takes the third pair off with its row's ×, then stars scanner rows
+/// until 32 pairs are watched.
 async fn fill_the_watchlist(c: &Client) -> R<()> {
+    click(c, "#watchlist .sw-watch-row:nth-child(3) .sw-watch-remove").await?;
+    wait_for("two watched rows", Duration::from_secs(5), || async {
+        (watch_rows(c).await.ok()?.len() == 2).then_some(())
+    })
+    .await?;
     click(c, "#tab-scanner").await?;
     for _ in 0..40 {
         let n = watch_rows(c).await?.len();
