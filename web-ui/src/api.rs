@@ -91,10 +91,10 @@ pub async fn correlation(
     .await
 }
 
-/// `POST /api/scan` with the file as the raw body, the scanner's defaults.
-pub async fn scan(file: web_sys::File) -> Result<ScanReport, String> {
-    let name = String::from(js_sys::encode_uri_component(&file.name()));
-    let req = authed(Request::post(&format!("/api/scan?name={name}")))
+/// POSTs `file` as the raw body to `url`; a non-2xx answer becomes its
+/// error message.
+async fn post_file<T: DeserializeOwned>(url: &str, file: web_sys::File) -> Result<T, String> {
+    let req = authed(Request::post(url))
         .header("Content-Type", "text/csv")
         .body(file)
         .map_err(|e| e.to_string())?;
@@ -103,6 +103,17 @@ pub async fn scan(file: web_sys::File) -> Result<ScanReport, String> {
         return Err(error_of(r).await);
     }
     r.json().await.map_err(|e| e.to_string())
+}
+
+/// The file's name as a query value (the server's messages name the file
+/// the user picked).
+fn name_of(file: &web_sys::File) -> String {
+    String::from(js_sys::encode_uri_component(&file.name()))
+}
+
+/// `POST /api/scan` with the file as the raw body, the scanner's defaults.
+pub async fn scan(file: web_sys::File) -> Result<ScanReport, String> {
+    post_file(&format!("/api/scan?name={}", name_of(&file)), file).await
 }
 
 /// What the upload is analysed with.
@@ -123,23 +134,13 @@ pub struct AnalyzeParams {
     pub kalman_r: f64,
 }
 
-/// `POST /api/analyze` with the file as the raw body (its name goes in the
-/// query, so the server's messages name the file the user picked).
+/// `POST /api/analyze` with the file as the raw body.
 pub async fn analyze(file: web_sys::File, p: &AnalyzeParams) -> Result<AnalyzeReport, String> {
-    let name = String::from(js_sys::encode_uri_component(&file.name()));
     let url = format!(
-        "/api/analyze?y={}&x={}&window={}&model={}&z={}&kalman_delta={}&kalman_r={}&series=true&name={name}",
-        p.y, p.x, p.window, p.model, p.z, p.kalman_delta, p.kalman_r
+        "/api/analyze?y={}&x={}&window={}&model={}&z={}&kalman_delta={}&kalman_r={}&series=true&name={}",
+        p.y, p.x, p.window, p.model, p.z, p.kalman_delta, p.kalman_r, name_of(&file)
     );
-    let req = authed(Request::post(&url))
-        .header("Content-Type", "text/csv")
-        .body(file)
-        .map_err(|e| e.to_string())?;
-    let r = req.send().await.map_err(|e| e.to_string())?;
-    if !r.ok() {
-        return Err(error_of(r).await);
-    }
-    r.json().await.map_err(|e| e.to_string())
+    post_file(&url, file).await
 }
 
 /// Fetches `path` and saves it as `name` through a temporary link (a plain
