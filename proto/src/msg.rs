@@ -31,8 +31,8 @@ pub struct Subscription {
 pub struct WatchView {
     /// The pair.
     pub pair: PairId,
-    /// Its alert threshold.
-    pub z_threshold: f64,
+    /// Its parameters in force (the threshold colours its z).
+    pub params: PairParams,
     /// Latest committed stats.
     pub latest: Option<PairStats>,
     /// `[time ms, z]` of the committed points of the last hour (of data

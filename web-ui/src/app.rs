@@ -32,6 +32,7 @@ use crate::store::{Action, ScanUpload, State, Store, Upload};
 const HEATMAP_MS: u32 = 5_000;
 
 /// Store actions from the page's controls.
+#[derive(Clone)]
 struct Hands {
     store: Store,
     socket: Socket,
@@ -64,8 +65,8 @@ impl Hands {
             if let Some(s) = saved {
                 socket.send(&effects::set_params(&pair, &s));
             }
+            // prefs.pair follows once the engine's snapshot confirms it.
             let mut p = prefs.clone();
-            p.pair = Some(pair);
             p.tab = Tab::Pair;
             if p.mode == Mode::Upload {
                 p.mode = Mode::Live;
@@ -248,13 +249,34 @@ fn ranking(store: &State) -> (Option<Ranking>, String) {
     }
 }
 
+/// The callbacks of the panels that are large to render (the scanner's
+/// table, the watchlist), made again only when the prefs they read change,
+/// so a frame that changes neither panel's data does not re-render it.
+#[derive(Clone, PartialEq)]
+struct Steady {
+    open: Callback<PairId>,
+    watch: Callback<PairId>,
+    scan_view: Callback<crate::scan_view::ScanView>,
+}
+
+#[hook]
+fn use_steady(hands: &Hands) -> Steady {
+    let h = hands.clone();
+    let s = use_memo(hands.store.prefs.clone(), move |_| Steady {
+        open: h.on_pair(),
+        watch: h.on_watch(),
+        scan_view: h.prefs(|p, v| p.scan_view = v),
+    });
+    (*s).clone()
+}
+
 /// The scanner tab's panel.
-fn scanner_view(store: &Store, hands: &Hands) -> Html {
+fn scanner_view(store: &Store, steady: &Steady) -> Html {
     let (ranking, note) = ranking(store);
     html! {
         <Scanner {ranking} note={note} view={store.prefs.scan_view} k={store.params.z_threshold}
             watch={store.prefs.watch.clone()} live={store.prefs.mode == Mode::Live}
-            on_view={hands.prefs(|p, v| p.scan_view = v)} on_open={hands.on_pair()} on_watch={hands.on_watch()} />
+            on_view={steady.scan_view.clone()} on_open={steady.open.clone()} on_watch={steady.watch.clone()} />
     }
 }
 
@@ -299,6 +321,7 @@ pub fn App() -> Html {
     let store: Store = use_reducer(|| State::new(Prefs::load()));
     let group = use_memo((), |_| SyncGroup::restored());
     let hands = use_hands(&store);
+    let steady = use_steady(&hands);
     let dispatch = hands.dispatch.clone();
     let prefs = &store.prefs;
     let shown = Shown::of(&store);
@@ -311,7 +334,6 @@ pub fn App() -> Html {
     let on_sidebar = hands.prefs(|p, ()| p.sidebar_hidden = !p.sidebar_hidden);
     let on_mode = hands.prefs(|p, m: Mode| p.mode = m);
     let on_tab = hands.prefs(|p, t: Tab| p.tab = t);
-    let on_remove = hands.on_watch();
     let title = if scanning {
         "pair scanner".to_string()
     } else {
@@ -334,8 +356,9 @@ pub fn App() -> Html {
             </div>
             <main class="sw-main">
                 <Tabs tab={prefs.tab} ranked={store.scan.as_ref().map(|_| store.scan_rows.len())} {on_tab} />
-                <Watchlist rows={store.watch.clone()} focused={store.pair.clone()} on_focus={hands.on_pair()} {on_remove} />
-                if scanning { { scanner_view(&store, &hands) } } else { { pair_view(&store, &hands, &shown) } }
+                <Watchlist rows={store.watch.clone()} focused={store.pair.clone()} on_focus={steady.open.clone()}
+                    on_remove={steady.watch.clone()} />
+                if scanning { { scanner_view(&store, &steady) } } else { { pair_view(&store, &hands, &shown) } }
             </main>
         </div>
         </ContextProvider<SyncGroup>>

@@ -98,6 +98,11 @@ impl Prefs {
             self.pair_params.entry(pair.to_string()).or_insert(p);
         }
         self.params_set = false;
+        // A list edited by hand, or saved by another build, must not make
+        // every subscription refused.
+        let mut seen = std::collections::BTreeSet::new();
+        self.watch.retain(|p| seen.insert(p.to_string()));
+        self.watch.truncate(MAX_WATCH);
         self
     }
 

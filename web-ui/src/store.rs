@@ -326,6 +326,12 @@ impl State {
                 ..
             } => {
                 self.snapshots += 1;
+                // The pair shown is the one the engine confirmed: a pick it
+                // refused is not kept, so later subscriptions (the
+                // watchlist's, a reload's) are not refused with it.
+                if subscription.pair.is_some() {
+                    self.prefs.pair.clone_from(&subscription.pair);
+                }
                 self.symbols = Rc::new(symbols);
                 self.pairs = pairs;
                 self.pairs_opened = self.opened;
@@ -353,6 +359,7 @@ impl State {
             }
             ServerBody::Status { status } => self.set_status(status),
             ServerBody::Params { pair, params } => {
+                self.watched(&pair, |r| r.set_params(params));
                 if self.pair.as_ref() == Some(&pair) {
                     self.params = params;
                 }
@@ -582,6 +589,41 @@ mod tests {
             (s.watch[0].pair.clone(), s.watch[0].alerts),
             (b, 1),
             "its row is kept"
+        );
+    }
+
+    #[test]
+    fn the_pair_kept_is_the_one_the_engine_confirmed() {
+        let mut s = State::new(Prefs::default());
+        let pair: PairId = "SOLUSDT/ETHUSDT".parse().unwrap();
+        let snapshot = |p: &PairId| ServerBody::Snapshot {
+            resync: false,
+            subscription: Subscription {
+                pair: Some(p.clone()),
+                ..Subscription::default()
+            },
+            symbols: Vec::new(),
+            pairs: vec![p.clone()],
+            bars: Vec::new(),
+            forming: Vec::new(),
+            pair: None,
+            status: StatusReport::default(),
+            scan: None,
+            watch: Vec::new(),
+        };
+        s.apply(snapshot(&pair));
+        assert_eq!(
+            s.prefs.pair.as_ref(),
+            Some(&pair),
+            "saved for the next load"
+        );
+        s.apply(ServerBody::Error {
+            message: "pair BNBUSDT/ETHUSDT: the limit of 64 pairs is reached".into(),
+        });
+        assert_eq!(
+            s.prefs.pair.as_ref(),
+            Some(&pair),
+            "a refused pick changes nothing"
         );
     }
 

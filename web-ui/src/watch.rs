@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use spreadwatch_proto::{Alert, PairId, PairStats, WatchView};
+use spreadwatch_proto::{Alert, PairId, PairParams, PairStats, WatchView};
 
 /// The sparkline's span of data time.
 pub const SPARK_SPAN_MS: i64 = 3_600_000;
@@ -23,8 +23,8 @@ pub struct WatchRow {
     /// True when the last snapshot left it out: the engine cannot run it
     /// (a leg not tracked, or 32 pairs running).
     pub refused: bool,
-    /// Its alert threshold.
-    pub z_threshold: f64,
+    /// Its parameters, once known (the threshold colours its z).
+    pub params: Option<PairParams>,
     /// The newest stats, provisional ones included.
     pub latest: Option<PairStats>,
     /// `(time ms, z)`, oldest first.
@@ -42,7 +42,7 @@ impl WatchRow {
             pair,
             running: false,
             refused: false,
-            z_threshold: 2.0,
+            params: None,
             latest: None,
             spark: Rc::default(),
             alerts: 0,
@@ -56,7 +56,7 @@ impl WatchRow {
             pair: v.pair,
             running: true,
             refused: false,
-            z_threshold: v.z_threshold,
+            params: Some(v.params),
             latest: v.latest,
             spark: Rc::new(VecDeque::with_capacity(v.spark.len())),
             alerts,
@@ -74,6 +74,29 @@ impl WatchRow {
             self.push(s.ts, z);
         }
         self.latest = Some(s);
+    }
+
+    /// Its alert threshold (the engine's default until known).
+    pub fn k(&self) -> f64 {
+        self.params
+            .map_or(PairParams::default().z_threshold, |p| p.z_threshold)
+    }
+
+    /// A `params` frame: the pair rebuilt its history. A change to how z
+    /// is made (anything but the threshold and hysteresis) starts the line
+    /// anew, so it never joins two definitions of z.
+    pub fn set_params(&mut self, p: PairParams) {
+        let same_z = self.params.is_some_and(|old| {
+            PairParams {
+                z_threshold: p.z_threshold,
+                hysteresis: p.hysteresis,
+                ..old
+            } == p
+        });
+        if !same_z {
+            self.spark = Rc::default();
+        }
+        self.params = Some(p);
     }
 
     /// An `alert` frame.
@@ -184,6 +207,21 @@ mod tests {
     }
 
     #[test]
+    fn a_new_threshold_keeps_the_line_and_a_new_window_restarts_it() {
+        let mut r = WatchRow::waiting("AUSDT/BUSDT".parse().unwrap());
+        r.set_params(PairParams::default());
+        r.stats(stats(1_000, 0.5, false));
+        let k = PairParams {
+            z_threshold: 1.5,
+            ..PairParams::default()
+        };
+        r.set_params(k);
+        assert_eq!((r.spark.len(), r.k()), (1, 1.5));
+        r.set_params(PairParams { window: 30, ..k });
+        assert!(r.spark.is_empty(), "z is made another way now");
+    }
+
+    #[test]
     fn rows_follow_the_list_and_keep_their_alert_counts() {
         let a: PairId = "AUSDT/BUSDT".parse().unwrap();
         let c: PairId = "CUSDT/DUSDT".parse().unwrap();
@@ -196,7 +234,7 @@ mod tests {
         assert_eq!(old.alerts, 1, "a repeat is not new");
         let view = WatchView {
             pair: a.clone(),
-            z_threshold: 1.5,
+            params: PairParams::default(),
             latest: None,
             spark: vec![(1_000, 0.5), (20_000, 0.7)],
             last_alert: None,

@@ -89,19 +89,18 @@ pub(super) async fn correlation(
     };
     let mut series = Vec::new();
     for sym in symbols {
-        // A named symbol not tracked has no bars: its row is all nulls.
-        let bars = match s.engine.bars(&sym, iv, i64::MIN, i64::MAX, false).await {
+        // The joined frame's last window + 1 rows hold only bars that are
+        // among each symbol's own last window + 1, so only those are
+        // copied out. A named symbol not tracked has none: a row of nulls.
+        let tail = match s.engine.last_bars(&sym, iv, window + 1).await {
             Ok(b) => b,
             Err(e) => return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         };
-        // The joined frame's last window + 1 rows hold only bars that are
-        // among each symbol's own last window + 1.
-        let tail = &bars[bars.len().saturating_sub(window + 1)..];
         let closes = tail
             .iter()
             .map(|b| (b.start_ms, b.close.to_f64()))
             .collect();
-        series.push((sym, closes, quote_volume(tail)));
+        series.push((sym, closes, quote_volume(&tail)));
     }
     if let Pick::Top(n) = pick {
         // Busiest first; a tie keeps the symbols' order.

@@ -5,9 +5,13 @@ use spreadwatch_proto::{Interval, PairId, PairParams, Subscription, Symbol};
 
 use crate::EngineHandle;
 
-/// Pairs a client may have the engine track by subscribing (configured
-/// ones count).
-pub const MAX_PAIRS: usize = 32;
+/// Pairs clients may have the engine track by subscribing or watching
+/// (configured ones count): room for a full watchlist beside the configured
+/// pairs and the one shown. A pair once started keeps running.
+pub const MAX_PAIRS: usize = 64;
+
+/// Pairs one subscription may watch.
+pub const MAX_WATCH: usize = 32;
 
 /// Symbols one subscription may name (more than Binance lists USD-M
 /// contracts); repeats count once.
@@ -51,16 +55,16 @@ pub fn resolve_subscription(
 /// The watched pairs asked for, repeats dropped, in the order asked.
 ///
 /// # Errors
-/// More than [`MAX_PAIRS`] distinct pairs.
+/// More than [`MAX_WATCH`] distinct pairs.
 pub fn distinct_watch(watch: Vec<PairId>) -> Result<Vec<PairId>, String> {
     let mut seen = std::collections::HashSet::with_capacity(watch.len());
     let watch: Vec<PairId> = watch
         .into_iter()
         .filter(|p| seen.insert(p.clone()))
         .collect();
-    if watch.len() > MAX_PAIRS {
+    if watch.len() > MAX_WATCH {
         return Err(format!(
-            "subscribe: {} watched pairs; at most {MAX_PAIRS}",
+            "subscribe: {} watched pairs; at most {MAX_WATCH}",
             watch.len()
         ));
     }
@@ -68,7 +72,7 @@ pub fn distinct_watch(watch: Vec<PairId>) -> Result<Vec<PairId>, String> {
 }
 
 /// The watched pairs that run: each is started as [`ensure_pair`] starts
-/// one, and one that cannot be (a leg not tracked, the pair limit reached)
+/// one, and one that cannot be (a leg not tracked, [`MAX_PAIRS`] running)
 /// is left out, so a watchlist saved against another market does not
 /// refuse the whole subscription.
 pub fn start_watch(engine: &EngineHandle, watch: Vec<PairId>) -> Vec<PairId> {

@@ -25,7 +25,7 @@ fn view(s: PairSnapshot) -> WatchView {
     WatchView {
         spark: spark(&s.points, SPARK_SPAN_MS, WATCH_SPARK_POINTS),
         pair: s.pair,
-        z_threshold: s.params.z_threshold,
+        params: s.params,
         latest: s.latest,
         last_alert: s.alerts.last().cloned(),
     }

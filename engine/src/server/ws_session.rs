@@ -81,7 +81,8 @@ impl WsSession {
     /// True when this session is sent event `e`: a pair that is only
     /// watched gets its committed stats, alerts and parameters, not every
     /// provisional update (a watchlist row needs one a bar, and 32 busy
-    /// pairs' ticks would swamp a browser).
+    /// pairs' ticks would swamp a browser; a pair sampled by tick commits
+    /// every trade, so its watchers get those).
     fn wants_event(&self, e: &WireEvent) -> bool {
         match &e.topic {
             Topic::Pair(p) if self.sub.pair.as_ref() != Some(p) => {

@@ -120,9 +120,10 @@ async fn clients_that_stop_reading_or_half_close_are_dropped_within_the_timeout(
 }
 
 #[tokio::test]
-async fn the_33rd_pair_is_refused_naming_the_limit() {
+async fn the_65th_pair_is_refused_naming_the_limit() {
     let symbols = [
-        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ADAUSDT", "LTCUSDT",
+        "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ADAUSDT", "LTCUSDT", "DOGEUSDT",
+        "DOTUSDT",
     ];
     let list = symbols.join(",");
     let (_child, url) = spawn_serve(&[
@@ -144,10 +145,10 @@ async fn the_33rd_pair_is_refused_naming_the_limit() {
                 .map(move |x| format!("{y}/{x}"))
         })
         .filter(|p| p != "ETHUSDT/BTCUSDT")
-        .take(32)
+        .take(64)
         .collect();
-    // With the configured pair, the first 31 reach the cap of 32; the 32nd
-    // asked for is the 33rd pair, and the first error to come back.
+    // With the configured pair, the first 63 reach the cap of 64; the 64th
+    // asked for is the 65th pair, and the first error to come back.
     for p in &pairs {
         ws.send(Message::Text(
             format!(r#"{{"type":"subscribe","pair":"{p}"}}"#).into(),
@@ -158,7 +159,7 @@ async fn the_33rd_pair_is_refused_naming_the_limit() {
     let e = wait_for(&mut ws, "error", |m| m["type"] == "error").await;
     let msg = e["message"].as_str().unwrap_or_default();
     assert!(
-        msg.contains(&format!("pair {}: the limit of 32 pairs", pairs[31])),
+        msg.contains(&format!("pair {}: the limit of 64 pairs", pairs[63])),
         "{msg}"
     );
 }

@@ -49,10 +49,15 @@ fn row(props: &WatchlistProps, r: &WatchRow) -> Html {
     let z = r.z();
     let hedge = s.and_then(|s| s.hedge.as_ref()).map(|h| h.beta);
     let p = s.and_then(|s| s.coint.as_ref()).map(|c| c.pvalue);
-    let focus = props.on_focus.reform({
-        let p = r.pair.clone();
-        move |_: MouseEvent| p.clone()
-    });
+    // A pair the engine cannot run has nothing to show.
+    let focus = {
+        let (on_focus, p, refused) = (props.on_focus.clone(), r.pair.clone(), r.refused);
+        Callback::from(move |_: MouseEvent| {
+            if !refused {
+                on_focus.emit(p.clone());
+            }
+        })
+    };
     let remove = {
         let (on_remove, p) = (props.on_remove.clone(), r.pair.clone());
         Callback::from(move |e: MouseEvent| {
@@ -74,8 +79,8 @@ fn row(props: &WatchlistProps, r: &WatchRow) -> Html {
         <div class={classes!("sw-watch-row", focused.then_some("sw-focused"))} data-pair={name.clone()} onclick={focus}>
             <span class="sw-watch-name">{ name }</span>
             if r.running {
-                <span class={classes!("sw-watch-z", z_class(z, r.z_threshold))}>{ fixed(z, 2) }</span>
-                <Sparkline points={r.spark.clone()} k={r.z_threshold} />
+                <span class={classes!("sw-watch-z", z_class(z, r.k()))}>{ fixed(z, 2) }</span>
+                <Sparkline points={r.spark.clone()} k={r.k()} />
                 <span class="sw-watch-num" title="spread">{ fixed(s.and_then(|s| s.spread), 4) }</span>
                 <span class="sw-watch-num" title="hedge ratio β">{ format!("β {}", fixed(hedge, 3)) }</span>
                 <span class="sw-watch-num" title="Engle-Granger p">{ format!("p {}", pvalue(p)) }</span>
