@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sim()
         .pair("ETHUSDT/BTCUSDT".parse()?)
         .start()?;
-    let hub = Hub::start(&engine, 8192);
+    let hub = Hub::start(&engine, 8192, std::time::Duration::from_secs(600));
     let cfg = ServerConfig {
         ui_dir: None,
         ..ServerConfig::default()

@@ -211,3 +211,61 @@ async fn the_heatmap_covers_the_symbols_named_or_the_busiest() {
         assert_eq!(r.status(), 400, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_started_pair_nobody_shows_or_watches_stops_after_the_idle_time() {
+    let mut args = SIM.to_vec();
+    args.extend(["--pair-idle", "2s"]);
+    let (_child, url) = spawn_serve(&args);
+    let http = reqwest::Client::new();
+    let running = || async {
+        let v = get_json(&http, format!("{url}/api/pairs")).await;
+        let mut list: Vec<String> = serde_json::from_value(v["pairs"].clone()).unwrap();
+        list.sort();
+        list
+    };
+    let mut a = connect(&url, "").await;
+    wait_for(&mut a, "snapshot", |m| m["type"] == "snapshot").await;
+    let ask = serde_json::json!({"type": "subscribe", "pair": "SOLUSDT/ETHUSDT", "watch": ["BNBUSDT/BTCUSDT"]});
+    send(&mut a, ask).await;
+    wait_for(&mut a, "snapshot", |m| m["type"] == "snapshot").await;
+    let mut b = connect(&url, "").await;
+    wait_for(&mut b, "snapshot", |m| m["type"] == "snapshot").await;
+    send(
+        &mut b,
+        serde_json::json!({"type": "subscribe", "watch": ["BNBUSDT/BTCUSDT"]}),
+    )
+    .await;
+    wait_for(&mut b, "snapshot", |m| m["type"] == "snapshot").await;
+    assert_eq!(running().await.len(), 3);
+
+    // The one who showed SOLUSDT/ETHUSDT leaves; b still watches BNB.
+    a.close(None).await.unwrap();
+    let end = Instant::now() + Duration::from_secs(15);
+    while running().await.contains(&"SOLUSDT/ETHUSDT".to_string()) {
+        assert!(Instant::now() < end, "SOLUSDT/ETHUSDT still runs");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        running().await,
+        ["BNBUSDT/BTCUSDT", "ETHUSDT/BTCUSDT"],
+        "watched, and configured"
+    );
+    b.close(None).await.unwrap();
+    let end = Instant::now() + Duration::from_secs(15);
+    while running().await.len() > 1 {
+        assert!(Instant::now() < end, "BNBUSDT/BTCUSDT still runs");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        running().await,
+        ["ETHUSDT/BTCUSDT"],
+        "a configured pair stays"
+    );
+    let metrics = crate::support::get_text(&http, format!("{url}/metrics")).await;
+    assert!(
+        metrics.contains("spreadwatch_pairs_released_total 2"),
+        "{metrics}"
+    );
+}

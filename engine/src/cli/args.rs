@@ -138,6 +138,10 @@ pub struct ServeArgs {
     /// Kernel send buffer per connection, KiB (bounds what a stalled client holds).
     #[arg(long, env = "SPREADWATCH_SOCKET_BUFFER_KB", default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(16..=65_536))]
     pub socket_buffer_kb: usize,
+    /// A pair a client started (by showing or watching it) stops once no
+    /// session has wanted it this long; `0s` keeps every one.
+    #[arg(long, env = "SPREADWATCH_PAIR_IDLE", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub pair_idle: std::time::Duration,
     /// Updates the WebSocket fan-out ring holds; a client further behind resyncs.
     #[arg(long, env = "SPREADWATCH_WS_RING", default_value_t = 8192, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(16..=1_048_576))]
     pub ws_ring: usize,

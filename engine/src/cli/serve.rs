@@ -62,6 +62,7 @@ fn server_config(a: &ServeArgs) -> Result<ServerConfig> {
         uploads: UploadSlots::new(a.max_uploads),
         workers: a.workers,
         ring: a.ws_ring,
+        pair_idle: a.pair_idle,
     })
 }
 

@@ -21,6 +21,7 @@ use spreadwatch_proto::{BarKind, Interval, PairId, ServerBody, Subscription, Sym
 use tokio::sync::broadcast;
 
 use super::interest::{Interest, Registration};
+use super::leases::Leases;
 use super::rejects::Rejects;
 use crate::actors::{EngineEvent, Update};
 use crate::EngineHandle;
@@ -73,6 +74,8 @@ pub struct HubMetrics {
     /// Clients dropped for silence (no frame, not even a pong, within the
     /// heartbeat timeout), whether or not their socket took more.
     pub dropped_silent: AtomicU64,
+    /// Pairs clients started and no session wanted any more, stopped.
+    pub pairs_released: AtomicU64,
 }
 
 impl Default for HubMetrics {
@@ -85,6 +88,7 @@ impl Default for HubMetrics {
             max_backlog: AtomicU64::new(0),
             rejected: Rejects::default(),
             dropped_silent: AtomicU64::new(0),
+            pairs_released: AtomicU64::new(0),
             latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).unwrap_or_else(
                 |_| {
                     Histogram::new(3)
@@ -101,6 +105,7 @@ pub struct Hub {
     tx: broadcast::Sender<Arc<WireEvent>>,
     metrics: Arc<HubMetrics>,
     interest: Arc<Interest>,
+    leases: Arc<Leases>,
 }
 
 fn wire(
@@ -157,13 +162,17 @@ impl Hub {
     /// engine makes it (an [`EngineHandle::tap`], so no thread sits between
     /// the actors and the sessions), and put on the ring when anyone reads
     /// it. Status goes out once a second from a task on the current arbiter.
-    pub fn start(engine: &EngineHandle, capacity: usize) -> Hub {
+    /// A pair a client started is stopped once no session has shown or
+    /// watched it for `pair_idle` (zero: never; see [`Leases`]).
+    pub fn start(engine: &EngineHandle, capacity: usize, pair_idle: Duration) -> Hub {
         let (tx, _) = broadcast::channel(capacity.max(16));
         let hub = Hub {
             tx,
             metrics: Arc::new(HubMetrics::default()),
             interest: Arc::default(),
+            leases: Arc::new(Leases::new(pair_idle)),
         };
+        hub.spawn_sweep(engine);
         let (ring, interest) = (hub.tx.clone(), hub.interest.clone());
         engine.tap(move |u| {
             if ring.receiver_count() > 0 {
@@ -203,6 +212,35 @@ impl Hub {
     /// registered are serialised and put on the ring.
     pub fn register(&self, sub: &Subscription) -> Registration {
         self.interest.register(sub)
+    }
+
+    /// The pairs clients started.
+    pub fn leases(&self) -> &Arc<Leases> {
+        &self.leases
+    }
+
+    /// Stops, every so often, the started pairs no session has wanted for
+    /// the idle time (shown or watched: the sessions' interest in them).
+    fn spawn_sweep(&self, engine: &EngineHandle) {
+        let Some(every) = self.leases.sweep_every() else {
+            return;
+        };
+        let (h, e) = (self.clone(), engine.clone());
+        actix_rt::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let wanted = |p: &PairId| h.interest.wants(&Topic::Pair(p.clone()));
+                for p in h.leases.due(Instant::now(), wanted) {
+                    if e.remove_pair(&p) {
+                        h.metrics.pairs_released.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(
+                            "pair {p} stopped: no session has shown or watched it for a while"
+                        );
+                    }
+                }
+            }
+        });
     }
 
     /// The counters.

@@ -173,6 +173,13 @@ fn fanout(o: &mut String, m: &HubMetrics) {
         Some("Fresh snapshots sent to clients that fell behind."),
         load(&m.resyncs),
     );
+    scalar(
+        o,
+        "pairs_released_total",
+        "counter",
+        Some("Pairs clients started, stopped once no session wanted them (--pair-idle)."),
+        load(&m.pairs_released),
+    );
     scalar(o, "ws_frames_total", "counter", None, load(&m.frames));
     scalar(o, "ws_conflated_total", "counter", None, load(&m.conflated));
     let _ = writeln!(o, "# HELP spreadwatch_client_rejects_total Client input refused, by reason.\n# TYPE spreadwatch_client_rejects_total counter");

@@ -11,6 +11,7 @@ mod conn;
 mod correlation;
 pub mod hub;
 pub mod interest;
+pub mod leases;
 mod metrics;
 pub mod rejects;
 mod ring_reader;
@@ -56,6 +57,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Events the fan-out ring holds before a slow client must resync.
     pub ring: usize,
+    /// A pair a client started stops once no session wanted it this long
+    /// (zero: never).
+    pub pair_idle: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +71,7 @@ impl Default for ServerConfig {
             uploads: UploadSlots::new(2),
             workers: 2,
             ring: 8192,
+            pair_idle: leases::DEFAULT_IDLE,
         }
     }
 }
@@ -346,7 +351,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let mut cfg = cfg;
     cfg.access.bound = listener.local_addr().ok();
-    let hub = Hub::start(&engine, cfg.ring);
+    let hub = Hub::start(&engine, cfg.ring, cfg.pair_idle);
     let workers = cfg.workers.max(1);
     let server = HttpServer::new(move || {
         App::new().configure(configure(engine.clone(), hub.clone(), cfg.clone()))

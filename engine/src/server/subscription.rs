@@ -3,6 +3,7 @@
 
 use spreadwatch_proto::{Interval, PairId, PairParams, Subscription, Symbol};
 
+use super::leases::Leases;
 use crate::EngineHandle;
 
 /// Pairs clients may have the engine track by subscribing or watching
@@ -75,21 +76,22 @@ pub fn distinct_watch(watch: Vec<PairId>) -> Result<Vec<PairId>, String> {
 /// one, and one that cannot be (a leg not tracked, [`MAX_PAIRS`] running)
 /// is left out, so a watchlist saved against another market does not
 /// refuse the whole subscription.
-pub fn start_watch(engine: &EngineHandle, watch: Vec<PairId>) -> Vec<PairId> {
+pub fn start_watch(engine: &EngineHandle, leases: &Leases, watch: Vec<PairId>) -> Vec<PairId> {
     watch
         .into_iter()
-        .filter(|p| ensure_pair(engine, p).is_ok())
+        .filter(|p| ensure_pair(engine, leases, p).is_ok())
         .collect()
 }
 
 /// Makes sure `pair` is analysed, starting it when both legs are tracked
 /// (the dashboard lets a trader pick any two) and fewer than
 /// [`MAX_PAIRS`] run, which keeps a client from making the engine track
-/// without bound.
+/// without bound. A pair started here is noted in `leases`, so it stops
+/// once no session wants it.
 ///
 /// # Errors
 /// A leg not tracked, or the limit reached, in words for the client.
-pub fn ensure_pair(engine: &EngineHandle, pair: &PairId) -> Result<(), String> {
+pub fn ensure_pair(engine: &EngineHandle, leases: &Leases, pair: &PairId) -> Result<(), String> {
     let pairs = engine.pairs();
     if pairs.contains(pair) {
         return Ok(());
@@ -105,7 +107,9 @@ pub fn ensure_pair(engine: &EngineHandle, pair: &PairId) -> Result<(), String> {
     }
     engine
         .add_pair_within(pair, PairParams::default(), MAX_PAIRS)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    leases.started(pair);
+    Ok(())
 }
 
 fn list<T: std::fmt::Display>(v: &[T]) -> String {

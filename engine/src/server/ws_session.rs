@@ -175,7 +175,7 @@ impl WsSession {
             Ok(m) => m,
             Err(e) => return self.error(ctx, e),
         };
-        match cmd::apply(msg, &self.engine, self.sub.pair.as_ref()) {
+        match cmd::apply(msg, &self.engine, self.hub.leases(), self.sub.pair.as_ref()) {
             Outcome::Reply(body) => self.send_body(ctx, *body),
             Outcome::Subscribe(sub) => {
                 self.sub = sub;

@@ -6,6 +6,7 @@
 use futures_util::future::LocalBoxFuture;
 use spreadwatch_proto::{ClientMsg, PairId, ServerBody, Subscription};
 
+use super::leases::Leases;
 use crate::EngineHandle;
 
 mod ping;
@@ -36,8 +37,14 @@ pub(crate) fn parse(text: &str) -> Result<ClientMsg, String> {
     serde_json::from_str(text).map_err(|e| format!("invalid message: {e}"))
 }
 
-/// Applies a command for a session subscribed to `current`.
-pub(crate) fn apply(msg: ClientMsg, engine: &EngineHandle, current: Option<&PairId>) -> Outcome {
+/// Applies a command for a session subscribed to `current`; pairs a
+/// subscription starts are noted in `leases`.
+pub(crate) fn apply(
+    msg: ClientMsg,
+    engine: &EngineHandle,
+    leases: &Leases,
+    current: Option<&PairId>,
+) -> Outcome {
     match msg {
         ClientMsg::Ping { id } => ping::apply(id),
         ClientMsg::Subscribe {
@@ -48,6 +55,7 @@ pub(crate) fn apply(msg: ClientMsg, engine: &EngineHandle, current: Option<&Pair
             watch,
         } => subscribe::apply(
             engine,
+            leases,
             subscribe::Request {
                 pair,
                 symbols,

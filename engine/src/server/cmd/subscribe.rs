@@ -5,6 +5,7 @@
 use spreadwatch_proto::{Interval, PairId, Symbol};
 
 use super::Outcome;
+use crate::server::leases::Leases;
 use crate::server::subscription::{distinct_watch, ensure_pair, resolve_subscription, start_watch};
 use crate::EngineHandle;
 
@@ -17,8 +18,9 @@ pub(super) struct Request {
     pub watch: Vec<PairId>,
 }
 
-/// Resolves and checks a subscription.
-pub(super) fn apply(engine: &EngineHandle, r: Request) -> Outcome {
+/// Resolves and checks a subscription; pairs it starts are noted in
+/// `leases`.
+pub(super) fn apply(engine: &EngineHandle, leases: &Leases, r: Request) -> Outcome {
     // Resolved first: a subscription refused must not leave a pair added
     // behind it.
     let mut sub = match resolve_subscription(engine, r.pair.clone(), r.symbols, r.interval, r.scan)
@@ -31,10 +33,10 @@ pub(super) fn apply(engine: &EngineHandle, r: Request) -> Outcome {
         Err(e) => return Outcome::Refuse(e),
     };
     if let Some(p) = &r.pair {
-        if let Err(e) = ensure_pair(engine, p) {
+        if let Err(e) = ensure_pair(engine, leases, p) {
             return Outcome::Refuse(e);
         }
     }
-    sub.watch = start_watch(engine, watch);
+    sub.watch = start_watch(engine, leases, watch);
     Outcome::Subscribe(sub)
 }
