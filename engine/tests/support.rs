@@ -15,6 +15,17 @@ pub fn data(rel: &str) -> PathBuf {
 pub fn bin() -> Command {
     let exe =
         std::env::var("SW_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_spreadwatch").into());
+    spreadwatch(exe)
+}
+
+/// The release build `make test` names in `SW_RELEASE_BIN`, for the tests
+/// an unoptimised engine would make too slow; `None` outside `make test`.
+pub fn release_bin() -> Option<Command> {
+    std::env::var("SW_RELEASE_BIN").ok().map(spreadwatch)
+}
+
+/// `exe` run as the tests run it: quiet, and blind to a user's config file.
+fn spreadwatch(exe: String) -> Command {
     let mut c = Command::new(exe);
     c.env("RUST_LOG", "warn").env_remove("SPREADWATCH_CONFIG");
     c

@@ -281,7 +281,7 @@ fn scanner_view(store: &Store, steady: &Steady) -> Html {
 }
 
 /// The pair tab's panels.
-fn pair_view(store: &Store, hands: &Hands, shown: &Shown) -> Html {
+fn pair_view(store: &Store, hands: &Hands, steady: &Steady, shown: &Shown) -> Html {
     let prefs = &store.prefs;
     let on_cost = hands.prefs(|p, c: f64| p.cost_bps = c);
     let on_heatmap = hands.prefs(|p, iv: Interval| p.heatmap_interval = iv);
@@ -293,7 +293,7 @@ fn pair_view(store: &Store, hands: &Hands, shown: &Shown) -> Html {
         <>
             if let (Some(pair), false) = (store.pair.clone(), shown.upload) {
                 <WatchButton watched={prefs.watch.contains(&pair)} full={prefs.watch.len() >= MAX_WATCH}
-                    {pair} on_watch={hands.on_watch()} />
+                    {pair} on_watch={steady.watch.clone()} />
             }
             <StatBoxes view={shown.stats.clone()} />
             if let Some(note) = shown.note.clone() {
@@ -358,7 +358,7 @@ pub fn App() -> Html {
                 <Tabs tab={prefs.tab} ranked={store.scan.as_ref().map(|_| store.scan_rows.len())} {on_tab} />
                 <Watchlist rows={store.watch.clone()} focused={store.pair.clone()} on_focus={steady.open.clone()}
                     on_remove={steady.watch.clone()} />
-                if scanning { { scanner_view(&store, &steady) } } else { { pair_view(&store, &hands, &shown) } }
+                if scanning { { scanner_view(&store, &steady) } } else { { pair_view(&store, &hands, &steady, &shown) } }
             </main>
         </div>
         </ContextProvider<SyncGroup>>

@@ -23,6 +23,16 @@ pub fn fixed(v: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// The alarm class of z against threshold `k`: red past it, amber from
+/// three quarters of it, none below (or without a z).
+pub fn z_alarm(z: Option<f64>, k: f64) -> Option<&'static str> {
+    match z {
+        Some(z) if z.abs() >= k => Some("sw-hot"),
+        Some(z) if z.abs() >= 0.75 * k => Some("sw-warn"),
+        _ => None,
+    }
+}
+
 /// A p-value: four decimals, or two significant digits in scientific
 /// form below 0.0001 (a planted pair's p is 1e-12, not "0.0000").
 pub fn pvalue(v: Option<f64>) -> String {

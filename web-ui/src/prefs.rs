@@ -32,7 +32,7 @@ pub enum Tab {
     Scanner,
 }
 
-/// Pairs a watchlist holds (the engine's limit on pairs a client starts).
+/// Pairs a watchlist holds (the engine's limit on one subscription's).
 pub const MAX_WATCH: usize = 32;
 
 /// Everything restored on reload.
@@ -100,8 +100,8 @@ impl Prefs {
         self.params_set = false;
         // A list edited by hand, or saved by another build, must not make
         // every subscription refused.
-        let mut seen = std::collections::BTreeSet::new();
-        self.watch.retain(|p| seen.insert(p.to_string()));
+        let mut seen = std::collections::HashSet::new();
+        self.watch.retain(|p| seen.insert(p.clone()));
         self.watch.truncate(MAX_WATCH);
         self
     }

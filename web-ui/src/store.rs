@@ -206,7 +206,7 @@ impl PartialEq for State {
 }
 
 /// Both absent, or the same shared value.
-fn opt_ptr_eq<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+pub fn opt_ptr_eq<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => Rc::ptr_eq(a, b),
         (a, b) => a.is_none() && b.is_none(),

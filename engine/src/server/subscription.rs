@@ -8,7 +8,8 @@ use crate::EngineHandle;
 
 /// Pairs clients may have the engine track by subscribing or watching
 /// (configured ones count): room for a full watchlist beside the configured
-/// pairs and the one shown. A pair once started keeps running.
+/// pairs and the one shown. A started pair no session wants stops after
+/// the idle time (see [`Leases`]).
 pub const MAX_PAIRS: usize = 64;
 
 /// Pairs one subscription may watch.

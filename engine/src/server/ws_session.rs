@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use spreadwatch_proto::{ServerBody, ServerMsg, Subscription, Symbol};
+use spreadwatch_proto::{PairId, ServerBody, ServerMsg, Subscription, Symbol};
 
 use super::cmd::{self, Outcome};
 use super::conn::Liveness;
@@ -78,27 +78,19 @@ impl WsSession {
         }
     }
 
-    /// True when this session is sent event `e`: a pair that is only
+    /// True when this session is sent event `e`. A pair that is only
     /// watched gets its committed stats, alerts and parameters, not every
     /// provisional update (a watchlist row needs one a bar, and 32 busy
     /// pairs' ticks would swamp a browser; a pair sampled by tick commits
-    /// every trade, so its watchers get those).
-    fn wants_event(&self, e: &WireEvent) -> bool {
+    /// every trade, so its watchers get those), and never its resets.
+    fn wants(&self, e: &WireEvent) -> bool {
+        let shown = |p: &PairId| self.sub.pair.as_ref() == Some(p);
         match &e.topic {
-            Topic::Pair(p) if self.sub.pair.as_ref() != Some(p) => {
-                !e.conflate && self.sub.watch.contains(p)
-            }
-            t => self.wants(t),
-        }
-    }
-
-    fn wants(&self, t: &Topic) -> bool {
-        match t {
             Topic::Bar(s, iv) => {
                 self.sub.interval.is_some_and(|i| i == *iv) && self.sub.symbols.contains(s)
             }
-            Topic::Pair(p) => self.sub.pair.as_ref() == Some(p) || self.sub.watch.contains(p),
-            Topic::Reset(p) => self.sub.pair.as_ref() == Some(p),
+            Topic::Pair(p) => shown(p) || (!e.conflate && self.sub.watch.contains(p)),
+            Topic::Reset(p) => shown(p),
             Topic::Status => true,
             Topic::Scan => self.sub.scan,
         }
@@ -237,7 +229,7 @@ impl StreamHandler<HubBatch> for WsSession {
         let m = self.hub.metrics().clone();
         m.max_backlog
             .fetch_max(events.len() as u64, Ordering::Relaxed);
-        let mine: Vec<_> = events.into_iter().filter(|e| self.wants_event(e)).collect();
+        let mine: Vec<_> = events.into_iter().filter(|e| self.wants(e)).collect();
         // A pair that rebuilt its history needs a fresh snapshot, after the
         // deltas before it (its `params` frame among them).
         let reset = mine.iter().any(|e| matches!(e.topic, Topic::Reset(_)));

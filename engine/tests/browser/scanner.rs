@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::driver::{available, screenshot, wait_for, Driver};
 use super::market::{self, PLANTED};
 use super::page::{chart_view, click, dist, errors, js, set_input, text, type_into, value, R};
-use crate::support::{bin, data, spawn_serve_of};
+use crate::support::{bin, data, release_bin, spawn_serve_of};
 
 /// How long the page runs, from its first load.
 fn run_for() -> Duration {
@@ -24,19 +24,6 @@ fn run_for() -> Duration {
         .and_then(|s| s.parse().ok())
         .unwrap_or(300);
     Duration::from_secs(secs)
-}
-
-/// The release build when `make test` names it (32 live pairs' robust fits
-/// are slow unoptimised), else the test build.
-fn engine() -> std::process::Command {
-    match std::env::var("SW_RELEASE_BIN") {
-        Ok(p) => {
-            let mut c = std::process::Command::new(p);
-            c.env("RUST_LOG", "warn").env_remove("SPREADWATCH_CONFIG");
-            c
-        }
-        Err(_) => bin(),
-    }
 }
 
 #[tokio::test]
@@ -52,7 +39,9 @@ async fn a_trader_works_the_whole_market() {
     // 30x: a data minute every two seconds, three data hours for the run.
     market::write(&feed, 550, 180);
     let (_server, url) = spawn_serve_of(
-        engine(),
+        // The release build when `make test` names it (32 live pairs'
+        // robust fits are slow unoptimised), else the test build.
+        release_bin().unwrap_or_else(bin),
         &[
             "--source",
             &format!("replay:{}", feed.display()),

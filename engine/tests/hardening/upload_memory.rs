@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::spawn_serve_of;
+use crate::support::{release_bin, spawn_serve_of};
 
 /// A long-format CSV of about `mb` MB: two legs on a seeded random walk
 /// (prices in cents), or repeating in cycles of 7 and 11 when `cycles`.
@@ -70,15 +70,13 @@ async fn upload(http: &reqwest::Client, url: &str, csv: bytes::Bytes) -> (u16, S
 /// it in SW_RELEASE_BIN.
 #[tokio::test]
 async fn four_concurrent_49_mb_uploads_stay_under_1_gib_and_give_it_back() {
-    let Ok(release) = std::env::var("SW_RELEASE_BIN") else {
+    let Some(cmd) = release_bin() else {
         eprintln!("skipped: set SW_RELEASE_BIN to the release spreadwatch (make test does)");
         return;
     };
     let (csv, rows) = market_csv(49, false);
     let size_kb = csv.len() as u64 / 1024;
     let csv = bytes::Bytes::from(csv);
-    let mut cmd = std::process::Command::new(release);
-    cmd.env("RUST_LOG", "warn");
     let (child, url) = spawn_serve_of(
         cmd,
         &[

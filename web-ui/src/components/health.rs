@@ -8,7 +8,7 @@ use std::rc::Rc;
 use spreadwatch_proto::{FeedState, StatusReport, SymbolStatus};
 use yew::prelude::*;
 
-use crate::store::Conn;
+use crate::store::{opt_ptr_eq, Conn};
 
 /// Streams listed before the toggle.
 pub const WORST_SHOWN: usize = 8;
@@ -29,11 +29,9 @@ pub struct HealthProps {
 /// render it saves.
 impl PartialEq for HealthProps {
     fn eq(&self, o: &Self) -> bool {
-        let same_status = match (&self.status, &o.status) {
-            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a.is_none() && b.is_none(),
-        };
-        self.conn == o.conn && same_status && Rc::ptr_eq(&self.rates, &o.rates)
+        self.conn == o.conn
+            && opt_ptr_eq(&self.status, &o.status)
+            && Rc::ptr_eq(&self.rates, &o.rates)
     }
 }
 

@@ -9,7 +9,7 @@ use spreadwatch_proto::PairId;
 use yew::prelude::*;
 
 use super::scan_filters::ScanFilters;
-use crate::format::{fixed, pvalue};
+use crate::format::{fixed, pvalue, z_alarm};
 use crate::scan_view::{Column, ScanView};
 
 /// A ranking to show and where it came from.
@@ -80,11 +80,7 @@ fn row(props: &ScannerProps, rank: usize, r: &ScanResult) -> Html {
     };
     let name = pair.to_string();
     let watched = props.watch.contains(&pair);
-    let z_class = match r.z {
-        Some(z) if z.abs() >= props.k => "sw-hot",
-        Some(z) if z.abs() >= props.k * 0.75 => "sw-warn",
-        _ => "",
-    };
+    let z_class = z_alarm(r.z, props.k);
     let open = {
         let (on_open, p, live) = (props.on_open.clone(), pair.clone(), props.live);
         Callback::from(move |_: MouseEvent| {

@@ -18,6 +18,13 @@ pub struct SparklineProps {
     pub k: f64,
 }
 
+/// The height in the box of z, in a range that covers ±`k` and every
+/// point of `pts`.
+fn y_of(pts: &VecDeque<(i64, f64)>, k: f64) -> impl Fn(f64) -> f64 {
+    let top = pts.iter().fold(k.abs(), |m, p| m.max(p.1.abs())).max(1e-9);
+    move |z| H / 2.0 - z / top * (H / 2.0 - 1.0)
+}
+
 /// The polyline's `points` attribute for `pts` in a `W` x `H` box whose
 /// z range covers ±`k` and every point.
 pub fn path(pts: &VecDeque<(i64, f64)>, k: f64) -> String {
@@ -25,11 +32,11 @@ pub fn path(pts: &VecDeque<(i64, f64)>, k: f64) -> String {
         return String::new();
     };
     let span = (last.0 - first.0).max(1) as f64;
-    let top = pts.iter().fold(k.abs(), |m, p| m.max(p.1.abs())).max(1e-9);
+    let y_of = y_of(pts, k);
     pts.iter()
         .map(|&(t, z)| {
             let x = (t - first.0) as f64 / span * W;
-            let y = H / 2.0 - z / top * (H / 2.0 - 1.0);
+            let y = y_of(z);
             format!("{x:.1},{y:.1}")
         })
         .collect::<Vec<_>>()
@@ -39,12 +46,7 @@ pub fn path(pts: &VecDeque<(i64, f64)>, k: f64) -> String {
 /// The line.
 #[function_component]
 pub fn Sparkline(props: &SparklineProps) -> Html {
-    let top = props
-        .points
-        .iter()
-        .fold(props.k.abs(), |m, p| m.max(p.1.abs()))
-        .max(1e-9);
-    let band = |z: f64| H / 2.0 - z / top * (H / 2.0 - 1.0);
+    let band = y_of(&props.points, props.k);
     html! {
         <svg class="sw-spark" viewBox={format!("0 0 {W} {H}")} width={W.to_string()} height={H.to_string()}
             preserveAspectRatio="none" data-points={props.points.len().to_string()}>

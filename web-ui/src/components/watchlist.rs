@@ -9,7 +9,7 @@ use spreadwatch_proto::{PairId, Side};
 use yew::prelude::*;
 
 use super::sparkline::Sparkline;
-use crate::format::{fixed, pvalue};
+use crate::format::{fixed, pvalue, z_alarm};
 use crate::prefs::MAX_WATCH;
 use crate::watch::WatchRow;
 
@@ -26,14 +26,10 @@ pub struct WatchlistProps {
     pub on_remove: Callback<PairId>,
 }
 
-/// The colour class of z against threshold `k`.
+/// The colour class of z against threshold `k`: the alarm's, else calm
+/// (or muted without a z).
 pub fn z_class(z: Option<f64>, k: f64) -> &'static str {
-    match z {
-        Some(z) if z.abs() >= k => "sw-hot",
-        Some(z) if z.abs() >= 0.75 * k => "sw-warn",
-        Some(_) => "sw-ok",
-        None => "sw-muted",
-    }
+    z_alarm(z, k).unwrap_or(if z.is_some() { "sw-ok" } else { "sw-muted" })
 }
 
 fn side_class(s: Side) -> &'static str {
@@ -86,7 +82,7 @@ fn row(props: &WatchlistProps, r: &WatchRow) -> Html {
                 <span class="sw-watch-num" title="Engle-Granger p">{ format!("p {}", pvalue(p)) }</span>
                 { badge }
             } else if r.refused {
-                <span class="sw-warn sw-watch-off">{ "not running: a leg is not tracked, or the engine runs 32 pairs" }</span>
+                <span class="sw-warn sw-watch-off">{ "not running: a leg is not tracked, or the engine runs its 64 pairs" }</span>
             } else {
                 <span class="sw-muted sw-watch-off">{ "starting…" }</span>
             }
