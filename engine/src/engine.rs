@@ -55,6 +55,12 @@ pub struct EngineConfig {
     /// Saving: restored before the source starts, saved every interval
     /// and at shutdown.
     pub persist: Option<PersistConfig>,
+    /// Told of every trade a source accepts (`spreadwatch ingest`'s
+    /// publisher, or an embedder's copy).
+    pub tap: Option<crate::sources::tap::TradeTap>,
+    /// Read the NATS source as this cluster shard (feature `nats`).
+    #[cfg(feature = "nats")]
+    pub shard: Option<crate::cluster::ShardSource>,
     /// The live pair scanner (`None`: off).
     pub scan: Option<crate::actors::scanner::ScanConfig>,
     /// The live source follows the whole market (`--symbols all` or
@@ -93,6 +99,9 @@ impl Default for EngineConfig {
             pairs: Vec::new(),
             pair_params: PairParams::default(),
             persist: None,
+            tap: None,
+            #[cfg(feature = "nats")]
+            shard: None,
             scan: Some(crate::actors::scanner::ScanConfig::default()),
             #[cfg(feature = "binance")]
             universe: None,
@@ -207,6 +216,9 @@ impl Engine {
         let actors = Arbiter::new();
         let allowed = allowed_symbols(&cfg);
         let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
+        if let Some(tap) = cfg.tap.clone() {
+            registry.set_tap(tap);
+        }
         let stop = CancellationToken::new();
         let (done_tx, done) = watch::channel(false);
         let (restored_tx, restored) = watch::channel(cfg.persist.is_none());

@@ -150,6 +150,12 @@ impl EngineHandle {
         self.registry.events().tap(std::sync::Arc::new(f));
     }
 
+    /// The live status board behind [`status`](Self::status), for parts
+    /// that report into it (a cluster role's publisher).
+    pub fn status_board(&self) -> StatusBoard {
+        self.status.clone()
+    }
+
     /// Waits until the source has ended (a replay at end of file, or stop).
     pub async fn source_finished(&self) {
         let mut d = self.done.clone();

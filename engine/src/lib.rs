@@ -28,6 +28,9 @@
 //! - [`error`]: the crate's one error type.
 //! - `config`: the TOML configuration file (feature `cli`).
 //! - [`status`]: the feed-health board behind `/api/status`.
+//! - `cluster`: running as a cluster over NATS JetStream (feature `nats`):
+//!   ingest instances publish trades, shards own pairs by rendezvous
+//!   hashing and acknowledge only what is saved.
 //! - [`persist`]: the state saved and restored ([`persist::StateStore`], sled
 //!   behind the `sled` feature), restored on restart.
 //! - `server`: the actix-web HTTP server (feature `server`).
@@ -58,6 +61,8 @@
 pub mod actors;
 pub mod analyze;
 mod builder;
+#[cfg(feature = "nats")]
+pub mod cluster;
 #[cfg(feature = "cli")]
 pub mod config;
 pub mod core;

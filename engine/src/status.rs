@@ -68,6 +68,15 @@ impl StatusBoard {
         f(slot(&mut g.pairs, name, Default::default))
     }
 
+    /// Applies `f` to this instance's cluster status, made on first use.
+    pub fn with_cluster<R>(
+        &self,
+        f: impl FnOnce(&mut spreadwatch_proto::cluster::ClusterStatus) -> R,
+    ) -> R {
+        let mut g = self.inner.lock();
+        f(g.cluster.get_or_insert_with(Default::default))
+    }
+
     /// Removes a pair's entry.
     pub fn remove_pair(&self, name: &str) {
         self.inner.lock().pairs.remove(name);

@@ -173,3 +173,41 @@ async fn serve_with_the_simulator_labels_it_simulated() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[test]
+fn the_cluster_commands_say_what_they_need() {
+    let pair = "ETHUSDT/BTCUSDT";
+    let ingest = [
+        "ingest",
+        "--source",
+        "sim",
+        "--publish",
+        "nats:nats://127.0.0.1:1",
+    ];
+    let shard = ["serve", "--source", "sim", "--shard", "1/2", "--pair", pair];
+    if cfg!(feature = "nats") {
+        let (code, err) = stderr_of(&shard);
+        assert_eq!(code, 2);
+        assert!(err.contains("--source nats:URL"), "{err}");
+        let broker = "nats:nats://127.0.0.1:1";
+        let (code, err) = stderr_of(&[
+            "serve", "--source", broker, "--shard", "1/2", "--pair", pair,
+        ]);
+        assert_eq!(code, 2);
+        assert!(err.contains("--data-dir"), "{err}");
+        let (code, err) = stderr_of(&[
+            "serve", "--source", broker, "--shard", "3/2", "--pair", pair,
+        ]);
+        assert_eq!(code, 2);
+        assert!(err.contains("I/N"), "{err}");
+        let (code, err) = stderr_of(&["ingest", "--source", broker, "--publish", broker]);
+        assert_eq!(code, 2);
+        assert!(err.contains("binance, sim or replay"), "{err}");
+    } else {
+        for args in [&ingest[..], &shard[..]] {
+            let (code, err) = stderr_of(args);
+            assert_eq!(code, 2, "{args:?}");
+            assert!(err.contains("`nats` feature"), "{args:?}: {err}");
+        }
+    }
+}

@@ -7,6 +7,8 @@
 mod analyze;
 mod browser;
 mod cli;
+#[cfg(feature = "nats")]
+mod cluster;
 mod gaps;
 mod golden_bars;
 mod hardening;

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod analyze;
+pub mod cluster;
 pub mod fixed;
 pub mod heatmap;
 pub mod ids;

@@ -241,6 +241,9 @@ pub struct StatusReport {
     /// Ticks held in memory by all symbols, and the budget for them.
     #[serde(default)]
     pub ticks: TicksHeld,
+    /// This instance's part in a NATS cluster, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::ClusterStatus>,
 }
 
 /// Ticks in memory against `--tick-budget`.

@@ -2,7 +2,7 @@
 //! sources use to feed them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix::prelude::*;
 use parking_lot::RwLock;
@@ -15,6 +15,8 @@ use super::symbol::messages::{Barrier, CloseForming, TickBatch};
 use super::symbol::SymbolActor;
 use crate::core::tick_budget::TickBudget;
 use crate::core::{SeriesLimits, Tick};
+use crate::persist::epochs::SaveEpochs;
+use crate::sources::tap::TradeTap;
 use crate::status::StatusBoard;
 
 /// Settings every new symbol actor gets.
@@ -60,6 +62,10 @@ pub struct Registry {
     scan: RwLock<Option<Arc<LiveScan>>>,
     /// Every symbol's ticks in memory, together.
     budget: Arc<TickBudget>,
+    /// Which saves have begun and finished.
+    saves: SaveEpochs,
+    /// Told of every trade a source accepts, when set.
+    tap: OnceLock<TradeTap>,
 }
 
 impl Registry {
@@ -83,7 +89,25 @@ impl Registry {
             status,
             scan: RwLock::new(None),
             budget: Arc::new(TickBudget::new(config.tick_budget)),
+            saves: SaveEpochs::default(),
+            tap: OnceLock::new(),
         })
+    }
+
+    /// Which saves have begun and finished.
+    pub fn saves(&self) -> &SaveEpochs {
+        &self.saves
+    }
+
+    /// Sets the hook told of every accepted trade (once; later calls are
+    /// ignored, as sources already hold the first).
+    pub fn set_tap(&self, tap: TradeTap) {
+        let _ = self.tap.set(tap);
+    }
+
+    /// The hook told of every accepted trade.
+    pub fn tap(&self) -> Option<TradeTap> {
+        self.tap.get().cloned()
     }
 
     /// The shared tick budget.

@@ -37,6 +37,9 @@ pub enum Command {
     Analyze(super::analyze::AnalyzeArgs),
     /// Rank every pair of an OHLCV CSV by cointegration and print JSON.
     Scan(super::scan::ScanArgs),
+    /// Publish every accepted trade of a source to the cluster's NATS
+    /// JetStream tick stream (feature `nats`; docs/scaling.md).
+    Ingest(super::ingest::IngestArgs),
 }
 
 /// Settings shared by every command that runs the pipeline.
@@ -148,6 +151,12 @@ pub struct ServeArgs {
     /// Publish every update to a broker: `nats:nats://host:4222` (feature `nats`).
     #[arg(long, env = "SPREADWATCH_PUBLISH")]
     pub publish: Option<String>,
+    /// Run as analytics shard I of N (e.g. 1/3) of a NATS cluster: own the
+    /// --pair entries that hash to I, read their legs from the tick stream
+    /// through a durable consumer (needs --source nats:URL and --data-dir),
+    /// and publish updates to the same broker. Feature `nats`.
+    #[arg(long, env = "SPREADWATCH_SHARD")]
+    pub shard: Option<String>,
     /// Save the state here and restore it on start (none: state is lost on exit).
     #[arg(long, env = "SPREADWATCH_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

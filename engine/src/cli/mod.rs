@@ -1,12 +1,15 @@
-//! Command-line interface: `serve`, `replay`, `record`, `analyze`, `scan`.
+//! Command-line interface: `serve`, `replay`, `record`, `analyze`, `scan`,
+//! `ingest`.
 
 mod analyze;
 mod args;
+mod ingest;
 mod record;
 mod replay;
 mod scan;
 mod scan_flags;
 mod serve;
+mod shard;
 
 use std::process::ExitCode;
 
@@ -36,6 +39,7 @@ pub fn main() -> ExitCode {
         Command::Record(a) => record::run(a),
         Command::Analyze(a) => analyze::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Ingest(a) => ingest::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

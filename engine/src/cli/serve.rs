@@ -21,7 +21,9 @@ pub fn run(a: ServeArgs) -> Result<()> {
     persistence(&a, &mut r.engine)?;
     r.engine.scan = a.scan.config()?;
     check_source(&r.engine)?;
-    let publish = publish_url(a.publish.as_deref())?;
+    let shard_broker = super::shard::apply(&a, &mut r)?;
+    // A shard's updates go to its broker, for the gateways.
+    let publish = publish_url(a.publish.as_deref())?.or(shard_broker);
     let listener =
         TcpListener::bind(&r.bind).with_context(|| format!("cannot listen on {}", r.bind))?;
     let listener =
@@ -86,7 +88,7 @@ fn persistence(a: &ServeArgs, engine: &mut EngineConfig) -> Result<()> {
 }
 
 /// Refuses a source that cannot start, before anything listens.
-fn check_source(engine: &EngineConfig) -> Result<()> {
+pub(super) fn check_source(engine: &EngineConfig) -> Result<()> {
     if let SourceSpec::Replay(p) = &engine.source {
         super::args::check_recording(p)?;
     }
@@ -102,11 +104,11 @@ fn check_source(engine: &EngineConfig) -> Result<()> {
     Ok(())
 }
 
-const NEEDS_NATS: &str =
+pub(super) const NEEDS_NATS: &str =
     "NATS needs a build with the `nats` feature: cargo build --release --features nats";
 
 /// The broker URL of `--publish nats:URL`.
-fn publish_url(publish: Option<&str>) -> Result<Option<String>> {
+pub(super) fn publish_url(publish: Option<&str>) -> Result<Option<String>> {
     let Some(p) = publish else {
         return Ok(None);
     };

@@ -17,6 +17,7 @@
 //! the implementation the binary uses.
 
 pub mod codec;
+pub mod epochs;
 pub mod ledger;
 pub mod restore;
 pub mod save;

@@ -67,6 +67,13 @@ impl Saver {
     }
 
     async fn write(&mut self, all: bool) -> Result<usize> {
+        let epoch = self.registry.saves().begin();
+        let written = self.write_all(all).await?;
+        self.registry.saves().finish(epoch);
+        Ok(written)
+    }
+
+    async fn write_all(&mut self, all: bool) -> Result<usize> {
         // Pair state first: the ticks written after it then reach at least
         // as far as what the pairs had seen.
         let states = self.due_pair_states(all).await?;

@@ -36,6 +36,9 @@ pub fn render(s: &ServerState) -> String {
     if let Some(scan) = &st.scan {
         scanner(&mut o, scan);
     }
+    if let Some(c) = &st.cluster {
+        super::cluster_metrics::render(&mut o, c);
+    }
     o
 }
 
@@ -139,7 +142,7 @@ fn drops(o: &mut String, st: &StatusReport) {
 }
 
 /// One unlabelled value, with its HELP line when it has one.
-fn scalar(o: &mut String, name: &str, kind: &str, help: Option<&str>, value: u64) {
+pub(super) fn scalar(o: &mut String, name: &str, kind: &str, help: Option<&str>, value: u64) {
     if let Some(help) = help {
         let _ = writeln!(o, "# HELP spreadwatch_{name} {help}");
     }

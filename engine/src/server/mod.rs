@@ -6,6 +6,7 @@
 
 mod analyze_route;
 pub mod auth;
+mod cluster_metrics;
 mod cmd;
 mod conn;
 mod correlation;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use spreadwatch_proto::{DropReason, FeedState};
 
 use super::frame::{parse_frame, Frame, StreamKind};
+use super::tap::{AcceptedTrade, TradeTap};
 use crate::actors::Ingest;
 use crate::status::{sym_entry, SourceBoard};
 
@@ -56,6 +57,10 @@ pub struct FeedWriter {
     last_warn: HashMap<DropReason, (Instant, u64)>,
     /// Wall time of the last trade per symbol, for the silence watchdog.
     last_seen: HashMap<Box<str>, Instant>,
+    /// Told of every accepted trade (the registry's, when set).
+    tap: Option<TradeTap>,
+    /// The stream of the last accepted trade: what a backfilled one is.
+    last_kind: StreamKind,
 }
 
 impl FeedWriter {
@@ -65,6 +70,8 @@ impl FeedWriter {
     /// overlap of two connections.
     pub fn new(ingest: Ingest, board: SourceBoard, dedupe: bool) -> Self {
         FeedWriter {
+            tap: ingest.registry().tap(),
+            last_kind: StreamKind::AggTrade,
             ingest,
             board,
             frames: 0,
@@ -100,6 +107,14 @@ impl FeedWriter {
         for t in ticks {
             if self.ingest.push(symbol, *t) {
                 n += 1;
+                if let Some(tap) = &self.tap {
+                    tap(&AcceptedTrade {
+                        symbol,
+                        tick: *t,
+                        event_ms: t.time_ms,
+                        kind: self.last_kind,
+                    });
+                }
             }
         }
         // A filled gap is closed: its ids arriving now are repeats.
@@ -145,6 +160,15 @@ impl FeedWriter {
                 if !self.ingest.push(t.symbol, t.tick) {
                     self.count_drop(DropReason::Filtered, Some(t.symbol), "symbol not tracked");
                     return;
+                }
+                self.last_kind = t.kind;
+                if let Some(tap) = &self.tap {
+                    tap(&AcceptedTrade {
+                        symbol: t.symbol,
+                        tick: t.tick,
+                        event_ms: t.event_ms,
+                        kind: t.kind,
+                    });
                 }
                 let recv = recv_ms.or(t.recv_us.map(|us| us / 1000));
                 let c = self.sym(t.symbol);

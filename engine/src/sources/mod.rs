@@ -16,6 +16,7 @@ pub mod record;
 pub mod replay;
 pub(crate) mod runner;
 pub mod sim;
+pub mod tap;
 pub mod universe;
 
 use std::path::PathBuf;

@@ -58,7 +58,7 @@ pub(crate) async fn run_source(
         #[cfg(not(feature = "binance"))]
         SourceSpec::Binance => Err(Error::Config("built without the binance feature".into())),
         #[cfg(feature = "nats")]
-        SourceSpec::Nats(url) => run.nats(&url).await,
+        SourceSpec::Nats(url) => run.nats(&url, &cfg).await,
         #[cfg(not(feature = "nats"))]
         SourceSpec::Nats(_) => Err(Error::Config(
             "the nats source needs a build with the `nats` feature".into(),
@@ -231,12 +231,25 @@ impl Runner {
     }
 
     #[cfg(feature = "nats")]
-    async fn nats(&self, url: &str) -> Result<()> {
+    async fn nats(&self, url: &str, cfg: &EngineConfig) -> Result<()> {
         let board = self.status.source("nats", "nats", url, false);
         board.update(|s| s.restart_ids = self.exchange_ids());
         let ingest = Ingest::new(self.registry.clone(), 256);
-        let mut feed = FeedWriter::new(ingest, board.clone(), true);
-        let res = super::nats::run(url, &mut feed, &board, &self.stop).await;
+        // A shard's redeliveries may come out of id order after a failed
+        // publish was retried: the rings de-duplicate them exactly by id.
+        let mut feed = FeedWriter::new(ingest, board.clone(), cfg.shard.is_none());
+        let res = match &cfg.shard {
+            Some(shard) => {
+                let reader = crate::cluster::consumer::ShardReader {
+                    feed: &mut feed,
+                    board: &board,
+                    status: &self.status,
+                    saves: self.registry.saves(),
+                };
+                crate::cluster::consumer::run(url, shard, reader, &self.stop).await
+            }
+            None => super::nats::run(url, &mut feed, &board, &self.stop).await,
+        };
         if let Err(e) = &res {
             board.update(|s| s.last_error = Some(e.to_string()));
         }
