@@ -347,8 +347,17 @@ async fn two_ingests_and_two_shards_equal_one_instance_and_a_killed_shard_loses_
     let (d1, d2) = (dir.path().join("s1"), dir.path().join("s2"));
     let (mut ingest_a, _) = spawn_ingest(&url, &feed, "40");
     let (_s1, s1) = spawn_shard(&url, "1/2", &d1);
-    let (mut s2_child, _) = spawn_shard(&url, "2/2", &d2);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (mut s2_child, s2) = spawn_shard(&url, "2/2", &d2);
+    // Killed as soon as it has trades in hand, before its next save.
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = get_json(&http, format!("{s2}/api/status")).await;
+        if st["cluster"]["consumer"]["delivered"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(Instant::now() < end, "shard 2 received nothing: {st}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     s2_child.0.kill().unwrap();
     s2_child.0.wait().unwrap();
     let (_s2, s2) = spawn_shard(&url, "2/2", &d2);

@@ -81,7 +81,14 @@ pub fn update_subject(e: &EngineEvent) -> Option<(String, ServerBody)> {
 /// publisher that falls behind the engine's event channel skips what it
 /// missed (counted in the log), never blocking the engine.
 pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
-    let client = async_nats::connect(url).await.map_err(net)?;
+    // Connects in the background, so a broker that is not up yet (or goes
+    // away later) delays updates instead of ending them.
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .reconnect_delay_callback(crate::cluster::broker::backoff)
+        .connect(url)
+        .await
+        .map_err(net)?;
     let mut rx = engine.subscribe();
     loop {
         match rx.recv().await {

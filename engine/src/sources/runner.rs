@@ -235,11 +235,13 @@ impl Runner {
         let board = self.status.source("nats", "nats", url, false);
         board.update(|s| s.restart_ids = self.exchange_ids());
         let ingest = Ingest::new(self.registry.clone(), 256);
-        // A shard's redeliveries may come out of id order after a failed
-        // publish was retried: the rings de-duplicate them exactly by id.
-        let mut feed = FeedWriter::new(ingest, board.clone(), cfg.shard.is_none());
+        // Ids are checked (repeats dropped, gaps counted, a late id that
+        // fills a gap taken); after a shard's restart the rings drop what
+        // the saved state already holds.
+        let mut feed = FeedWriter::new(ingest, board.clone(), true);
         let res = match &cfg.shard {
             Some(shard) => {
+                self.drop_moved_pairs(shard);
                 let reader = crate::cluster::consumer::ShardReader {
                     feed: &mut feed,
                     board: &board,
@@ -255,6 +257,19 @@ impl Runner {
         }
         board.set_state(FeedState::Stopped);
         res
+    }
+}
+
+impl Runner {
+    /// Stops the pairs a shard's saved state brought back that it no
+    /// longer owns (another shard took them when the cluster grew).
+    #[cfg(feature = "nats")]
+    fn drop_moved_pairs(&self, shard: &crate::cluster::ShardSource) {
+        for p in self.registry.pairs() {
+            if !shard.owned.contains(&p) && self.registry.remove_pair(&p) {
+                tracing::info!(pair = %p, shard = %shard.spec, "pair now owned by another shard: stopped here");
+            }
+        }
     }
 }
 
