@@ -11,6 +11,7 @@ use crate::actors::{
 };
 use crate::core::Tick;
 use crate::error::{Error, Result};
+use crate::remote::{BarsQuery, RemotePairs};
 use crate::status::StatusBoard;
 
 /// A cheap, cloneable handle to a running engine. `Send + Sync`, usable
@@ -41,9 +42,16 @@ impl EngineHandle {
         r
     }
 
-    /// Symbols with an actor, sorted.
+    /// Symbols with an actor (and, on a cluster gateway, the shards'
+    /// legs), sorted.
     pub fn symbols(&self) -> Vec<Symbol> {
-        self.registry.symbols()
+        let mut s = self.registry.symbols();
+        if let Some(r) = self.registry.remote() {
+            s.extend(r.symbols());
+            s.sort();
+            s.dedup();
+        }
+        s
     }
 
     /// Bars of `symbol` at `interval` with start in `[from_ms, to_ms)`,
@@ -91,20 +99,67 @@ impl EngineHandle {
     }
 
     async fn ask_bars(&self, symbol: &Symbol, q: GetBars) -> Result<Vec<Bar>> {
+        if let Some(a) = self.registry.get(symbol) {
+            return a.send(q).await.map_err(Error::from);
+        }
+        let query = BarsQuery {
+            interval: Some(q.interval),
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            include_forming: q.include_forming,
+            last: q.last,
+        };
+        self.remote_bars(symbol, query).await
+    }
+
+    /// Answers a bars query from this engine's own actors (what a shard
+    /// answers a gateway with).
+    pub async fn local_bars(&self, symbol: &Symbol, q: &BarsQuery) -> Result<Vec<Bar>> {
         let Some(a) = self.registry.get(symbol) else {
             return Ok(Vec::new());
         };
-        a.send(q).await.map_err(Error::from)
+        match q.interval {
+            None => a
+                .send(crate::actors::symbol::messages::GetForming)
+                .await
+                .map_err(Error::from),
+            Some(interval) => {
+                let get = GetBars {
+                    interval,
+                    from_ms: q.from_ms,
+                    to_ms: q.to_ms,
+                    include_forming: q.include_forming,
+                    last: q.last,
+                };
+                a.send(get).await.map_err(Error::from)
+            }
+        }
+    }
+
+    /// Bars of a symbol this engine does not hold, from the cluster.
+    async fn remote_bars(&self, symbol: &Symbol, query: BarsQuery) -> Result<Vec<Bar>> {
+        match self.registry.remote() {
+            Some(r) if r.symbols().contains(symbol) => r.bars(symbol, query).await,
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// The forming bars of `symbol`, every interval.
     pub async fn forming_bars(&self, symbol: &Symbol) -> Result<Vec<Bar>> {
-        let Some(a) = self.registry.get(symbol) else {
-            return Ok(Vec::new());
+        if let Some(a) = self.registry.get(symbol) {
+            return a
+                .send(crate::actors::symbol::messages::GetForming)
+                .await
+                .map_err(Error::from);
+        }
+        let query = BarsQuery {
+            interval: None,
+            from_ms: i64::MIN,
+            to_ms: i64::MAX,
+            include_forming: true,
+            last: usize::MAX,
         };
-        a.send(crate::actors::symbol::messages::GetForming)
-            .await
-            .map_err(Error::from)
+        self.remote_bars(symbol, query).await
     }
 
     /// Every closed bar at `interval`, sorted by start then symbol.
@@ -156,26 +211,52 @@ impl EngineHandle {
         self.status.clone()
     }
 
+    /// Lets `remote` answer for the pairs and symbols this engine does not
+    /// run (a cluster gateway's shards); set once, before serving.
+    pub fn set_remote(&self, remote: Arc<dyn RemotePairs>) {
+        self.registry.set_remote(remote);
+    }
+
     /// Waits until the source has ended (a replay at end of file, or stop).
     pub async fn source_finished(&self) {
         let mut d = self.done.clone();
         let _ = d.wait_for(|v| *v).await;
     }
 
-    /// Every pair, sorted.
+    /// Every pair (and, on a cluster gateway, the shards'), sorted.
     pub fn pairs(&self) -> Vec<PairId> {
-        self.registry.pairs()
+        let mut p = self.registry.pairs();
+        if let Some(r) = self.registry.remote() {
+            p.extend(r.pairs());
+            p.sort();
+            p.dedup();
+        }
+        p
     }
 
-    /// A pair's parameters, latest stats, chart points and alert history.
+    /// The cluster that runs `pair`, when this engine does not.
+    fn remote_for(&self, pair: &PairId) -> Option<&Arc<dyn RemotePairs>> {
+        self.registry
+            .remote()
+            .filter(|r| self.registry.pair(pair).is_none() && r.pairs().contains(pair))
+    }
+
+    /// A pair's parameters, latest stats, chart points and alert history
+    /// (from its shard, on a cluster gateway).
     pub async fn pair_snapshot(&self, pair: &PairId) -> Result<PairSnapshot> {
+        if let Some(r) = self.remote_for(pair) {
+            return r.snapshot(pair).await;
+        }
         let a = self.pair_actor(pair)?;
         a.send(GetPair).await.map_err(Error::from)
     }
 
     /// Changes a pair's parameters at run time; its state is rebuilt from
-    /// the bars the symbol actors hold.
+    /// the bars the symbol actors hold (by its shard, on a cluster gateway).
     pub async fn set_params(&self, pair: &PairId, params: PairParams) -> Result<()> {
+        if let Some(r) = self.remote_for(pair) {
+            return r.set_params(pair, params).await;
+        }
         let a = self.pair_actor(pair)?;
         a.send(SetParams(params)).await?.map_err(Error::Config)
     }
@@ -206,7 +287,12 @@ impl EngineHandle {
     /// The pair a session that names none is shown: the first configured
     /// (or added with [`add_pair`](Self::add_pair)) that still runs.
     pub fn default_pair(&self) -> Option<PairId> {
-        self.registry.default_pair()
+        let remote = || {
+            self.registry
+                .remote()
+                .and_then(|r| r.pairs().first().cloned())
+        };
+        self.registry.default_pair().or_else(remote)
     }
 
     /// Starts analysing a pair unless `max` pairs already run; a pair
@@ -216,6 +302,16 @@ impl EngineHandle {
     /// Invalid parameters, a leg not tracked, or `max` pairs running.
     pub fn add_pair_within(&self, pair: &PairId, params: PairParams, max: usize) -> Result<()> {
         params.validate().map_err(Error::Config)?;
+        if let Some(r) = self.registry.remote() {
+            return if r.pairs().contains(pair) {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "pair {pair}: the cluster runs the pairs its shards are given (--pair); \
+                     add it there"
+                )))
+            };
+        }
         self.registry
             .add_pair_within(pair, params, max)
             .map(|_| ())

@@ -27,6 +27,8 @@
 //!   `spreadwatch analyze` and `POST /api/analyze`.
 //! - [`error`]: the crate's one error type.
 //! - `config`: the TOML configuration file (feature `cli`).
+//! - [`remote`]: the seam through which a cluster gateway's handle asks
+//!   the shards for the pairs it does not run.
 //! - [`status`]: the feed-health board behind `/api/status`.
 //! - `cluster`: running as a cluster over NATS JetStream (feature `nats`):
 //!   ingest instances publish trades, shards own pairs by rendezvous
@@ -73,6 +75,7 @@ mod handle;
 #[cfg(feature = "binance")]
 pub mod mock;
 pub mod persist;
+pub mod remote;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod sources;

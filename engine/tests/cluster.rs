@@ -29,11 +29,11 @@ const RATE: i64 = 4;
 /// feed is closed in a shard too (a replay's end closes its forming bars;
 /// a stream has no end).
 const LATE_MS: i64 = 120_000;
-const SYMBOLS: [&str; 4] = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
-const PAIRS: &str = "ETHUSDT/BTCUSDT,SOLUSDT/BTCUSDT,XRPUSDT/SOLUSDT,XRPUSDT/ETHUSDT";
+pub(crate) const SYMBOLS: [&str; 4] = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
+pub(crate) const PAIRS: &str = "ETHUSDT/BTCUSDT,SOLUSDT/BTCUSDT,XRPUSDT/SOLUSDT,XRPUSDT/ETHUSDT";
 
 /// `nats-server -js` on a port, storing in a directory, restartable.
-struct Broker {
+pub(crate) struct Broker {
     child: Option<ChildGuard>,
     port: u16,
     store: PathBuf,
@@ -41,7 +41,7 @@ struct Broker {
 
 impl Broker {
     /// A broker, or `None` (the test skips) when nats-server is missing.
-    async fn start(store: &Path) -> Option<Broker> {
+    pub(crate) async fn start(store: &Path) -> Option<Broker> {
         if !Path::new(NATS_SERVER).exists() {
             assert!(
                 std::env::var("SW_NATS_TESTS").as_deref() != Ok("1"),
@@ -64,7 +64,7 @@ impl Broker {
         Some(b)
     }
 
-    async fn run(&mut self) {
+    pub(crate) async fn run(&mut self) {
         let child = Command::new(NATS_SERVER)
             .args([
                 "-js",
@@ -88,21 +88,21 @@ impl Broker {
     }
 
     /// Stops the broker (SIGTERM, as an operator would) and waits for it.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             crate::support::sigterm(&mut c, Duration::from_secs(10), "nats-server did not stop")
                 .await;
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
     }
 }
 
 /// Writes the feed: four symbols, two cointegrated pairs among them, as
 /// Binance aggTrade frames. Returns the trades per symbol.
-fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
+pub(crate) fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
     let mut rng = 0x5eed_u64;
     let mut uniform = move || {
         rng = rng
@@ -156,7 +156,7 @@ fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
 
 /// Spawns `spreadwatch ingest` publishing `feed` to `url`; returns it with
 /// its base URL.
-fn spawn_ingest(url: &str, feed: &Path, speed: &str) -> (ChildGuard, String) {
+pub(crate) fn spawn_ingest(url: &str, feed: &Path, speed: &str) -> (ChildGuard, String) {
     let mut child = bin()
         .args([
             "ingest",
@@ -183,7 +183,7 @@ fn spawn_ingest(url: &str, feed: &Path, speed: &str) -> (ChildGuard, String) {
 }
 
 /// Spawns shard `spec` of the cluster at `url`, saving in `data`.
-fn spawn_shard(url: &str, spec: &str, data: &Path) -> (ChildGuard, String) {
+pub(crate) fn spawn_shard(url: &str, spec: &str, data: &Path) -> (ChildGuard, String) {
     let source = format!("nats:{url}");
     let data = data.display().to_string();
     spawn_serve(&[
@@ -203,7 +203,7 @@ fn spawn_shard(url: &str, spec: &str, data: &Path) -> (ChildGuard, String) {
 }
 
 /// Waits (bounded) for a process to exit by itself, successfully.
-async fn exits(child: &mut ChildGuard, within: Duration, what: &str) {
+pub(crate) async fn exits(child: &mut ChildGuard, within: Duration, what: &str) {
     let end = Instant::now() + within;
     loop {
         if let Some(st) = child.0.try_wait().unwrap() {
@@ -217,7 +217,11 @@ async fn exits(child: &mut ChildGuard, within: Duration, what: &str) {
 
 /// Waits until a shard holds every trade of its legs and its consumer has
 /// nothing pending; returns its status.
-async fn caught_up(http: &reqwest::Client, base: &str, want: &BTreeMap<&str, u64>) -> Value {
+pub(crate) async fn caught_up(
+    http: &reqwest::Client,
+    base: &str,
+    want: &BTreeMap<&str, u64>,
+) -> Value {
     let end = Instant::now() + Duration::from_secs(90);
     loop {
         let st = get_json(http, format!("{base}/api/status")).await;
@@ -236,7 +240,7 @@ async fn caught_up(http: &reqwest::Client, base: &str, want: &BTreeMap<&str, u64
 }
 
 /// The trades the tick stream holds.
-async fn stream_messages(url: &str) -> u64 {
+pub(crate) async fn stream_messages(url: &str) -> u64 {
     let client = async_nats::connect(url).await.unwrap();
     let js = async_nats::jetstream::new(client);
     let mut s = js.get_stream("SPREADWATCH_TICKS").await.unwrap();
@@ -245,7 +249,7 @@ async fn stream_messages(url: &str) -> u64 {
 
 /// Lines of a CSV whose first column (a time, ms) is before the late
 /// trades, and that satisfy `keep`.
-fn before_late(csv: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+pub(crate) fn before_late(csv: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let cut = T0 + SECONDS * 1000;
     csv.lines()
         .skip(1)
@@ -258,7 +262,7 @@ fn before_late(csv: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
 /// A pair's processed rows without the columns paced by the wall clock:
 /// Huber and Theil-Sen are re-estimated every 250 ms of wall time and the
 /// alert follows provisional z, so no two runs of any kind agree on them.
-fn deterministic(csv: &str) -> Vec<String> {
+pub(crate) fn deterministic(csv: &str) -> Vec<String> {
     before_late(csv, |_| true)
         .into_iter()
         .map(|l| {
@@ -277,7 +281,21 @@ async fn same_as_single(http: &reqwest::Client, shard: &str, single: &str, st: &
         .map(|p| p.as_str().unwrap().to_string())
         .collect();
     assert!(!owned.is_empty(), "the shard owns no pair: {st}");
-    for p in &owned {
+    let legs: Vec<String> = st["symbols"].as_object().unwrap().keys().cloned().collect();
+    same_pairs_and_bars(http, shard, single, &owned, &legs).await;
+}
+
+/// Asserts `base`'s rows of `pairs` and bars of `legs` equal the single
+/// instance's.
+pub(crate) async fn same_pairs_and_bars(
+    http: &reqwest::Client,
+    base: &str,
+    single: &str,
+    pairs: &[String],
+    legs: &[String],
+) {
+    let shard = base;
+    for p in pairs {
         let q = format!("/api/export/pair?pair={p}");
         let (a, b) = (
             get_text(http, format!("{shard}{q}")).await,
@@ -290,7 +308,6 @@ async fn same_as_single(http: &reqwest::Client, shard: &str, single: &str, st: &
             "{p}: the shard's rows differ from the single instance's"
         );
     }
-    let legs: Vec<String> = st["symbols"].as_object().unwrap().keys().cloned().collect();
     for iv in ["1s", "1m", "5m"] {
         let q = format!("/api/export?interval={iv}");
         let of_legs = |l: &str| legs.iter().any(|s| l.split(',').nth(1) == Some(s.as_str()));
@@ -305,7 +322,7 @@ async fn same_as_single(http: &reqwest::Client, shard: &str, single: &str, st: &
 }
 
 /// The single instance: the same feed replayed by one `serve`.
-async fn single_run(http: &reqwest::Client, feed: &Path) -> (ChildGuard, String) {
+pub(crate) async fn single_run(http: &reqwest::Client, feed: &Path) -> (ChildGuard, String) {
     let source = format!("replay:{}", feed.display());
     let (child, base) = spawn_serve(&[
         "--source",
@@ -315,6 +332,12 @@ async fn single_run(http: &reqwest::Client, feed: &Path) -> (ChildGuard, String)
         "--ui-dir",
         "/nonexistent",
     ]);
+    finished(http, &base).await;
+    (child, base)
+}
+
+/// Waits until a single instance's replay is read to its end.
+pub(crate) async fn finished(http: &reqwest::Client, base: &str) {
     let end = Instant::now() + Duration::from_secs(60);
     loop {
         let st = get_json(http, format!("{base}/api/status")).await;
@@ -326,7 +349,6 @@ async fn single_run(http: &reqwest::Client, feed: &Path) -> (ChildGuard, String)
     }
     // The slow estimators' last round lands after the last bar.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    (child, base)
 }
 
 #[tokio::test]

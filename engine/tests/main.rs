@@ -9,6 +9,8 @@ mod browser;
 mod cli;
 #[cfg(feature = "nats")]
 mod cluster;
+#[cfg(feature = "nats")]
+mod cluster_gateway;
 mod gaps;
 mod golden_bars;
 mod hardening;

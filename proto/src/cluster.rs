@@ -1,7 +1,7 @@
 //! A cluster role's view of NATS JetStream, as served in `/api/status`
 //! (`cluster`) and `/metrics`: what an ingest instance published and what
 //! the broker acknowledged, what a shard's durable consumer delivered and
-//! acknowledged, and which pairs the shard owns.
+//! acknowledged, which pairs the shard owns, and what a gateway reaches.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,7 @@ use crate::status::FeedState;
 /// One instance's part in a cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ClusterStatus {
-    /// `ingest` or `shard`.
+    /// `ingest`, `shard` or `gateway`.
     pub role: String,
     /// The broker's URL.
     pub broker: String,
@@ -29,6 +29,9 @@ pub struct ClusterStatus {
     /// Which pairs this shard owns (the shard role).
     #[serde(default)]
     pub shard: Option<ShardStatus>,
+    /// The shards and pairs a gateway serves (the gateway role).
+    #[serde(default)]
+    pub gateway: Option<GatewayStatus>,
 }
 
 /// Trades written to the tick stream by an ingest instance.
@@ -88,4 +91,17 @@ pub struct ShardStatus {
     pub configured: u32,
     /// Shards whose durable consumer the broker holds now.
     pub members: Vec<String>,
+}
+
+/// A gateway's view of the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct GatewayStatus {
+    /// The shards that answered the last discovery (`I/N`).
+    pub shards: Vec<String>,
+    /// The pairs they run, in all.
+    pub pairs: u32,
+    /// Updates received from the update subjects.
+    pub updates: u64,
+    /// Requests to the shards that failed or went unanswered.
+    pub failed_requests: u64,
 }

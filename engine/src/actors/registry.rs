@@ -16,6 +16,7 @@ use super::symbol::SymbolActor;
 use crate::core::tick_budget::TickBudget;
 use crate::core::{SeriesLimits, Tick};
 use crate::persist::epochs::SaveEpochs;
+use crate::remote::RemotePairs;
 use crate::sources::tap::TradeTap;
 use crate::status::StatusBoard;
 
@@ -66,6 +67,8 @@ pub struct Registry {
     saves: SaveEpochs,
     /// Told of every trade a source accepts, when set.
     tap: OnceLock<TradeTap>,
+    /// Who runs the pairs this engine does not (a cluster gateway's shards).
+    remote: OnceLock<Arc<dyn RemotePairs>>,
 }
 
 impl Registry {
@@ -91,6 +94,7 @@ impl Registry {
             budget: Arc::new(TickBudget::new(config.tick_budget)),
             saves: SaveEpochs::default(),
             tap: OnceLock::new(),
+            remote: OnceLock::new(),
         })
     }
 
@@ -103,6 +107,16 @@ impl Registry {
     /// ignored, as sources already hold the first).
     pub fn set_tap(&self, tap: TradeTap) {
         let _ = self.tap.set(tap);
+    }
+
+    /// Sets who runs the pairs this engine does not (once).
+    pub fn set_remote(&self, remote: Arc<dyn RemotePairs>) {
+        let _ = self.remote.set(remote);
+    }
+
+    /// Who runs the pairs this engine does not, if anyone.
+    pub fn remote(&self) -> Option<&Arc<dyn RemotePairs>> {
+        self.remote.get()
     }
 
     /// The hook told of every accepted trade.

@@ -40,6 +40,9 @@ pub enum Command {
     /// Publish every accepted trade of a source to the cluster's NATS
     /// JetStream tick stream (feature `nats`; docs/scaling.md).
     Ingest(super::ingest::IngestArgs),
+    /// Serve /ws, REST and the dashboard for every pair of a NATS cluster,
+    /// from its shards (feature `nats`; docs/scaling.md).
+    Gateway(super::gateway::GatewayArgs),
 }
 
 /// Settings shared by every command that runs the pipeline.

@@ -1,8 +1,9 @@
 //! Command-line interface: `serve`, `replay`, `record`, `analyze`, `scan`,
-//! `ingest`.
+//! `ingest`, `gateway`.
 
 mod analyze;
 mod args;
+mod gateway;
 mod ingest;
 mod record;
 mod replay;
@@ -40,6 +41,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => analyze::run(a),
         Command::Scan(a) => scan::run(a),
         Command::Ingest(a) => ingest::run(a),
+        Command::Gateway(a) => gateway::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -53,3 +53,29 @@ pub fn apply(a: &ServeArgs, r: &mut Resolved) -> Result<Option<String>> {
         anyhow::bail!(super::serve::NEEDS_NATS)
     }
 }
+
+/// A shard answers the gateways' requests for its pairs and legs.
+pub fn answer_gateways(
+    cfg: &spreadwatch_engine::EngineConfig,
+    engine: &spreadwatch_engine::Engine,
+) {
+    #[cfg(feature = "nats")]
+    if let (Some(shard), spreadwatch_engine::sources::SourceSpec::Nats(url)) =
+        (cfg.shard.clone(), cfg.source.clone())
+    {
+        let handle = engine.handle();
+        actix_rt::spawn(async move {
+            let stop = tokio_util::sync::CancellationToken::new();
+            let client = spreadwatch_engine::cluster::broker::side_connection(&url).await;
+            let res = match client {
+                Ok(c) => spreadwatch_engine::cluster::rpc::serve(c, handle, shard, stop).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = res {
+                tracing::error!("answering gateways stopped: {e}");
+            }
+        });
+    }
+    #[cfg(not(feature = "nats"))]
+    let _ = (cfg, engine);
+}

@@ -57,6 +57,17 @@ pub async fn connect(url: &str, role: &str, status: &StatusBoard) -> Result<asyn
         .map_err(net)
 }
 
+/// A second connection of a role whose first reports the state: it
+/// retries with the same backoff, the first connection too.
+pub async fn side_connection(url: &str) -> Result<async_nats::Client> {
+    async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .reconnect_delay_callback(backoff)
+        .connect(url)
+        .await
+        .map_err(net)
+}
+
 /// Says plainly what happened to the broker connection.
 fn on_event(board: &StatusBoard, ev: &async_nats::Event) {
     use async_nats::Event;

@@ -14,14 +14,20 @@
 //! - [`acks`]: which broker messages a shard may acknowledge (pure).
 //! - [`consumer`]: the shard role's source: its legs' subjects through its
 //!   durable consumer, acknowledged once a save holding them is on disk.
-//! - [`broker`]: connecting, the stream, backoff: what both roles share.
+//! - [`rpc`]: request-reply between gateways and shards (pairs, a pair's
+//!   snapshot, its parameters, a symbol's bars), answered by the owner.
+//! - [`gateway`]: the gateway role: a local engine whose handle asks the
+//!   shards and whose bus carries the update subjects.
+//! - [`broker`]: connecting, the stream, backoff: what the roles share.
 
 pub mod acks;
 pub mod broker;
 pub mod consumer;
+pub mod gateway;
 pub mod names;
 pub mod outbox;
 pub mod publisher;
+pub mod rpc;
 pub mod shard;
 
 pub use names::{consumer_name, msg_id, tick_subject, STREAM};

@@ -1,7 +1,9 @@
 //! `/metrics` for a cluster role: the broker connection, what an ingest
 //! instance published, a shard's consumer lag and membership.
 
-use spreadwatch_proto::cluster::{ClusterStatus, ConsumerStatus, PublishStatus, ShardStatus};
+use spreadwatch_proto::cluster::{
+    ClusterStatus, ConsumerStatus, GatewayStatus, PublishStatus, ShardStatus,
+};
 use spreadwatch_proto::FeedState;
 
 use super::metrics::scalar;
@@ -25,12 +27,46 @@ pub(super) fn render(o: &mut String, c: &ClusterStatus) {
     if let Some(s) = &c.shard {
         shard(o, s);
     }
+    if let Some(g) = &c.gateway {
+        gateway(o, g);
+    }
+}
+
+/// The gateway role's reach.
+fn gateway(o: &mut String, g: &GatewayStatus) {
+    let rows: [Row<'_>; 4] = [
+        (
+            "gateway_shards",
+            "gauge",
+            "Shards that answered the last discovery.",
+            g.shards.len() as u64,
+        ),
+        (
+            "gateway_pairs",
+            "gauge",
+            "Pairs the cluster runs.",
+            u64::from(g.pairs),
+        ),
+        (
+            "gateway_updates_total",
+            "counter",
+            "Updates received from the update subjects.",
+            g.updates,
+        ),
+        (
+            "gateway_failed_requests_total",
+            "counter",
+            "Requests to the shards that failed or went unanswered.",
+            g.failed_requests,
+        ),
+    ];
+    write_rows(o, &rows);
 }
 
 /// One metric: name, type, help, value.
 type Row<'a> = (&'a str, &'a str, &'a str, u64);
 
-fn rows(o: &mut String, rows: &[Row<'_>]) {
+fn write_rows(o: &mut String, rows: &[Row<'_>]) {
     for (name, kind, help, v) in rows {
         scalar(o, name, kind, Some(help), *v);
     }
@@ -83,7 +119,7 @@ fn publish(o: &mut String, p: &PublishStatus) {
                 p.dropped,
             ),
         ];
-        self::rows(o, &rows);
+        write_rows(o, &rows);
     }
 }
 
@@ -122,7 +158,7 @@ fn consumer(o: &mut String, k: &ConsumerStatus) {
                 k.ack_pending,
             ),
         ];
-        self::rows(o, &rows);
+        write_rows(o, &rows);
     }
 }
 

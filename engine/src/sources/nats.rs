@@ -5,8 +5,8 @@
 //! sends them) published on `spreadwatch.ticks.<SYMBOL>`, e.g. by an ingest
 //! instance or a recorder. Out: every engine update as the JSON of the
 //! WebSocket frame (without `seq`) on `spreadwatch.updates.bar.<SYMBOL>.<interval>`,
-//! `spreadwatch.updates.pair.<Y>.<X>`, `spreadwatch.updates.alert.<Y>.<X>` and
-//! `spreadwatch.updates.params.<Y>.<X>`.
+//! `spreadwatch.updates.pair.<Y>.<X>`, `spreadwatch.updates.alert.<Y>.<X>`,
+//! `spreadwatch.updates.params.<Y>.<X>` and `spreadwatch.updates.reset.<Y>.<X>`.
 
 use futures_util::StreamExt;
 use spreadwatch_proto::ServerBody;
@@ -77,26 +77,33 @@ pub fn update_subject(e: &EngineEvent) -> Option<(String, ServerBody)> {
     Some((subject, e.body()?))
 }
 
+/// The subject and JSON of an update on the bus; a pair reset (which
+/// clients see as a fresh snapshot) goes on
+/// `spreadwatch.updates.reset.<Y>.<X>` with the pair.
+fn update_message(e: &EngineEvent) -> Option<(String, Vec<u8>)> {
+    if let EngineEvent::PairReset(p) = e {
+        let body = serde_json::json!({ "pair": p });
+        let subject = format!("spreadwatch.updates.reset.{}.{}", p.y, p.x);
+        return Some((subject, body.to_string().into_bytes()));
+    }
+    let (subject, body) = update_subject(e)?;
+    Some((subject, serde_json::to_vec(&body).ok()?))
+}
+
 /// Publishes every update of `engine` to `url` until the engine stops. A
 /// publisher that falls behind the engine's event channel skips what it
 /// missed (counted in the log), never blocking the engine.
 pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
     // Connects in the background, so a broker that is not up yet (or goes
     // away later) delays updates instead of ending them.
-    let client = async_nats::ConnectOptions::new()
-        .retry_on_initial_connect()
-        .reconnect_delay_callback(crate::cluster::broker::backoff)
-        .connect(url)
-        .await
-        .map_err(net)?;
+    let client = crate::cluster::broker::side_connection(url).await?;
     let mut rx = engine.subscribe();
     loop {
         match rx.recv().await {
             Ok(u) => {
-                let Some((subject, body)) = update_subject(&u.event) else {
+                let Some((subject, json)) = update_message(&u.event) else {
                     continue;
                 };
-                let json = serde_json::to_vec(&body).map_err(|e| Error::Network(e.to_string()))?;
                 client.publish(subject, json.into()).await.map_err(net)?;
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
