@@ -26,6 +26,7 @@
 //!   synthetic whole market of 1 m closes and the scanner's timing on it.
 
 mod client;
+pub mod cluster;
 pub mod loadtest;
 pub mod market;
 pub mod stamped;

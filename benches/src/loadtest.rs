@@ -50,6 +50,9 @@ pub struct LoadOptions {
     pub engine_bin: Option<PathBuf>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Run the engine as a NATS cluster (ingest, one shard, a gateway the
+    /// clients use) instead of one `serve`.
+    pub cluster: bool,
 }
 
 /// Latency quantiles, µs.
@@ -177,7 +180,11 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
     let per_symbol = ((1usize << 22) / names.len()).clamp(4_096, 1 << 20);
     let table = Arc::new(SendTable::new(names.len(), per_symbol));
     let mock = start_mock(o, &names, &table).await?;
-    let engine = start_engine(o.engine_bin.as_ref(), &mock.base_url(), &names)?;
+    let engine = match (&o.engine_bin, o.cluster) {
+        (Some(bin), true) => crate::cluster::start_cluster(bin, &mock.base_url(), &names)?,
+        (None, true) => anyhow::bail!("--cluster runs the spreadwatch binary, not in process"),
+        (bin, false) => start_engine(bin.as_ref(), &mock.base_url(), &names)?,
+    };
     let http = reqwest::Client::new();
     // Slow clients connect first and never read.
     let slow = connect_slow(&engine, o.slow_clients).await?;
@@ -196,7 +203,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         .collect();
     let pb = o.progress.then(|| progress_bar(o.warmup + o.duration));
     tokio::time::sleep_until(measure_from.into()).await;
-    let s0 = status(&http, &engine.url).await;
+    let s0 = status(&http, &engine.status_url).await;
     let watch = watch_engine(&engine, until, |rss| {
         if let Some(pb) = &pb {
             pb.set_position(start.elapsed().as_secs());
@@ -205,7 +212,7 @@ pub async fn run(o: &LoadOptions) -> Result<LoadReport> {
         }
     })
     .await;
-    let s1 = status(&http, &engine.url).await;
+    let s1 = status(&http, &engine.status_url).await;
     let server_latency = server_latency(&http, &engine.url).await;
     if let Some(pb) = pb {
         pb.finish_and_clear();

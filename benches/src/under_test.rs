@@ -35,16 +35,18 @@ pub(crate) fn proc_stat(pid: u32) -> (f64, f64) {
 /// A running engine under test: a child process (killed on drop) or a
 /// server thread in this process.
 pub struct Engine {
-    /// Its HTTP base URL.
+    /// Its HTTP base URL (a cluster's gateway).
     pub url: String,
-    /// Its process id (this process when in process).
+    /// Where its ticks are counted (a cluster's shard; else `url`).
+    pub status_url: String,
+    /// Its process id (this process when in process; a cluster's shard).
     pub pid: u32,
-    child: Option<std::process::Child>,
+    pub(crate) children: Vec<std::process::Child>,
 }
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
+        for c in &mut self.children {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -88,9 +90,10 @@ fn start_child(bin: &PathBuf, mock_url: &str, syms: &str, pair: &str) -> Result<
         .with_context(|| format!("unexpected engine output {line:?}"))?
         .to_string();
     Ok(Engine {
+        status_url: url.clone(),
         url,
         pid: child.id(),
-        child: Some(child),
+        children: vec![child],
     })
 }
 
@@ -118,9 +121,10 @@ fn start_in_process(mock_url: &str, symbols: &[String], pair: String) -> Result<
         })
     });
     Ok(Engine {
+        status_url: url.clone(),
         url,
         pid: std::process::id(),
-        child: None,
+        children: Vec::new(),
     })
 }
 

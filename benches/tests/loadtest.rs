@@ -17,6 +17,7 @@ async fn short_run_delivers_every_delta_in_order() {
         warmup: 1.0,
         engine_bin: None,
         progress: false,
+        cluster: false,
     };
     let r = run(&o).await.expect("load test runs");
     assert!(r.ticks > 1_000, "ticks ingested: {}", r.ticks);
@@ -50,6 +51,7 @@ async fn a_skewed_many_symbol_run_reaches_every_symbol_once() {
         warmup: 2.0,
         engine_bin: None,
         progress: false,
+        cluster: false,
     };
     let r = run(&o).await.expect("load test runs");
     assert_eq!(r.symbols_traded, 300, "every symbol's stream arrived");

@@ -55,9 +55,9 @@ pub struct EngineConfig {
     /// Saving: restored before the source starts, saved every interval
     /// and at shutdown.
     pub persist: Option<PersistConfig>,
-    /// Told of every trade a source accepts (`spreadwatch ingest`'s
+    /// Called with every trade a source accepts (`spreadwatch ingest`'s
     /// publisher, or an embedder's copy).
-    pub tap: Option<crate::sources::tap::TradeTap>,
+    pub on_trade: Option<crate::sources::accepted::TradeHook>,
     /// Read the NATS source as this cluster shard (feature `nats`).
     #[cfg(feature = "nats")]
     pub shard: Option<crate::cluster::ShardSource>,
@@ -99,7 +99,7 @@ impl Default for EngineConfig {
             pairs: Vec::new(),
             pair_params: PairParams::default(),
             persist: None,
-            tap: None,
+            on_trade: None,
             #[cfg(feature = "nats")]
             shard: None,
             scan: Some(crate::actors::scanner::ScanConfig::default()),
@@ -216,8 +216,8 @@ impl Engine {
         let actors = Arbiter::new();
         let allowed = allowed_symbols(&cfg);
         let registry = Registry::new(actors.handle(), cfg.symbol, allowed, events, status.clone());
-        if let Some(tap) = cfg.tap.clone() {
-            registry.set_tap(tap);
+        if let Some(hook) = cfg.on_trade.clone() {
+            registry.set_trade_hook(hook);
         }
         let stop = CancellationToken::new();
         let (done_tx, done) = watch::channel(false);

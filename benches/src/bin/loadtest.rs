@@ -48,6 +48,10 @@ struct Args {
     /// Write the JSON result here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Run the engine as a NATS cluster: nats-server -js, ingest, one shard
+    /// and a gateway the clients connect to (the binary needs `--features nats`).
+    #[arg(long)]
+    cluster: bool,
 }
 
 #[tokio::main]
@@ -84,6 +88,7 @@ async fn main() -> Result<()> {
         warmup: a.warmup,
         engine_bin,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        cluster: a.cluster,
     };
     let r = run(&o).await?;
     print!("{}", r.table());

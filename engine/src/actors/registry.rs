@@ -17,7 +17,7 @@ use crate::core::tick_budget::TickBudget;
 use crate::core::{SeriesLimits, Tick};
 use crate::persist::epochs::SaveEpochs;
 use crate::remote::RemotePairs;
-use crate::sources::tap::TradeTap;
+use crate::sources::accepted::TradeHook;
 use crate::status::StatusBoard;
 
 /// Settings every new symbol actor gets.
@@ -65,8 +65,8 @@ pub struct Registry {
     budget: Arc<TickBudget>,
     /// Which saves have begun and finished.
     saves: SaveEpochs,
-    /// Told of every trade a source accepts, when set.
-    tap: OnceLock<TradeTap>,
+    /// Called with every trade a source accepts, when set.
+    trade_hook: OnceLock<TradeHook>,
     /// Who runs the pairs this engine does not (a cluster gateway's shards).
     remote: OnceLock<Arc<dyn RemotePairs>>,
 }
@@ -93,7 +93,7 @@ impl Registry {
             scan: RwLock::new(None),
             budget: Arc::new(TickBudget::new(config.tick_budget)),
             saves: SaveEpochs::default(),
-            tap: OnceLock::new(),
+            trade_hook: OnceLock::new(),
             remote: OnceLock::new(),
         })
     }
@@ -103,10 +103,10 @@ impl Registry {
         &self.saves
     }
 
-    /// Sets the hook told of every accepted trade (once; later calls are
-    /// ignored, as sources already hold the first).
-    pub fn set_tap(&self, tap: TradeTap) {
-        let _ = self.tap.set(tap);
+    /// Sets the hook called with every accepted trade (once; later calls
+    /// are ignored, as sources already hold the first).
+    pub fn set_trade_hook(&self, hook: TradeHook) {
+        let _ = self.trade_hook.set(hook);
     }
 
     /// Sets who runs the pairs this engine does not (once).
@@ -119,9 +119,9 @@ impl Registry {
         self.remote.get()
     }
 
-    /// The hook told of every accepted trade.
-    pub fn tap(&self) -> Option<TradeTap> {
-        self.tap.get().cloned()
+    /// The hook called with every accepted trade.
+    pub fn trade_hook(&self) -> Option<TradeHook> {
+        self.trade_hook.get().cloned()
     }
 
     /// The shared tick budget.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -43,6 +43,7 @@ fn serve(_: GatewayArgs, _: String) -> Result<()> {
 
 #[cfg(feature = "nats")]
 fn serve(a: GatewayArgs, url: String) -> Result<()> {
+    use anyhow::Context;
     use spreadwatch_engine::cluster::broker::connect;
     use spreadwatch_engine::cluster::gateway::{Gateway, Shards};
     use spreadwatch_engine::server::{self, Access, ServerConfig};

@@ -72,7 +72,7 @@ fn publish(a: IngestArgs, mut r: Resolved, url: String) -> Result<()> {
     use spreadwatch_engine::server::{self, ServerConfig};
     use spreadwatch_engine::Engine;
     let publisher = Publisher::new(a.buffer);
-    r.engine.tap = Some(publisher.tap());
+    r.engine.on_trade = Some(publisher.hook());
     let listener = std::net::TcpListener::bind(&r.bind)
         .with_context(|| format!("cannot listen on {}", r.bind))?;
     let addr = listener.local_addr()?;

@@ -188,7 +188,8 @@ pub fn event_of(subject: &str, payload: &[u8]) -> Option<EngineEvent> {
         ServerBody::Pair { stats, point } => EngineEvent::Pair(Box::new(stats), point),
         ServerBody::Alert { alert } => EngineEvent::Alert(alert),
         ServerBody::Params { pair, params } => EngineEvent::Params(pair, params),
-        ServerBody::Scan { scan } => EngineEvent::Scan(Arc::new(*scan)),
+        // A shard's scanner ranks only its own legs: no market-wide ranking
+        // to show from any one of them.
         _ => return None,
     })
 }

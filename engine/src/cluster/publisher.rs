@@ -19,8 +19,8 @@ use super::broker::{backoff, connect, net, tick_stream};
 use super::names::{msg_id, tick_subject, STREAM};
 use super::outbox::{Outbox, Outgoing};
 use crate::error::Result;
+use crate::sources::accepted::{AcceptedTrade, TradeHook};
 use crate::sources::record::frame_json;
-use crate::sources::tap::{AcceptedTrade, TradeTap};
 use crate::status::StatusBoard;
 
 /// Trades sent before their acknowledgements are awaited.
@@ -67,9 +67,9 @@ impl Publisher {
         }
     }
 
-    /// The hook to give the engine (`EngineConfig::tap`): it queues each
-    /// accepted trade as a Binance frame and returns at once.
-    pub fn tap(&self) -> TradeTap {
+    /// The hook to give the engine (`EngineConfig::on_trade`): it queues
+    /// each accepted trade as a Binance frame and returns at once.
+    pub fn hook(&self) -> TradeHook {
         let shared = self.shared.clone();
         Arc::new(move |t: &AcceptedTrade<'_>| {
             let frame = frame_json(t.symbol, &t.tick, t.event_ms, t.kind);

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use spreadwatch_proto::{DropReason, FeedState};
 
+use super::accepted::{AcceptedTrade, TradeHook};
 use super::frame::{parse_frame, Frame, StreamKind};
-use super::tap::{AcceptedTrade, TradeTap};
 use crate::actors::Ingest;
 use crate::status::{sym_entry, SourceBoard};
 
@@ -57,8 +57,8 @@ pub struct FeedWriter {
     last_warn: HashMap<DropReason, (Instant, u64)>,
     /// Wall time of the last trade per symbol, for the silence watchdog.
     last_seen: HashMap<Box<str>, Instant>,
-    /// Told of every accepted trade (the registry's, when set).
-    tap: Option<TradeTap>,
+    /// Called with every accepted trade (the registry's, when set).
+    hook: Option<TradeHook>,
     /// The stream of the last accepted trade: what a backfilled one is.
     last_kind: StreamKind,
 }
@@ -70,7 +70,7 @@ impl FeedWriter {
     /// overlap of two connections.
     pub fn new(ingest: Ingest, board: SourceBoard, dedupe: bool) -> Self {
         FeedWriter {
-            tap: ingest.registry().tap(),
+            hook: ingest.registry().trade_hook(),
             last_kind: StreamKind::AggTrade,
             ingest,
             board,
@@ -107,14 +107,7 @@ impl FeedWriter {
         for t in ticks {
             if self.ingest.push(symbol, *t) {
                 n += 1;
-                if let Some(tap) = &self.tap {
-                    tap(&AcceptedTrade {
-                        symbol,
-                        tick: *t,
-                        event_ms: t.time_ms,
-                        kind: self.last_kind,
-                    });
-                }
+                self.accepted(symbol, *t, t.time_ms, self.last_kind);
             }
         }
         // A filled gap is closed: its ids arriving now are repeats.
@@ -133,6 +126,18 @@ impl FeedWriter {
             c.gaps_filled += 1;
         } else {
             c.gaps_unfilled += 1;
+        }
+    }
+
+    /// Tells the trade hook, if any, of a trade sent to the actors.
+    fn accepted(&self, symbol: &str, tick: crate::core::Tick, event_ms: i64, kind: StreamKind) {
+        if let Some(hook) = &self.hook {
+            hook(&AcceptedTrade {
+                symbol,
+                tick,
+                event_ms,
+                kind,
+            });
         }
     }
 
@@ -162,14 +167,7 @@ impl FeedWriter {
                     return;
                 }
                 self.last_kind = t.kind;
-                if let Some(tap) = &self.tap {
-                    tap(&AcceptedTrade {
-                        symbol: t.symbol,
-                        tick: t.tick,
-                        event_ms: t.event_ms,
-                        kind: t.kind,
-                    });
-                }
+                self.accepted(t.symbol, t.tick, t.event_ms, t.kind);
                 let recv = recv_ms.or(t.recv_us.map(|us| us / 1000));
                 let c = self.sym(t.symbol);
                 c.messages += 1;

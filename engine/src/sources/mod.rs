@@ -2,6 +2,7 @@
 //! NATS (feature `nats`), or none (trades given to `EngineHandle::ingest`).
 //! All go through [`feed::FeedWriter`] into the same actor path.
 
+pub mod accepted;
 #[cfg(feature = "binance")]
 pub mod backfill;
 #[cfg(feature = "binance")]
@@ -16,7 +17,6 @@ pub mod record;
 pub mod replay;
 pub(crate) mod runner;
 pub mod sim;
-pub mod tap;
 pub mod universe;
 
 use std::path::PathBuf;

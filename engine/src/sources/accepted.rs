@@ -22,5 +22,7 @@ pub struct AcceptedTrade<'a> {
 }
 
 /// Called on the source's thread with every accepted trade: it must not
-/// block (queue the trade and return).
-pub type TradeTap = Arc<dyn Fn(&AcceptedTrade<'_>) + Send + Sync>;
+/// block (queue the trade and return). Not to be confused with an update
+/// tap ([`EngineHandle::tap`](crate::EngineHandle::tap)), which sees what
+/// the actors made of the trades.
+pub type TradeHook = Arc<dyn Fn(&AcceptedTrade<'_>) + Send + Sync>;
