@@ -60,9 +60,8 @@ pub fn start_cluster(bin: &Path, mock_url: &str, symbols: &[String]) -> Result<E
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let (nats, url) = broker(&dir)?;
-    let mut children = vec![nats];
-    let (syms, pair) = (symbols.join(","), format!("{}/{}", symbols[1], symbols[0]));
     let publish = format!("nats:{url}");
+    let syms = symbols.join(",");
     let ingest = [
         "ingest",
         "--source",
@@ -78,12 +77,37 @@ pub fn start_cluster(bin: &Path, mock_url: &str, symbols: &[String]) -> Result<E
         "--bind",
         "127.0.0.1:0",
     ];
-    children.push(announced(bin, &ingest)?.0);
+    let ingest = announced(bin, &ingest)?.0;
+    let (shard, status_url) = shard(bin, &publish, &symbols[..2], &dir)?;
+    let pid = shard.id();
+    let gateway = [
+        "gateway",
+        "--nats",
+        &url,
+        "--bind",
+        "127.0.0.1:0",
+        "--ui-dir",
+        "/nonexistent",
+    ];
+    let (gateway, url) = announced(bin, &gateway)?;
+    // The gateway asks the shards for their pairs every 2 s.
+    std::thread::sleep(Duration::from_secs(3));
+    Ok(Engine {
+        url,
+        status_url,
+        pid,
+        children: vec![nats, ingest, shard, gateway],
+    })
+}
+
+/// Shard 1/1 of the pair `legs[1]/legs[0]`, saving under `dir`.
+fn shard(bin: &Path, source: &str, legs: &[String], dir: &Path) -> Result<(Child, String)> {
+    let pair = format!("{}/{}", legs[1], legs[0]);
     let data = dir.join("shard").display().to_string();
-    let shard = [
+    let args = [
         "serve",
         "--source",
-        &publish,
+        source,
         "--shard",
         "1/1",
         "--pair",
@@ -95,26 +119,5 @@ pub fn start_cluster(bin: &Path, mock_url: &str, symbols: &[String]) -> Result<E
         "--ui-dir",
         "/nonexistent",
     ];
-    let (shard, status_url) = announced(bin, &shard)?;
-    let pid = shard.id();
-    children.push(shard);
-    let gateway = [
-        "gateway",
-        "--nats",
-        &url,
-        "--bind",
-        "127.0.0.1:0",
-        "--ui-dir",
-        "/nonexistent",
-    ];
-    let (gateway, url) = announced(bin, &gateway)?;
-    children.push(gateway);
-    // The gateway asks the shards for their pairs every 2 s.
-    std::thread::sleep(Duration::from_secs(3));
-    Ok(Engine {
-        url,
-        status_url,
-        pid,
-        children,
-    })
+    announced(bin, &args)
 }

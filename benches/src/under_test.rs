@@ -46,7 +46,8 @@ pub struct Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        for c in &mut self.children {
+        // The last started first: a cluster's broker goes last.
+        for c in self.children.iter_mut().rev() {
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -196,6 +196,8 @@ struct Threads {
     actors: Arbiter,
     source: Arbiter,
     saver: Option<SharedSaver>,
+    /// Where the interval saves run, when the engine persists.
+    saves: Option<Arbiter>,
 }
 
 impl Engine {
@@ -234,13 +236,15 @@ impl Engine {
         // Last of the steps that can fail, so a refused start leaves no
         // scanner polling behind it.
         start_scanner(&cfg, &registry, &status, &actors, handle.restored.clone())?;
+        let saves = saver.as_ref().map(|_| Arbiter::new());
         let persist = cfg.persist.clone().zip(saver.clone());
+        let persist = persist.zip(saves.as_ref().map(Arbiter::handle));
         let (reg, save_stop) = (registry.clone(), stop.clone());
         let source_fut = crate::sources::runner::run_source(cfg, registry, status, stop);
         let source = Arbiter::new();
         source.spawn(async move {
-            if let Some((p, saver)) = persist {
-                restore_then_save(&p, &reg, saver, save_stop).await;
+            if let Some(((p, saver), on)) = persist {
+                restore_then_save(&p, &reg, saver, &on, save_stop).await;
             }
             let _ = restored_tx.send(true);
             if let Err(e) = source_fut.await {
@@ -252,6 +256,7 @@ impl Engine {
             actors,
             source,
             saver,
+            saves,
         };
         Ok(Engine {
             handle,
@@ -303,6 +308,9 @@ impl Threads {
             if let Err(e) = s.lock().await.save_all().await {
                 tracing::error!("final save failed: {e}");
             }
+        }
+        if let Some(a) = &self.saves {
+            a.stop();
         }
         self.actors.stop();
     }

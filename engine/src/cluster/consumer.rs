@@ -165,13 +165,23 @@ struct Reading<'a> {
 impl Reading<'_> {
     async fn read(
         &mut self,
-        mut consumer: PullConsumer,
-        mut stream: Stream,
+        consumer: PullConsumer,
+        stream: Stream,
         stop: &CancellationToken,
     ) -> Result<()> {
         let mut messages = consumer.messages().await.map_err(net)?;
         let mut finished = self.r.saves.finished();
-        let mut poll = tokio::time::interval(Duration::from_secs(1));
+        // The broker's view asks the broker: on a task of its own, so
+        // trades never wait behind it.
+        let watch = stop.child_token();
+        tokio::spawn(watch_lag(
+            consumer,
+            stream,
+            self.r.status.clone(),
+            watch.clone(),
+        ));
+        let _stop_watch = watch.drop_guard();
+        let mut report = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 _ = stop.cancelled() => break,
@@ -184,7 +194,7 @@ impl Reading<'_> {
                     let n = *finished.borrow_and_update();
                     self.ack(n).await;
                 }
-                _ = poll.tick() => self.poll(&mut consumer, &mut stream).await,
+                _ = report.tick() => self.report(),
             }
         }
         self.r.feed.flush().await;
@@ -247,29 +257,62 @@ impl Reading<'_> {
             .with_cluster(|c| c.last_error = Some(err.to_string()));
     }
 
-    /// The consumer's lag and the shards present, to the status board.
-    async fn poll(&mut self, consumer: &mut PullConsumer, stream: &mut Stream) {
-        if let Ok(info) = consumer.info().await {
-            self.counts.pending = info.num_pending;
-            self.counts.ack_pending = info.num_ack_pending as u64;
-        }
-        let names = stream
-            .consumer_names()
-            .filter_map(|n| async move { n.ok().filter(|n| n.starts_with(CONSUMER_PREFIX)) })
-            .collect::<Vec<_>>();
-        let members = tokio::time::timeout(Duration::from_secs(1), names)
-            .await
-            .ok()
-            .map(|mut m| {
-                m.sort();
-                m
-            });
+    /// This run's counters, to the status board (the lag is the watch's).
+    fn report(&self) {
         let counts = self.counts.clone();
         self.r.status.with_cluster(|c| {
-            c.consumer = Some(counts);
+            let lag = c.consumer.as_ref().map(|k| (k.pending, k.ack_pending));
+            let (pending, ack_pending) = lag.unwrap_or_default();
+            c.consumer = Some(ConsumerStatus {
+                pending,
+                ack_pending,
+                ..counts
+            });
+        });
+    }
+}
+
+/// Every second until `stop`: the consumer's lag and the shards present,
+/// as the broker sees them, to the status board.
+async fn watch_lag(
+    mut consumer: PullConsumer,
+    stream: Stream,
+    status: StatusBoard,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let info = consumer
+            .info()
+            .await
+            .ok()
+            .map(|i| (i.num_pending, i.num_ack_pending as u64));
+        let members = members(&stream).await;
+        status.with_cluster(|c| {
+            if let (Some(k), Some((p, a))) = (c.consumer.as_mut(), info) {
+                k.pending = p;
+                k.ack_pending = a;
+            }
             if let (Some(s), Some(m)) = (c.shard.as_mut(), members) {
                 s.members = m;
             }
         });
     }
+}
+
+/// The shards whose durable consumer the stream holds, sorted.
+async fn members(stream: &Stream) -> Option<Vec<String>> {
+    let names = stream
+        .consumer_names()
+        .filter_map(|n| async move { n.ok().filter(|n| n.starts_with(CONSUMER_PREFIX)) })
+        .collect::<Vec<_>>();
+    let mut m = tokio::time::timeout(Duration::from_secs(1), names)
+        .await
+        .ok()?;
+    m.sort();
+    Some(m)
 }

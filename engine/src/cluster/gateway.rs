@@ -65,15 +65,27 @@ impl Gateway {
             .subscribe("spreadwatch.updates.>")
             .await
             .map_err(net)?;
-        let mut tick = tokio::time::interval(DISCOVER_EVERY);
+        // Discovery waits for answers: on a task of its own, so updates
+        // never wait behind it.
+        tokio::spawn(self.clone().discover_every(stop.clone()));
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return Ok(()),
-                _ = tick.tick() => self.discover().await,
                 m = updates.next() => match m {
                     Some(m) => self.update(&engine, &m.subject, &m.payload),
                     None => return Ok(()),
                 },
+            }
+        }
+    }
+
+    /// Asks for the shards' pairs every [`DISCOVER_EVERY`] until `stop`.
+    async fn discover_every(self: Arc<Self>, stop: CancellationToken) {
+        let mut tick = tokio::time::interval(DISCOVER_EVERY);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => self.discover().await,
             }
         }
     }

@@ -13,18 +13,20 @@ use crate::actors::Registry;
 /// A saver shared by the interval loop and the shutdown.
 pub type SharedSaver = Arc<tokio::sync::Mutex<Saver>>;
 
-/// Restores what `p`'s store holds, then saves every interval on the
-/// current arbiter until `stop`.
+/// Restores what `p`'s store holds, then saves every interval on `saves`
+/// (a thread of its own: a save's disk sync must not stall the source)
+/// until `stop`.
 pub async fn restore_then_save(
     p: &PersistConfig,
     registry: &Registry,
     saver: SharedSaver,
+    saves: &actix_rt::ArbiterHandle,
     stop: CancellationToken,
 ) {
     if let Err(e) = restore(p, registry).await {
         tracing::error!("restoring the saved state failed, continuing with what was restored: {e}");
     }
-    actix_rt::spawn(save_loop(saver, p.interval, stop));
+    saves.spawn(save_loop(saver, p.interval, stop));
 }
 
 /// Saves every `every` until the engine stops.
