@@ -33,12 +33,24 @@ impl EngineHandle {
         let _ = r.wait_for(|d| *d).await;
     }
 
-    /// The current feed and symbol status.
+    /// The current feed and symbol status (on a cluster gateway, with the
+    /// shards' sources, symbols and pairs).
     pub fn status(&self) -> StatusReport {
         let mut r = self.status.report();
         let b = self.registry.tick_budget();
         r.ticks.held = b.held() as u64;
         r.ticks.budget = b.limit() as u64;
+        if let Some(remote) = self.registry.remote() {
+            for (from, st) in remote.status() {
+                let sources = st.sources.into_iter();
+                r.sources
+                    .extend(sources.map(|(k, v)| (format!("{k} ({from})"), v)));
+                for (k, v) in st.symbols {
+                    r.symbols.entry(k).or_insert(v);
+                }
+                r.pairs.extend(st.pairs);
+            }
+        }
         r
     }
 

@@ -5,7 +5,7 @@
 
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use spreadwatch_proto::{Bar, Interval, PairId, PairParams, Symbol};
+use spreadwatch_proto::{Bar, Interval, PairId, PairParams, StatusReport, Symbol};
 
 use crate::actors::PairSnapshot;
 use crate::error::Result;
@@ -40,4 +40,9 @@ pub trait RemotePairs: Send + Sync + 'static {
     fn set_params(&self, pair: &PairId, params: PairParams) -> Ask<()>;
     /// A symbol's bars from a process that holds it.
     fn bars(&self, symbol: &Symbol, query: BarsQuery) -> Ask<Vec<Bar>>;
+    /// The feed health of each process, by name (its sources, symbols and
+    /// pairs), as last heard.
+    fn status(&self) -> Vec<(String, StatusReport)> {
+        Vec::new()
+    }
 }

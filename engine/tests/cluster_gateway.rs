@@ -139,6 +139,18 @@ async fn a_gateway_serves_every_pair_of_the_cluster_as_one_instance_does() {
     let pairs: Vec<String> = PAIRS.split(',').map(str::to_string).collect();
     let legs: Vec<String> = SYMBOLS.iter().map(|s| s.to_string()).collect();
     same_pairs_and_bars(&http, &gw, &single, &pairs, &legs).await;
+    // Its feed health is the shards': each one's source, every leg.
+    let st = get_json(&http, format!("{gw}/api/status")).await;
+    for shard in ["1/2", "2/2"] {
+        let src = &st["sources"][format!("nats (shard {shard})")];
+        assert_eq!(src["state"], "live", "{shard}: {st}");
+    }
+    let symbols = st["symbols"].as_object().unwrap();
+    assert_eq!(symbols.len(), 4, "{st}");
+    assert!(
+        symbols.values().all(|v| v["ticks"].as_u64() > Some(0)),
+        "{st}"
+    );
 
     // A parameter change on the gateway reaches the pair's owner.
     let mut ws = connect(&gw, "").await;

@@ -13,7 +13,7 @@ use parking_lot::RwLock;
 use serde::de::DeserializeOwned;
 use spreadwatch_proto::cluster::GatewayStatus;
 use spreadwatch_proto::msg::PairView;
-use spreadwatch_proto::{PairId, PairParams, ServerBody, Symbol};
+use spreadwatch_proto::{PairId, PairParams, ServerBody, StatusReport, Symbol};
 use tokio_util::sync::CancellationToken;
 
 use super::broker::net;
@@ -37,6 +37,8 @@ const GATHER: Duration = Duration::from_millis(300);
 struct View {
     pairs: Vec<PairId>,
     symbols: Vec<Symbol>,
+    /// Each shard's feed health, by `shard I/N`.
+    health: Vec<(String, StatusReport)>,
 }
 
 /// The cluster, as a gateway's engine sees it.
@@ -97,17 +99,23 @@ impl Gateway {
             return;
         };
         let (mut pairs, mut symbols, mut shards) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
+        let mut health = Vec::new();
         for r in replies {
             pairs.extend(r.pairs);
             symbols.extend(r.legs);
+            if let Some(st) = r.status {
+                health.push((format!("shard {}", r.shard), st));
+            }
             shards.push(r.shard);
         }
+        health.sort_by(|a, b| a.0.cmp(&b.0));
         shards.sort();
         shards.dedup();
         let n = pairs.len() as u32;
         *self.view.write() = View {
             pairs: pairs.into_iter().collect(),
             symbols: symbols.into_iter().collect(),
+            health,
         };
         self.status.with_cluster(|c| {
             if let Some(g) = c.gateway.as_mut() {
@@ -240,6 +248,10 @@ impl RemotePairs for Shards {
     fn bars(&self, symbol: &Symbol, query: BarsQuery) -> Ask<Vec<spreadwatch_proto::Bar>> {
         let body = serde_json::to_vec(&query).unwrap_or_default();
         self.0.ask(bars_subject(symbol), body)
+    }
+
+    fn status(&self) -> Vec<(String, StatusReport)> {
+        self.0.view.read().health.clone()
     }
 }
 

@@ -48,6 +48,9 @@ pub struct PairsReply {
     pub pairs: Vec<PairId>,
     /// Their legs.
     pub legs: Vec<Symbol>,
+    /// Its sources, symbols and pairs (the rest of its report left out).
+    #[serde(default)]
+    pub status: Option<spreadwatch_proto::StatusReport>,
 }
 
 /// An answer, or why there is none.
@@ -114,6 +117,7 @@ async fn answer(
             shard: shard.spec.to_string(),
             pairs: shard.owned.clone(),
             legs: shard.legs.clone(),
+            status: Some(feed_health(engine)),
         }),
         "snapshot" => json(&snapshot(engine, &pair()?).await),
         "params" => json(&params(engine, &pair()?, payload).await),
@@ -127,6 +131,17 @@ async fn answer(
         _ => return None,
     };
     Some(body)
+}
+
+/// What a gateway shows of a shard's health: sources, symbols, pairs.
+fn feed_health(engine: &EngineHandle) -> spreadwatch_proto::StatusReport {
+    let st = engine.status();
+    spreadwatch_proto::StatusReport {
+        sources: st.sources,
+        symbols: st.symbols,
+        pairs: st.pairs,
+        ..Default::default()
+    }
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
