@@ -19,16 +19,11 @@ use crate::cluster::{
 use crate::server::{connect, next_json, wait_for, Ws};
 use crate::support::{bin, get_json, spawn_serve, ChildGuard};
 
-/// Spawns `spreadwatch gateway` on the cluster at `url`.
-fn spawn_gateway(url: &str) -> (ChildGuard, String) {
+/// Spawns `spreadwatch gateway` on the cluster at `url`, serving the
+/// dashboard from `ui`.
+pub(crate) fn spawn_gateway(url: &str, ui: &str) -> (ChildGuard, String) {
     let mut child = bin()
-        .args([
-            "gateway",
-            "--bind",
-            "127.0.0.1:0",
-            "--ui-dir",
-            "/nonexistent",
-        ])
+        .args(["gateway", "--bind", "127.0.0.1:0", "--ui-dir", ui])
         .args(["--nats", url])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -77,6 +72,20 @@ fn seen(frames: &[Value]) -> (BTreeSet<String>, bool, BTreeSet<String>) {
     (types, rising, bars)
 }
 
+/// Waits until the gateway has heard from both shards and their 4 pairs.
+pub(crate) async fn found_both_shards(http: &reqwest::Client, gw: &str) {
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = get_json(http, format!("{gw}/api/status")).await;
+        let g = &st["cluster"]["gateway"];
+        if g["pairs"] == 4 && g["shards"].as_array().map(Vec::len) == Some(2) {
+            return;
+        }
+        assert!(Instant::now() < end, "the gateway found no shards: {st}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_gateway_serves_every_pair_of_the_cluster_as_one_instance_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,17 +98,8 @@ async fn a_gateway_serves_every_pair_of_the_cluster_as_one_instance_does() {
     let http = reqwest::Client::new();
     let (_s1, s1) = spawn_shard(&url, "1/2", &dir.path().join("s1"));
     let (_s2, s2) = spawn_shard(&url, "2/2", &dir.path().join("s2"));
-    let (_gw, gw) = spawn_gateway(&url);
-    let end = Instant::now() + Duration::from_secs(30);
-    loop {
-        let st = get_json(&http, format!("{gw}/api/status")).await;
-        let g = &st["cluster"]["gateway"];
-        if g["pairs"] == 4 && g["shards"].as_array().map(Vec::len) == Some(2) {
-            break;
-        }
-        assert!(Instant::now() < end, "the gateway found no shards: {st}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (_gw, gw) = spawn_gateway(&url, "/nonexistent");
+    found_both_shards(&http, &gw).await;
 
     // A session on the gateway and one on a single instance, both paced at
     // 40x, watch the same feed go by.

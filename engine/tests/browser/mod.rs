@@ -1,5 +1,7 @@
 //! The dashboard in a real Chromium against `spreadwatch serve`.
 
+#[cfg(feature = "nats")]
+mod cluster;
 mod dashboard;
 mod driver;
 pub mod feed;
