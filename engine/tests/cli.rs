@@ -185,6 +185,9 @@ fn the_cluster_commands_say_what_they_need() {
         "nats:nats://127.0.0.1:1",
     ];
     let shard = ["serve", "--source", "sim", "--shard", "1/2", "--pair", pair];
+    let (code, err) = stderr_of(&["serve", "--source", "sim", "--pairs", "scan:5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--shard I/N"), "{err}");
     if cfg!(feature = "nats") {
         let (code, err) = stderr_of(&shard);
         assert_eq!(code, 2);
@@ -200,6 +203,14 @@ fn the_cluster_commands_say_what_they_need() {
         ]);
         assert_eq!(code, 2);
         assert!(err.contains("I/N"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().display().to_string();
+        let bad = [
+            "serve", "--source", broker, "--shard", "1/2", "--pairs", "top5",
+        ];
+        let (code, err) = stderr_of(&[&bad[..], &["--data-dir", &data]].concat());
+        assert_eq!(code, 2);
+        assert!(err.contains("scan:N"), "{err}");
         let (code, err) = stderr_of(&["ingest", "--source", broker, "--publish", broker]);
         assert_eq!(code, 2);
         assert!(err.contains("binance, sim or replay"), "{err}");

@@ -103,6 +103,11 @@ impl Broker {
 /// Writes the feed: four symbols, two cointegrated pairs among them, as
 /// Binance aggTrade frames. Returns the trades per symbol.
 pub(crate) fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
+    write_feed_of(path, SECONDS)
+}
+
+/// [`write_feed`] of `seconds` of trading.
+pub(crate) fn write_feed_of(path: &Path, seconds: i64) -> BTreeMap<&'static str, u64> {
     let mut rng = 0x5eed_u64;
     let mut uniform = move || {
         rng = rng
@@ -124,7 +129,7 @@ pub(crate) fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
             (*id).is_multiple_of(3)
         );
     };
-    for i in 0..SECONDS * RATE {
+    for i in 0..seconds * RATE {
         let t = T0 + i * 1000 / RATE;
         btc += uniform() * 8.0;
         sol *= 1.0 + uniform() * 2e-3;
@@ -141,7 +146,7 @@ pub(crate) fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
             frame(&mut text, sym, px, t);
         }
     }
-    let late = T0 + SECONDS * 1000 + LATE_MS;
+    let late = T0 + seconds * 1000 + LATE_MS;
     for (sym, px) in [
         ("BTCUSDT", btc),
         ("ETHUSDT", 0.05 * btc + 150.0),

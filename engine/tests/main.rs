@@ -11,6 +11,8 @@ mod cli;
 mod cluster;
 #[cfg(feature = "nats")]
 mod cluster_gateway;
+#[cfg(feature = "nats")]
+mod cluster_scan;
 mod gaps;
 mod golden_bars;
 mod hardening;

@@ -160,6 +160,10 @@ pub struct ServeArgs {
     /// and publish updates to the same broker. Feature `nats`.
     #[arg(long, env = "SPREADWATCH_SHARD")]
     pub shard: Option<String>,
+    /// With --shard: `scan:N` follows the market ranking an ingest instance
+    /// publishes and owns its share of the top N pairs, instead of --pair.
+    #[arg(long = "pairs", env = "SPREADWATCH_SHARD_PAIRS")]
+    pub shard_pairs: Option<String>,
     /// Save the state here and restore it on start (none: state is lost on exit).
     #[arg(long, env = "SPREADWATCH_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

@@ -31,6 +31,11 @@ pub struct IngestArgs {
     /// How long the tick stream keeps trades, when this instance creates it.
     #[arg(long, env = "SPREADWATCH_STREAM_MAX_AGE", default_value = "24h", value_parser = humantime::parse_duration)]
     pub max_age: Duration,
+    /// The ingest instance sees the whole market: its scanner ranks it and
+    /// the ranking goes to `spreadwatch.updates.scan`, which shards started
+    /// with `--pairs scan:N` follow (`--scan-every 0s`: none).
+    #[command(flatten)]
+    pub scan: super::scan_flags::ScanFlags,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }
@@ -51,8 +56,8 @@ pub fn run(a: IngestArgs) -> Result<()> {
     );
     anyhow::ensure!(a.buffer > 0, "--buffer must be above zero");
     anyhow::ensure!(!a.max_age.is_zero(), "--max-age must be above zero");
-    // Trades only: no pairs, no scanner.
-    r.engine.scan = None;
+    // Trades and the market's ranking: no pairs.
+    r.engine.scan = a.scan.config()?;
     super::serve::check_source(&r.engine)?;
     publish(a, r, url)
 }
@@ -90,6 +95,7 @@ fn publish(a: IngestArgs, mut r: Resolved, url: String) -> Result<()> {
             stop.clone(),
             GRACE,
         ));
+        publish_scans(&engine, url.clone());
         println!("{}", server::announcement(addr));
         tracing::info!(source = %r.engine.source, broker = %url, "ingesting to the tick stream");
         let (h, p) = (engine.handle(), publisher.clone());
@@ -114,6 +120,21 @@ fn publish(a: IngestArgs, mut r: Resolved, url: String) -> Result<()> {
         report(&board, publisher.pending());
         Ok(())
     })
+}
+
+/// The market's ranking to `spreadwatch.updates.scan`, for the shards that
+/// follow it.
+#[cfg(feature = "nats")]
+fn publish_scans(engine: &spreadwatch_engine::Engine, url: String) {
+    use spreadwatch_engine::actors::EngineEvent;
+    let handle = engine.handle();
+    actix_rt::spawn(async move {
+        let is_scan = |e: &EngineEvent| matches!(e, EngineEvent::Scan(_));
+        let res = spreadwatch_engine::sources::nats::publish_where(&url, handle, is_scan);
+        if let Err(e) = res.await {
+            tracing::error!("publishing the market's ranking stopped: {e}");
+        }
+    });
 }
 
 /// The last word on what was published.

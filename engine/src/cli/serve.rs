@@ -34,7 +34,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
         // Serve only once the saved state is back: never a half-restored state.
         engine.handle().restored().await;
         start_publishing(publish, &engine);
-        super::shard::answer_gateways(&r.engine, &engine);
+        super::shard::start_tasks(&r.engine, &engine);
         if r.engine.source == SourceSpec::Sim {
             tracing::warn!("source is the SIMULATOR: prices are synthetic");
         }

@@ -56,11 +56,14 @@ pub async fn run(
     })
     .await?;
     r.board.set_state(FeedState::Live);
-    let legs = shard
-        .legs
-        .iter()
-        .map(|l| tick_subject(l.as_str()))
-        .collect();
+    // Following the ranking, every symbol is read: any pair may come.
+    let legs = (shard.follow.is_none()).then(|| {
+        shard
+            .legs
+            .iter()
+            .map(|l| tick_subject(l.as_str()))
+            .collect()
+    });
     let mut state = Reading {
         r,
         legs,
@@ -79,6 +82,9 @@ pub async fn run(
 /// several filters (2.10 and later); on an older one every tick subject,
 /// the other legs skipped here.
 fn filter(shard: &ShardSource, version: &str) -> Vec<String> {
+    if shard.follow.is_some() {
+        return vec![TICKS.to_string()];
+    }
     let mut v = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     let (major, minor) = (v.next().unwrap_or(0), v.next().unwrap_or(0));
     if (major, minor) >= (2, 10) {
@@ -156,7 +162,8 @@ async fn open_consumer(
 /// A shard reading its consumer.
 struct Reading<'a> {
     r: ShardReader<'a>,
-    legs: HashSet<String>,
+    /// The subjects handed to the actors (`None`: all).
+    legs: Option<HashSet<String>>,
     book: AckBook<Acker>,
     replay_to: u64,
     counts: ConsumerStatus,
@@ -228,7 +235,11 @@ impl Reading<'_> {
             self.counts.redelivered += 1;
         }
         let (msg, acker) = m.split();
-        if self.legs.contains(msg.subject.as_str()) {
+        if self
+            .legs
+            .as_ref()
+            .is_none_or(|l| l.contains(msg.subject.as_str()))
+        {
             self.r.feed.handle(&msg.payload, None);
         }
         (acker, seq)

@@ -148,6 +148,10 @@ impl Gateway {
         let Some(event) = event_of(subject, payload) else {
             return;
         };
+        if let EngineEvent::Scan(s) = &event {
+            // What a new session's snapshot and `/api/scan` show.
+            engine.registry.set_latest_scan(s.clone());
+        }
         self.status.with_cluster(|c| {
             if let Some(g) = c.gateway.as_mut() {
                 g.updates += 1;
@@ -208,8 +212,9 @@ pub fn event_of(subject: &str, payload: &[u8]) -> Option<EngineEvent> {
         ServerBody::Pair { stats, point } => EngineEvent::Pair(Box::new(stats), point),
         ServerBody::Alert { alert } => EngineEvent::Alert(alert),
         ServerBody::Params { pair, params } => EngineEvent::Params(pair, params),
-        // A shard's scanner ranks only its own legs: no market-wide ranking
-        // to show from any one of them.
+        // The market ranking an ingest instance publishes (shards run no
+        // scanner: each sees only its legs).
+        ServerBody::Scan { scan } => EngineEvent::Scan(Arc::new(*scan)),
         _ => return None,
     })
 }

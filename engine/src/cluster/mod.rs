@@ -14,6 +14,8 @@
 //! - [`acks`]: which broker messages a shard may acknowledge (pure).
 //! - [`consumer`]: the shard role's source: its legs' subjects through its
 //!   durable consumer, acknowledged once a save holding them is on disk.
+//! - [`follow`]: a shard's pairs as its share of the market ranking's top
+//!   N (`--pairs scan:N`).
 //! - [`rpc`]: request-reply between gateways and shards (pairs, a pair's
 //!   snapshot, its parameters, a symbol's bars), answered by the owner.
 //! - [`gateway`]: the gateway role: a local engine whose handle asks the
@@ -23,6 +25,7 @@
 pub mod acks;
 pub mod broker;
 pub mod consumer;
+pub mod follow;
 pub mod gateway;
 pub mod names;
 pub mod outbox;

@@ -89,11 +89,16 @@ pub async fn serve(
         let Some(reply) = m.reply.clone() else {
             continue;
         };
-        if let Some(body) = answer(&engine, &shard, &m.subject, &m.payload).await {
-            if let Err(e) = client.publish(reply, body.into()).await {
-                tracing::warn!("answering {}: {e}", m.subject);
+        // Each answer on its own task: a pair busy rebuilding must not hold
+        // up the answers about the others.
+        let (client, engine, shard) = (client.clone(), engine.clone(), shard.clone());
+        tokio::spawn(async move {
+            if let Some(body) = answer(&engine, &shard, &m.subject, &m.payload).await {
+                if let Err(e) = client.publish(reply, body.into()).await {
+                    tracing::warn!("answering {}: {e}", m.subject);
+                }
             }
-        }
+        });
     }
     Ok(())
 }
@@ -106,24 +111,26 @@ async fn answer(
     payload: &[u8],
 ) -> Option<Vec<u8>> {
     let parts: Vec<&str> = subject.split('.').collect();
+    // What it runs now: its share of --pair, or of the ranking it follows.
+    let pairs = engine.pairs();
     let pair = || -> Option<PairId> {
         let p: PairId = format!("{}/{}", parts.get(3)?, parts.get(4)?)
             .parse()
             .ok()?;
-        shard.owned.contains(&p).then_some(p)
+        pairs.contains(&p).then_some(p)
     };
     let body = match parts.get(2).copied()? {
         "pairs" => json(&PairsReply {
             shard: shard.spec.to_string(),
-            pairs: shard.owned.clone(),
-            legs: shard.legs.clone(),
+            pairs: pairs.clone(),
+            legs: engine.symbols(),
             status: Some(feed_health(engine)),
         }),
         "snapshot" => json(&snapshot(engine, &pair()?).await),
         "params" => json(&params(engine, &pair()?, payload).await),
         "bars" => {
             let sym: Symbol = parts.get(3)?.parse().ok()?;
-            if !shard.legs.contains(&sym) {
+            if !engine.symbols().contains(&sym) {
                 return None;
             }
             json(&bars(engine, &sym, payload).await)

@@ -83,6 +83,9 @@ pub struct ShardSource {
     /// How long the broker waits for an acknowledgement before delivering
     /// again: well above the save interval.
     pub ack_wait: std::time::Duration,
+    /// `--pairs scan:N`: the pairs are this shard's share of the top N of
+    /// the market ranking ingest publishes, so it reads every symbol.
+    pub follow: Option<usize>,
 }
 
 impl ShardSource {
@@ -101,6 +104,16 @@ impl ShardSource {
             configured: pairs.len(),
             legs,
             ack_wait: std::time::Duration::from_secs(30),
+            follow: None,
+        }
+    }
+
+    /// Shard `spec` owning its share of the ranking's top `n`, whatever
+    /// they are at each scan.
+    pub fn following(spec: ShardSpec, n: usize) -> Self {
+        ShardSource {
+            follow: Some(n),
+            ..ShardSource::new(spec, &[])
         }
     }
 }

@@ -94,6 +94,16 @@ fn update_message(e: &EngineEvent) -> Option<(String, Vec<u8>)> {
 /// publisher that falls behind the engine's event channel skips what it
 /// missed (counted in the log), never blocking the engine.
 pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
+    publish_where(url, engine, |_| true).await
+}
+
+/// [`publish`], of the updates `keep` keeps (an ingest instance publishes
+/// only its market-wide scans).
+pub async fn publish_where(
+    url: &str,
+    engine: EngineHandle,
+    keep: fn(&EngineEvent) -> bool,
+) -> Result<()> {
     // Connects in the background, so a broker that is not up yet (or goes
     // away later) delays updates instead of ending them.
     let client = crate::cluster::broker::side_connection(url).await?;
@@ -101,6 +111,9 @@ pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
     loop {
         match rx.recv().await {
             Ok(u) => {
+                if !keep(&u.event) {
+                    continue;
+                }
                 let Some((subject, json)) = update_message(&u.event) else {
                     continue;
                 };

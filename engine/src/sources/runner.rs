@@ -241,7 +241,9 @@ impl Runner {
         let mut feed = FeedWriter::new(ingest, board.clone(), true);
         let res = match &cfg.shard {
             Some(shard) => {
-                self.drop_moved_pairs(shard);
+                if shard.follow.is_none() {
+                    self.drop_moved_pairs(shard);
+                }
                 let reader = crate::cluster::consumer::ShardReader {
                     feed: &mut feed,
                     board: &board,
