@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use spreadwatch_engine::sources::nats::async_nats;
 
-use crate::support::{bin, get_json, get_text, spawn_serve, ChildGuard};
+use crate::support::{bin, get_json, get_text, spawn_announced, spawn_serve, ChildGuard};
 
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
 
@@ -162,29 +161,11 @@ pub(crate) fn write_feed_of(path: &Path, seconds: i64) -> BTreeMap<&'static str,
 /// Spawns `spreadwatch ingest` publishing `feed` to `url`; returns it with
 /// its base URL.
 pub(crate) fn spawn_ingest(url: &str, feed: &Path, speed: &str) -> (ChildGuard, String) {
-    let mut child = bin()
-        .args([
-            "ingest",
-            "--bind",
-            "127.0.0.1:0",
-            "--speed",
-            speed,
-            "--source",
-        ])
-        .arg(format!("replay:{}", feed.display()))
-        .args(["--publish", &format!("nats:{url}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn spreadwatch ingest");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = spreadwatch_engine::server::announced_url(&line)
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (ChildGuard(child), base)
+    let mut cmd = bin();
+    cmd.args(["ingest", "--bind", "127.0.0.1:0", "--speed", speed])
+        .arg(format!("--source=replay:{}", feed.display()))
+        .args(["--publish", &format!("nats:{url}")]);
+    spawn_announced(cmd)
 }
 
 /// Spawns shard `spec` of the cluster at `url`, saving in `data`.

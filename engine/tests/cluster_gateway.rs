@@ -4,8 +4,6 @@
 //! the cluster, and a parameter change goes to the pair's owner.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
@@ -17,26 +15,15 @@ use crate::cluster::{
     PAIRS, SYMBOLS,
 };
 use crate::server::{connect, next_json, wait_for, Ws};
-use crate::support::{bin, get_json, spawn_serve, ChildGuard};
+use crate::support::{bin, get_json, spawn_announced, spawn_serve, ChildGuard};
 
 /// Spawns `spreadwatch gateway` on the cluster at `url`, serving the
 /// dashboard from `ui`.
 pub(crate) fn spawn_gateway(url: &str, ui: &str) -> (ChildGuard, String) {
-    let mut child = bin()
-        .args(["gateway", "--bind", "127.0.0.1:0", "--ui-dir", ui])
-        .args(["--nats", url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn spreadwatch gateway");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = spreadwatch_engine::server::announced_url(&line)
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (ChildGuard(child), base)
+    let mut cmd = bin();
+    cmd.args(["gateway", "--bind", "127.0.0.1:0", "--ui-dir", ui])
+        .args(["--nats", url]);
+    spawn_announced(cmd)
 }
 
 /// Every frame a session receives for `secs`.

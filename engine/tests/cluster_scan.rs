@@ -13,16 +13,20 @@ use crate::cluster::{exits, write_feed_of, Broker};
 use crate::cluster_gateway::spawn_gateway;
 use crate::support::{bin, get_json, spawn_serve, ChildGuard};
 
-/// The owned pairs a shard reports.
-fn owned(st: &Value) -> BTreeSet<String> {
-    st["cluster"]["shard"]["owned"]
-        .as_array()
+/// The strings of a JSON array (none when it is not one).
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_array()
         .map(|a| {
             a.iter()
                 .filter_map(|p| p.as_str().map(str::to_string))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The owned pairs a shard reports.
+fn owned(st: &Value) -> BTreeSet<String> {
+    strings(&st["cluster"]["shard"]["owned"])
 }
 
 #[tokio::test]
@@ -88,14 +92,7 @@ async fn two_shards_split_the_rankings_top_pairs_between_them() {
         let a = owned(&get_json(&http, format!("{}/api/status", shards[0].1)).await);
         let b = owned(&get_json(&http, format!("{}/api/status", shards[1].1)).await);
         let pairs = get_json(&http, format!("{gw}/api/pairs")).await;
-        let at_gw: BTreeSet<String> = pairs["pairs"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let at_gw = strings(&pairs["pairs"]);
         let union: BTreeSet<String> = a.union(&b).cloned().collect();
         if a.len() + b.len() == 2 && union.len() == 2 && union == at_gw {
             break (a, b);
@@ -110,14 +107,7 @@ async fn two_shards_split_the_rankings_top_pairs_between_them() {
     // Each shard runs exactly what it says it owns.
     for ((_, base), mine) in shards.iter().zip([&a, &b]) {
         let v = get_json(&http, format!("{base}/api/pairs")).await;
-        let running: BTreeSet<String> = v["pairs"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let running = strings(&v["pairs"]);
         assert_eq!(&running, mine, "{base}");
     }
     for (_, base) in &shards {

@@ -53,15 +53,19 @@ pub fn spawn_serve_of(cmd: Command, args: &[&str]) -> (ChildGuard, String) {
 
 /// [`spawn_serve_of`] on a given address (a restart on the same port).
 pub fn spawn_serve_at(mut cmd: Command, bind: &str, args: &[&str]) -> (ChildGuard, String) {
+    cmd.arg("serve").args(["--bind", bind]).args(args);
+    spawn_announced(cmd)
+}
+
+/// Spawns `cmd` (a `spreadwatch` command that serves HTTP) and returns it
+/// with the base URL its first line announces.
+pub fn spawn_announced(mut cmd: Command) -> (ChildGuard, String) {
     use std::io::{BufRead, BufReader};
     let mut child = cmd
-        .arg("serve")
-        .args(["--bind", bind])
-        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("spawn spreadwatch serve");
+        .expect("spawn spreadwatch");
     let out = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(out)
