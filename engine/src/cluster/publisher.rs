@@ -129,8 +129,11 @@ impl Publisher {
                 tokio::time::sleep(backoff(attempt - 1)).await;
             }
         }
-        client.flush().await.map_err(net)?;
-        Ok(())
+        // A broker still away at exit must not hold the exit up.
+        match tokio::time::timeout(grace, client.flush()).await {
+            Ok(r) => r.map_err(net),
+            Err(_) => Ok(()),
+        }
     }
 
     /// The next batch, counted in flight.
