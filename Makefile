@@ -49,6 +49,8 @@ test-rust:
 	SW_RELEASE_BIN=$(CURDIR)/$(BIN) SW_BROWSER_TESTS=1 $(CARGO) test -p spreadwatch-engine --test integration browser::scanner -- --ignored
 	# The cluster: nats-server -js on 127.0.0.1, every role a real process.
 	SW_NATS_TESTS=1 SW_BROWSER_TESTS=1 $(CARGO) test -p spreadwatch-engine --features nats --test integration -- nats:: cluster:: cluster_gateway:: cluster_scan:: browser::cluster cli::the_cluster_commands
+	$(CARGO) test -p spreadwatch-engine --features nats --lib cluster::
+	$(CARGO) test -p spreadwatch-engine --features nats --doc cluster
 	$(CARGO) test -p spreadwatch-engine --no-default-features --lib
 
 # The dashboard's pure parts (store rows, backtest, formatting), natively.

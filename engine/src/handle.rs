@@ -76,17 +76,14 @@ impl EngineHandle {
         to_ms: i64,
         include_forming: bool,
     ) -> Result<Vec<Bar>> {
-        self.ask_bars(
-            symbol,
-            GetBars {
-                interval,
-                from_ms,
-                to_ms,
-                include_forming,
-                last: usize::MAX,
-            },
-        )
-        .await
+        let q = BarsQuery {
+            interval: Some(interval),
+            from_ms,
+            to_ms,
+            include_forming,
+            last: usize::MAX,
+        };
+        self.query_bars(symbol, q).await
     }
 
     /// The newest `n` closed bars of `symbol` at `interval`, oldest first;
@@ -97,31 +94,38 @@ impl EngineHandle {
         interval: Interval,
         n: usize,
     ) -> Result<Vec<Bar>> {
-        self.ask_bars(
-            symbol,
-            GetBars {
-                interval,
-                from_ms: i64::MIN,
-                to_ms: i64::MAX,
-                include_forming: false,
-                last: n,
-            },
-        )
-        .await
+        let q = BarsQuery {
+            interval: Some(interval),
+            from_ms: i64::MIN,
+            to_ms: i64::MAX,
+            include_forming: false,
+            last: n,
+        };
+        self.query_bars(symbol, q).await
     }
 
-    async fn ask_bars(&self, symbol: &Symbol, q: GetBars) -> Result<Vec<Bar>> {
-        if let Some(a) = self.registry.get(symbol) {
-            return a.send(q).await.map_err(Error::from);
-        }
-        let query = BarsQuery {
-            interval: Some(q.interval),
-            from_ms: q.from_ms,
-            to_ms: q.to_ms,
-            include_forming: q.include_forming,
-            last: q.last,
+    /// The forming bars of `symbol`, every interval.
+    pub async fn forming_bars(&self, symbol: &Symbol) -> Result<Vec<Bar>> {
+        let q = BarsQuery {
+            interval: None,
+            from_ms: i64::MIN,
+            to_ms: i64::MAX,
+            include_forming: true,
+            last: usize::MAX,
         };
-        self.remote_bars(symbol, query).await
+        self.query_bars(symbol, q).await
+    }
+
+    /// Bars from this engine's actor, or (on a cluster gateway) from a
+    /// shard holding the symbol; none for a symbol nobody holds.
+    async fn query_bars(&self, symbol: &Symbol, q: BarsQuery) -> Result<Vec<Bar>> {
+        if self.registry.get(symbol).is_some() {
+            return self.local_bars(symbol, &q).await;
+        }
+        match self.registry.remote() {
+            Some(r) if r.symbols().contains(symbol) => r.bars(symbol, q).await,
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// Answers a bars query from this engine's own actors (what a shard
@@ -130,48 +134,18 @@ impl EngineHandle {
         let Some(a) = self.registry.get(symbol) else {
             return Ok(Vec::new());
         };
-        match q.interval {
-            None => a
-                .send(crate::actors::symbol::messages::GetForming)
-                .await
-                .map_err(Error::from),
-            Some(interval) => {
-                let get = GetBars {
-                    interval,
-                    from_ms: q.from_ms,
-                    to_ms: q.to_ms,
-                    include_forming: q.include_forming,
-                    last: q.last,
-                };
-                a.send(get).await.map_err(Error::from)
-            }
-        }
-    }
-
-    /// Bars of a symbol this engine does not hold, from the cluster.
-    async fn remote_bars(&self, symbol: &Symbol, query: BarsQuery) -> Result<Vec<Bar>> {
-        match self.registry.remote() {
-            Some(r) if r.symbols().contains(symbol) => r.bars(symbol, query).await,
-            _ => Ok(Vec::new()),
-        }
-    }
-
-    /// The forming bars of `symbol`, every interval.
-    pub async fn forming_bars(&self, symbol: &Symbol) -> Result<Vec<Bar>> {
-        if let Some(a) = self.registry.get(symbol) {
-            return a
-                .send(crate::actors::symbol::messages::GetForming)
-                .await
-                .map_err(Error::from);
-        }
-        let query = BarsQuery {
-            interval: None,
-            from_ms: i64::MIN,
-            to_ms: i64::MAX,
-            include_forming: true,
-            last: usize::MAX,
+        let Some(interval) = q.interval else {
+            let forming = crate::actors::symbol::messages::GetForming;
+            return a.send(forming).await.map_err(Error::from);
         };
-        self.remote_bars(symbol, query).await
+        let get = GetBars {
+            interval,
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            include_forming: q.include_forming,
+            last: q.last,
+        };
+        a.send(get).await.map_err(Error::from)
     }
 
     /// Every closed bar at `interval`, sorted by start then symbol.
