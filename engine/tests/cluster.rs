@@ -419,25 +419,29 @@ async fn a_broker_stopped_for_10_s_is_reported_retried_and_loses_nothing() {
     // 240 s of trades at 10x: 24 s of publishing, 10 s of it with no broker.
     let (mut ingest, ib) = spawn_ingest(&url, &feed, "10");
     let (_shard, sb) = spawn_shard(&url, "1/1", &dir.path().join("s1"));
+    let (_gw, gw) = crate::cluster_gateway::spawn_gateway(&url, "/nonexistent");
     tokio::time::sleep(Duration::from_secs(4)).await;
     broker.stop().await;
     let stopped = Instant::now();
-    let mut seen = (false, false, 0u64);
+    let mut seen = (false, false, 0u64, false);
     while stopped.elapsed() < Duration::from_secs(10) {
         let i = get_json(&http, format!("{ib}/api/status")).await;
         let s = get_json(&http, format!("{sb}/api/status")).await;
+        let g = get_json(&http, format!("{gw}/api/status")).await;
         seen.0 |= i["cluster"]["state"] == "reconnecting";
         seen.1 |= s["cluster"]["state"] == "reconnecting";
+        seen.3 |= g["cluster"]["state"] == "reconnecting";
         seen.2 = seen
             .2
             .max(i["cluster"]["publish"]["buffered"].as_u64().unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(
-        seen.0 && seen.1,
-        "each role says the broker is gone: ingest {}, shard {}",
+        seen.0 && seen.1 && seen.3,
+        "each role says the broker is gone: ingest {}, shard {}, gateway {}",
         seen.0,
-        seen.1
+        seen.1,
+        seen.3
     );
     assert!(
         seen.2 > 0,
@@ -470,6 +474,20 @@ async fn a_broker_stopped_for_10_s_is_reported_retried_and_loses_nothing() {
     );
     let st = caught_up(&http, &sb, &counts).await;
     assert_eq!(st["cluster"]["state"], "live");
+    // The gateway is back too, and reaches the shard again.
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let g = get_json(&http, format!("{gw}/api/status")).await;
+        let p = get_json(&http, format!("{gw}/api/pair?pair=ETHUSDT/BTCUSDT")).await;
+        if g["cluster"]["state"] == "live" && p["pair"] == "ETHUSDT/BTCUSDT" {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the gateway did not come back: {g} {p}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let (_single, single) = single_run(&http, &feed).await;
     same_as_single(&http, &sb, &single, &st).await;
 }
