@@ -97,6 +97,28 @@ pub async fn publish(url: &str, engine: EngineHandle) -> Result<()> {
     publish_where(url, engine, |_| true).await
 }
 
+/// Updates a publisher that fell behind skipped, told at most every 10 s:
+/// a shard with many pairs can fall behind thousands of times a second.
+#[derive(Default)]
+struct Skipped {
+    since_warn: u64,
+    last_warn: Option<std::time::Instant>,
+}
+
+impl Skipped {
+    fn add(&mut self, n: u64) {
+        self.since_warn += n;
+        let due = self
+            .last_warn
+            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(10));
+        if due {
+            let n = std::mem::take(&mut self.since_warn);
+            tracing::warn!("nats publisher fell behind the engine: {n} updates skipped");
+            self.last_warn = Some(std::time::Instant::now());
+        }
+    }
+}
+
 /// [`publish`], of the updates `keep` keeps (an ingest instance publishes
 /// only its market-wide scans).
 pub async fn publish_where(
@@ -108,6 +130,7 @@ pub async fn publish_where(
     // away later) delays updates instead of ending them.
     let client = crate::cluster::broker::side_connection(url).await?;
     let mut rx = engine.subscribe();
+    let mut skipped = Skipped::default();
     loop {
         match rx.recv().await {
             Ok(u) => {
@@ -119,9 +142,7 @@ pub async fn publish_where(
                 };
                 client.publish(subject, json.into()).await.map_err(net)?;
             }
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!("nats publisher fell behind: {n} updates skipped");
-            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => skipped.add(n),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
     }
