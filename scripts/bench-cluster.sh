@@ -12,20 +12,9 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/spreadwatch}
 GENFEED=${GENFEED:-target/release/genfeed}
 TICKS=${TICKS:-1000000}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-nats-server -js -a 127.0.0.1 -p "$port" -sd "$work/js" >/dev/null 2>&1 &
-pids+=($!)
-url="nats://127.0.0.1:$port"
-until (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null; do sleep 0.1; done
+# shellcheck source=scripts/bench-nats.sh
+. scripts/bench-nats.sh
+start_broker "$work/js"
 
 "$GENFEED" --ticks "$TICKS" --symbols 8 --rate 2500 --out "$work/feed.jsonl"
 
@@ -41,7 +30,7 @@ RUST_LOG=warn "$BIN" serve --source "nats:$url" --shard 1/1 --pair "$pairs" \
     --data-dir "$work/shard" --bind 127.0.0.1:0 --ui-dir /nonexistent > "$work/shard.out" &
 pids+=($!)
 t0=$(now)
-until base=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/shard.out") && [ -n "$base" ]; do sleep 0.05; done
+base=$(announced "$work/shard.out")
 python3 - "$base" "$TICKS" "$t0" <<'PY'
 import json, sys, time, urllib.request
 base, n, t0 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])

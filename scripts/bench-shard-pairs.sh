@@ -15,14 +15,8 @@ SYMBOLS=${SYMBOLS:-40}
 RATE=${RATE:-2000}
 SECONDS_OF_DATA=${SECONDS_OF_DATA:-60}
 PAIRS=${PAIRS:-"10 100 300 600"}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench-nats.sh
+. scripts/bench-nats.sh
 
 python3 - "$work/feed.jsonl" "$SYMBOLS" "$RATE" "$SECONDS_OF_DATA" <<'PY'
 import random, sys
@@ -49,17 +43,13 @@ PY
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for p in $PAIRS; do
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     rm -rf "$work/js" "$work/shard"
-    nats-server -js -a 127.0.0.1 -p "$port" -sd "$work/js" >/dev/null 2>&1 &
-    broker=$!
-    until (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null; do sleep 0.1; done
-    url="nats://127.0.0.1:$port"
+    start_broker "$work/js"
     list=$(head -n "$p" "$work/feed.jsonl.pairs" | paste -sd, -)
     RUST_LOG=warn "$BIN" serve --source "nats:$url" --shard 1/1 --pair "$list" \
         --data-dir "$work/shard" --bind 127.0.0.1:0 --ui-dir /nonexistent > "$work/shard.out" &
     shard=$!
-    until base=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/shard.out") && [ -n "$base" ]; do sleep 0.05; done
+    base=$(announced "$work/shard.out")
     RUST_LOG=warn "$BIN" ingest --source "replay:$work/feed.jsonl" --speed 1 --publish "nats:$url" \
         --bind 127.0.0.1:0 >/dev/null &
     ingest=$!

@@ -107,13 +107,8 @@ pub(crate) fn write_feed(path: &Path) -> BTreeMap<&'static str, u64> {
 
 /// [`write_feed`] of `seconds` of trading.
 pub(crate) fn write_feed_of(path: &Path, seconds: i64) -> BTreeMap<&'static str, u64> {
-    let mut rng = 0x5eed_u64;
-    let mut uniform = move || {
-        rng = rng
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut rng = crate::browser::feed::Rng(0x5eed);
+    let mut uniform = move || rng.next();
     let (mut btc, mut sol, mut s1, mut s2) = (43_000.0f64, 100.0f64, 0.0f64, 0.0f64);
     let mut text = String::new();
     let mut ids: BTreeMap<&'static str, u64> = SYMBOLS.iter().map(|s| (*s, 0)).collect();

@@ -1,48 +1,22 @@
 //! `--source nats` and `--publish nats` against Debian's `nats-server` on
-//! 127.0.0.1. Skipped with a message when it is not installed, unless
-//! `SW_NATS_TESTS=1` (as `make test` sets) demands it.
+//! 127.0.0.1 (the cluster tests' [`Broker`](crate::cluster::Broker): skipped
+//! with a message when it is not installed, unless `SW_NATS_TESTS=1`, as
+//! `make test` sets, demands it).
 
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use spreadwatch_engine::sources::nats::async_nats;
 
-use crate::support::{get_json, spawn_serve, ChildGuard};
-
-const NATS_SERVER: &str = "/usr/sbin/nats-server";
+use crate::support::{get_json, spawn_serve};
 
 #[tokio::test]
 async fn ticks_in_and_updates_out_over_nats() {
-    if !Path::new(NATS_SERVER).exists() {
-        assert!(
-            std::env::var("SW_NATS_TESTS").as_deref() != Ok("1"),
-            "SW_NATS_TESTS=1 but {NATS_SERVER} is missing (apt-get install nats-server)"
-        );
-        eprintln!("skipped: {NATS_SERVER} is not installed");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(broker) = crate::cluster::Broker::start(&dir.path().join("js")).await else {
         return;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _nats = ChildGuard(
-        Command::new(NATS_SERVER)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nats-server"),
-    );
-    let end = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < end, "nats-server did not listen");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let url = format!("nats://127.0.0.1:{port}");
+    };
+    let url = broker.url();
     let client = async_nats::connect(&url).await.unwrap();
     let mut updates = client.subscribe("spreadwatch.updates.>").await.unwrap();
     client.flush().await.unwrap();

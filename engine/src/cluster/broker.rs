@@ -42,12 +42,9 @@ pub async fn connect(url: &str, role: &str, status: &StatusBoard) -> Result<asyn
         c.state = FeedState::Connecting;
     });
     let board = status.clone();
-    async_nats::ConnectOptions::new()
+    options()
         .name(format!("spreadwatch-{role}"))
-        .retry_on_initial_connect()
-        .max_reconnects(None)
         .connection_timeout(Duration::from_secs(2))
-        .reconnect_delay_callback(backoff)
         .event_callback(move |ev| {
             let board = board.clone();
             async move { on_event(&board, &ev) }
@@ -60,12 +57,16 @@ pub async fn connect(url: &str, role: &str, status: &StatusBoard) -> Result<asyn
 /// A second connection of a role whose first reports the state: it
 /// retries with the same backoff, the first connection too.
 pub async fn side_connection(url: &str) -> Result<async_nats::Client> {
+    options().connect(url).await.map_err(net)
+}
+
+/// What every connection of a role does: connect in the background and
+/// retry with [`backoff`] forever, the first connection too.
+fn options() -> async_nats::ConnectOptions {
     async_nats::ConnectOptions::new()
         .retry_on_initial_connect()
+        .max_reconnects(None)
         .reconnect_delay_callback(backoff)
-        .connect(url)
-        .await
-        .map_err(net)
 }
 
 /// Says plainly what happened to the broker connection.

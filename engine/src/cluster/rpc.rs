@@ -112,17 +112,16 @@ async fn answer(
 ) -> Option<Vec<u8>> {
     let parts: Vec<&str> = subject.split('.').collect();
     // What it runs now: its share of --pair, or of the ranking it follows.
-    let pairs = engine.pairs();
     let pair = || -> Option<PairId> {
         let p: PairId = format!("{}/{}", parts.get(3)?, parts.get(4)?)
             .parse()
             .ok()?;
-        pairs.contains(&p).then_some(p)
+        engine.pairs().contains(&p).then_some(p)
     };
     let body = match parts.get(2).copied()? {
         "pairs" => json(&PairsReply {
             shard: shard.spec.to_string(),
-            pairs: pairs.clone(),
+            pairs: engine.pairs(),
             legs: engine.symbols(),
             status: Some(feed_health(engine)),
         }),

@@ -6,6 +6,21 @@ use std::fmt::Write;
 /// Data-time start of the feed, ms.
 pub const T0: i64 = 1_700_000_000_000;
 
+/// A seeded generator of uniform numbers in [-0.5, 0.5), the same on
+/// every run: every test feed draws from it.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    pub fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+}
+
 /// What the file holds.
 pub struct Feed {
     /// JSON lines, combined-stream aggTrade frames.
@@ -19,13 +34,8 @@ pub struct Feed {
 /// `seconds` of data, `rate` trades per second per symbol; y = 0.05·x + 150
 /// + an AR(1) spread (per 200 ms), with +6 jumps at 150 s, 300 s and 450 s.
 pub fn cointegrated(seconds: i64, rate: i64) -> Feed {
-    let mut rng = 0x5eed_u64;
-    let mut uniform = move || {
-        rng = rng
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut rng = Rng(0x5eed);
+    let mut uniform = move || rng.next();
     let (mut x, mut s) = (43_000.0f64, 0.0f64);
     let mut text = String::new();
     let (mut y_range, mut x_range) = ((f64::MAX, f64::MIN), (f64::MAX, f64::MIN));

@@ -6,6 +6,8 @@
 
 use std::io::Write;
 
+use super::feed::Rng;
+
 use spreadwatch_engine::mock::market::default_market;
 
 /// Data-time start of the feed, ms (a minute boundary).
@@ -17,19 +19,6 @@ pub const PLANTED: [(&str, &str); 3] = [
     ("LINKUSDT", "DOTUSDT"),
     ("ARBUSDT", "OPUSDT"),
 ];
-
-/// A seeded generator of uniform numbers in [-0.5, 0.5).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    }
-}
 
 /// The first `n` USDT perpetuals of the mock market, trading.
 pub fn symbols(n: usize) -> Vec<String> {
